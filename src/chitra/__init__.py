@@ -1,0 +1,1 @@
+"""chitra — cashless payment of pensions and social-insurance benefits."""

@@ -1,0 +1,51 @@
+"""Who sees what (DESIGN §3.6). Every list, detail and query helper goes through here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chitra.access.models import OrganizationKind, Role, User
+
+# Roles that need whole personal IDs and account numbers to do their work.
+_UNMASKED_ROLES = frozenset({Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.WARD_TEAM,
+                             Role.POLICE_VERIFIER})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The area or provider a user may see. ``None`` fields mean "not limited by this"."""
+
+    province_code: str | None
+    ward_code: str | None
+    provider_id: int | None
+    sees_people: bool  # False for aggregate-only roles (leadership, viewers)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sees_people
+
+
+NOTHING = Scope(province_code="-", ward_code="-", provider_id=None, sees_people=False)
+
+
+def scope_of(user: User) -> Scope:
+    if user.is_superuser:
+        return Scope(None, None, None, True)
+    org = user.organization
+    if org is None or not user.is_active:
+        return NOTHING
+    if org.kind == OrganizationKind.BHXH_PROVINCE and user.role in (
+            Role.BHXH_OFFICER, Role.BHXH_APPROVER):
+        return Scope(org.province_code, None, None, True)
+    if org.kind == OrganizationKind.WARD and user.role == Role.WARD_TEAM:
+        return Scope(org.province_code, org.ward_code, None, True)
+    if org.kind == OrganizationKind.POLICE and user.role == Role.POLICE_VERIFIER:
+        return Scope(org.province_code, None, None, True)
+    if org.kind == OrganizationKind.BANK:
+        # A bank sees only its own files and referrals; beneficiaries only through those.
+        return Scope(org.province_code, None, org.provider_id, False)
+    return Scope(org.province_code, None, None, False)
+
+
+def sees_unmasked_identifiers(user: User) -> bool:
+    return user.is_superuser or user.role in _UNMASKED_ROLES

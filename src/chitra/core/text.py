@@ -1,0 +1,51 @@
+"""Vietnamese text: NFC normalization, accent-free keys, legacy-encoding detection (DESIGN §6)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_D_MAP = str.maketrans({"đ": "d", "Đ": "D"})  # NFD does not decompose đ
+
+VIETNAMESE_LETTERS = frozenset(
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợ"
+    "pqrstuùúủũụưừứửữựvxyỳýỷỹỵfjwz"
+)
+
+
+def nfc(text: str) -> str:
+    """NFC with surrounding and repeated whitespace collapsed: the form names are stored in."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def fold_key(text: str) -> str:
+    """Accent-, case- and space-insensitive key: ``Nguyễn Thị Thuỷ`` → ``nguyen thi thuy``.
+
+    Removing every mark also makes old and new tone placement (Hoà/Hòa) equal.
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_D_MAP))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACES.sub(" ", stripped).strip().lower()
+
+
+# Letters that TCVN3 (ABC) or VNI text shows when read as Unicode/Windows-1258, and that
+# never occur in Vietnamese written in Unicode.
+_TCVN3_MARKERS = frozenset("µ¸¶·¹¨»¾¼½Æ©ÇË®ÌÎÏªÖ×ØÜÞß«¬§¡¢£¤¥¦")
+_VNI_MARKERS = frozenset("øûïöñåäëüæçÑØÛÏÖÅÄËÜÆÇ")
+
+
+def legacy_encoding(text: str) -> str | None:
+    """``"TCVN3"`` or ``"VNI"`` if the text looks typed in a legacy Vietnamese font, else None."""
+    tcvn = vni = letters = 0
+    for ch in text:
+        if ch in _TCVN3_MARKERS:
+            tcvn += 1
+        if ch in _VNI_MARKERS:
+            vni += 1
+        if ord(ch) > 127 and ch.isalpha():
+            letters += 1
+    suspicious = max(tcvn, vni)
+    if suspicious < 2 or suspicious * 5 < letters:
+        return None
+    return "TCVN3" if tcvn >= vni else "VNI"

@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from chitra.core.identifiers import Sex
+
+
+class BeneficiaryStatus(models.TextChoices):
+    ACTIVE = "active", "Đang hưởng"
+    SUSPENDED = "suspended", "Tạm dừng"
+    DECEASED = "deceased", "Đã chết"
+
+
+class SexChoice(models.TextChoices):
+    MALE = Sex.MALE.value, "Nam"
+    FEMALE = Sex.FEMALE.value, "Nữ"
+
+
+class PaymentPoint(models.Model):
+    """A post-office payment point where cash recipients collect (điểm chi trả)."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=200)
+    province_code = models.CharField(max_length=2)
+    ward_code = models.CharField(max_length=5, db_index=True)
+    address = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Beneficiary(models.Model):
+    """A person who receives a benefit (người hưởng). The personal ID is the key.
+
+    Read and write ``citizen_id`` and account numbers only through the model's accessors'
+    owners (services), so encryption at rest can come in one place.
+    """
+
+    citizen_id = models.CharField(max_length=12, unique=True)
+    bhxh_code = models.CharField(max_length=10, blank=True, db_index=True)
+    full_name = models.CharField(max_length=120)  # NFC
+    name_key = models.CharField(max_length=120, db_index=True)  # accent-free, for search
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=SexChoice.choices)
+    province_code = models.CharField(max_length=2)
+    ward_code = models.CharField(max_length=5)
+    street = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=15, blank=True)
+    status = models.CharField(max_length=10, choices=BeneficiaryStatus.choices,
+                              default=BeneficiaryStatus.ACTIVE)
+    status_reason = models.CharField(max_length=300, blank=True)
+    payment_point = models.ForeignKey(PaymentPoint, null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="beneficiaries")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=BeneficiaryStatus.values),
+                                   name="beneficiary_status_valid"),
+            models.CheckConstraint(condition=Q(sex__in=SexChoice.values),
+                                   name="beneficiary_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(status=BeneficiaryStatus.ACTIVE) | ~Q(status_reason=""),
+                name="beneficiary_inactive_has_reason"),
+        ]
+        indexes = [models.Index(fields=["province_code", "ward_code"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class BenefitType(models.TextChoices):
+    PENSION = "pension", "Lương hưu"
+    MONTHLY_ALLOWANCE = "monthly_allowance", "Trợ cấp BHXH hàng tháng"
+    UNEMPLOYMENT = "unemployment", "Trợ cấp thất nghiệp"
+    LUMP_SUM = "lump_sum", "BHXH một lần"
+    SICKNESS = "sickness", "Ốm đau"
+    MATERNITY = "maternity", "Thai sản"
+    CONVALESCENCE = "convalescence", "Dưỡng sức phục hồi sức khỏe"
+    FUNERAL = "funeral", "Mai táng phí"
+    SURVIVOR_LUMP_SUM = "survivor_lump_sum", "Tử tuất một lần"
+
+
+MONTHLY_TYPES = frozenset({BenefitType.PENSION, BenefitType.MONTHLY_ALLOWANCE})
+
+
+class BenefitGroup(models.TextChoices):
+    """Target groups of the Lai Châu plan: monthly > 90% cashless, one-time 100%."""
+
+    MONTHLY = "monthly", "Hàng tháng"
+    ONE_TIME = "one_time", "Một lần / ngắn hạn"
+
+
+def group_of(benefit_type: str) -> BenefitGroup:
+    return BenefitGroup.MONTHLY if benefit_type in MONTHLY_TYPES else BenefitGroup.ONE_TIME
+
+
+class BenefitStatus(models.TextChoices):
+    ACTIVE = "active", "Đang hưởng"
+    SUSPENDED = "suspended", "Tạm dừng"
+    ENDED = "ended", "Đã kết thúc"
+
+
+class Benefit(models.Model):
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="benefits")
+    benefit_type = models.CharField(max_length=20, choices=BenefitType.choices)
+    group = models.CharField(max_length=10, choices=BenefitGroup.choices)
+    sub_kind = models.CharField(max_length=60, blank=True)  # e.g. TNLĐ-BNN, tử tuất hàng tháng
+    amount = models.BigIntegerField()  # đồng; per month for monthly benefits
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=BenefitStatus.choices,
+                              default=BenefitStatus.ACTIVE)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="benefit_amount_positive"),
+            models.CheckConstraint(condition=Q(benefit_type__in=BenefitType.values),
+                                   name="benefit_type_valid"),
+            models.CheckConstraint(condition=Q(status__in=BenefitStatus.values),
+                                   name="benefit_status_valid"),
+            models.CheckConstraint(
+                condition=(Q(group=BenefitGroup.MONTHLY)
+                           & Q(benefit_type__in=[t.value for t in MONTHLY_TYPES]))
+                | (Q(group=BenefitGroup.ONE_TIME)
+                   & ~Q(benefit_type__in=[t.value for t in MONTHLY_TYPES])),
+                name="benefit_group_matches_type"),
+            models.CheckConstraint(condition=Q(end_date__isnull=True)
+                                   | Q(end_date__gte=F("start_date")),
+                                   name="benefit_end_after_start"),
+            models.UniqueConstraint(fields=["beneficiary", "benefit_type", "start_date"],
+                                    name="benefit_unique_per_start"),
+        ]
+
+
+class Channel(models.TextChoices):
+    CASH = "cash", "Tiền mặt"
+    BANK_ACCOUNT = "bank_account", "Tài khoản ngân hàng"
+    EWALLET = "ewallet", "Ví điện tử"
+
+
+class PaymentAccount(models.Model):
+    """One version of how a beneficiary is paid. A new version closes the old; none is
+    overwritten (DESIGN §3.4)."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT,
+                                    related_name="payment_accounts")
+    channel = models.CharField(max_length=15, choices=Channel.choices)
+    provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="accounts")
+    account_number = models.CharField(max_length=34, blank=True, db_index=True)
+    holder_name = models.CharField(max_length=120, blank=True)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)  # null: the current account
+    closed_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.CharField(max_length=150)
+    approved_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-valid_from", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=Channel.values),
+                                   name="account_channel_valid"),
+            models.CheckConstraint(
+                condition=(Q(channel=Channel.CASH) & Q(provider__isnull=True)
+                           & Q(account_number=""))
+                | (~Q(channel=Channel.CASH) & Q(provider__isnull=False)
+                   & ~Q(account_number="") & ~Q(holder_name="")),
+                name="account_fields_match_channel"),
+            models.CheckConstraint(condition=Q(valid_to__isnull=True)
+                                   | Q(valid_to__gte=F("valid_from")),
+                                   name="account_valid_to_after_from"),
+            models.UniqueConstraint(fields=["beneficiary"], condition=Q(valid_to__isnull=True),
+                                    name="account_one_current_per_beneficiary"),
+        ]
+
+
+class Authorization(models.Model):
+    """Giấy ủy quyền: a proxy may collect for the beneficiary, for at most 12 months."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT,
+                                    related_name="authorizations")
+    proxy_name = models.CharField(max_length=120)
+    proxy_citizen_id = models.CharField(max_length=12)
+    proxy_relationship = models.CharField(max_length=60, blank=True)
+    valid_from = models.DateField()
+    valid_to = models.DateField()
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")),
+                                   name="authorization_to_after_from"),
+        ]
+
+
+class AnomalyKind(models.TextChoices):
+    SHARED_ACCOUNT = "shared_account", "Một tài khoản dùng cho nhiều người hưởng"
+    HOLDER_NAME_MISMATCH = "holder_name_mismatch", "Tên chủ tài khoản khác tên người hưởng"
+    DUPLICATE_BHXH_CODE = "duplicate_bhxh_code", "Trùng mã số BHXH"
+
+
+class Anomaly(models.Model):
+    """A flag computed from the registry by :func:`registry.anomalies.refresh_anomalies`."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.CASCADE,
+                                    related_name="anomalies")
+    kind = models.CharField(max_length=30, choices=AnomalyKind.choices)
+    detail = models.CharField(max_length=300)
+    detected_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["beneficiary", "kind"], name="anomaly_unique"),
+            models.CheckConstraint(condition=Q(kind__in=AnomalyKind.values),
+                                   name="anomaly_kind_valid"),
+        ]
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Đang chờ"
+    RUNNING = "running", "Đang xử lý"
+    REJECTED = "rejected", "Bị từ chối (có lỗi)"
+    APPLIED = "applied", "Đã nhập"
+    FAILED = "failed", "Lỗi hệ thống"
+
+
+class ImportJob(models.Model):
+    """One import of a beneficiary file, run as a background task with progress."""
+
+    file_name = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=500)
+    dry_run = models.BooleanField(default=False)
+    accept_valid = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_invalid = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    error_report_path = models.CharField(max_length=500, blank=True)
+    message = models.TextField(blank=True)
+    province_code = models.CharField(max_length=2)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values),
+                                   name="importjob_status_valid"),
+        ]
