@@ -151,7 +151,8 @@ class PaymentAccount(models.Model):
     provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="accounts")
     account_number = models.CharField(max_length=34, blank=True, db_index=True)
-    holder_name = models.CharField(max_length=120, blank=True)
+    holder_name = models.CharField(max_length=120, blank=True)  # NFC, as the provider holds it
+    holder_name_key = models.CharField(max_length=120, blank=True)  # core.text.fold_key
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True)  # null: the current account
     closed_reason = models.CharField(max_length=200, blank=True)
@@ -161,6 +162,9 @@ class PaymentAccount(models.Model):
 
     class Meta:
         ordering = ["-valid_from", "-id"]
+        indexes = [models.Index(fields=["provider", "account_number"],
+                                condition=Q(valid_to__isnull=True),
+                                name="account_current_number_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(channel__in=Channel.values),
                                    name="account_channel_valid"),

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs chitra and starts it on SQLite with the Lai Châu demo: web + task worker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh run
+. .venv/bin/activate
+export CHITRA_INSECURE_HTTP=1   # plain http on localhost; production runs behind TLS
+PORT=${PORT:-8000}
+
+chitra migrate --no-input -v0
+chitra collectstatic --no-input -v0
+if [ ! -f var/.demo-seeded ]; then
+  chitra seed_demo --province 12 --beneficiaries "${DEMO_BENEFICIARIES:-2000}" --seed 1 \
+    | tee var/demo-logins.txt
+  touch var/.demo-seeded
+else
+  cat var/demo-logins.txt
+fi
+
+chitra db_worker --interval 1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo
+echo "chitra chạy tại / is running at: http://127.0.0.1:$PORT/   (Ctrl+C để dừng / to stop)"
+gunicorn chitra.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - 
