@@ -53,18 +53,23 @@ def current_provinces() -> dict[str, str]:
 
 
 @cache
-def legacy_wards() -> dict[str, LegacyWard]:
-    return {
-        r["ward_code"]: LegacyWard(
+def legacy_rows() -> tuple[LegacyWard, ...]:
+    """Every pre-reform row; island districts without wards have an empty ward code."""
+    return tuple(
+        LegacyWard(
             r["ward_code"], r["ward_name"], r["district_code"], r["district_name"],
             r["province_code"], r["province_name"], r["new_province_code"], r["new_ward_code"])
-        for r in _rows("admin_units_2024.csv")
-    }
+        for r in _rows("admin_units_2024.csv"))
+
+
+@cache
+def legacy_wards() -> dict[str, LegacyWard]:
+    return {w.code: w for w in legacy_rows() if w.code}
 
 
 @cache
 def legacy_provinces() -> dict[str, str]:
-    return {w.province_code: w.province_name for w in legacy_wards().values()}
+    return {w.province_code: w.province_name for w in legacy_rows()}
 
 
 @cache

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from chitra.core.admin_units import DATA_DIR, current_wards, legacy_wards
+from chitra.core.admin_units import DATA_DIR, current_wards, legacy_rows
 
 
 def admin_unit_rows() -> list[dict[str, str]]:
@@ -21,7 +21,7 @@ def admin_unit_rows() -> list[dict[str, str]]:
             province_code=w.province_code, district_code="", successor_code=""))
         rows.append(dict(era="2025", level="ward", code=w.code, name=w.name,
                          province_code=w.province_code, district_code="", successor_code=""))
-    for o in legacy_wards().values():
+    for o in legacy_rows():
         provinces.setdefault(("2024", o.province_code), dict(
             era="2024", level="province", code=o.province_code, name=o.province_name,
             province_code=o.province_code, district_code="",
@@ -29,6 +29,8 @@ def admin_unit_rows() -> list[dict[str, str]]:
         districts.setdefault(o.district_code, dict(
             era="2024", level="district", code=o.district_code, name=o.district_name,
             province_code=o.province_code, district_code=o.district_code, successor_code=""))
+        if not o.code:
+            continue
         rows.append(dict(era="2024", level="ward", code=o.code, name=o.name,
                          province_code=o.province_code, district_code=o.district_code,
                          successor_code=o.new_ward_code))

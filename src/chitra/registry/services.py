@@ -1,0 +1,92 @@
+"""Registry use cases: one function each, the caller owns the transaction edge (STYLE §1)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from chitra.core import audit
+from chitra.core.accounts import check_account_number
+from chitra.core.errors import DomainError
+from chitra.core.identifiers import check_citizen_id
+from chitra.core.models import PaymentProvider
+from chitra.core.text import fold_key, nfc
+from chitra.registry.models import Authorization, Beneficiary, Channel, PaymentAccount
+
+MAX_AUTHORIZATION_DAYS = 366  # "at most 12 months" (DESIGN §6), a leap year included
+
+
+def _account_snapshot(acc: PaymentAccount | None) -> dict[str, object] | None:
+    if acc is None:
+        return None
+    return {"id": acc.id, "channel": acc.channel, "provider": acc.provider_id,
+            "account_tail": acc.account_number[-4:], "holder_name": acc.holder_name,
+            "valid_from": acc.valid_from.isoformat()}
+
+
+@transaction.atomic
+def record_payment_account(
+    beneficiary: Beneficiary, *, channel: Channel, provider: PaymentProvider | None,
+    account_number: str, holder_name: str, valid_from: date, actor: str,
+    approved_by: str = "", reason: str = "",
+) -> PaymentAccount:
+    """Make a new current payment account; the previous one is closed, never overwritten.
+
+    Locks the beneficiary row so two changes cannot both close the same account.
+    """
+    Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    account_number = account_number.strip()
+    holder_name = nfc(holder_name)
+    if channel == Channel.CASH:
+        if provider or account_number:
+            raise DomainError("cash_has_account", "Chi tiền mặt không có tài khoản.",
+                              "Cash payment has no account.")
+    else:
+        if provider is None or not holder_name:
+            raise DomainError("account_incomplete",
+                              "Cần tổ chức, số tài khoản và tên chủ tài khoản.",
+                              "Provider, account number and holder name are required.")
+        problems = check_account_number(account_number, provider.account_min_length,
+                                        provider.account_max_length)
+        if problems:
+            raise DomainError(problems[0].code, problems[0].message_vi, problems[0].message_en)
+    current = PaymentAccount.objects.filter(beneficiary=beneficiary,
+                                            valid_to__isnull=True).first()
+    if current is not None:
+        if valid_from <= current.valid_from:
+            raise DomainError("account_date_order",
+                              "Ngày hiệu lực phải sau ngày của tài khoản hiện tại.",
+                              "The new account must start after the current one.")
+        current.valid_to = valid_from - timedelta(days=1)
+        current.closed_reason = reason or "thay đổi phương thức / method changed"
+        current.save(update_fields=["valid_to", "closed_reason"])
+    new = PaymentAccount.objects.create(
+        beneficiary=beneficiary, channel=channel, provider=provider,
+        account_number=account_number, holder_name=holder_name,
+        holder_name_key=fold_key(holder_name), valid_from=valid_from, created_by=actor,
+        approved_by=approved_by)
+    audit.record(actor, "payment_account.change", "beneficiary", beneficiary.pk,
+                 before=_account_snapshot(current), after=_account_snapshot(new))
+    return new
+
+
+@transaction.atomic
+def add_authorization(beneficiary: Beneficiary, *, proxy_name: str, proxy_citizen_id: str,
+                      relationship: str, valid_from: date, valid_to: date,
+                      actor: str) -> Authorization:
+    """Record a giấy ủy quyền; it lasts at most 12 months."""
+    if check_citizen_id(proxy_citizen_id):
+        p = check_citizen_id(proxy_citizen_id)[0]
+        raise DomainError(p.code, p.message_vi, p.message_en)
+    if valid_to < valid_from or (valid_to - valid_from).days > MAX_AUTHORIZATION_DAYS:
+        raise DomainError("authorization_period",
+                          "Giấy ủy quyền có hiệu lực tối đa 12 tháng.",
+                          "An authorization lasts at most 12 months.")
+    auth = Authorization.objects.create(
+        beneficiary=beneficiary, proxy_name=nfc(proxy_name), proxy_citizen_id=proxy_citizen_id,
+        proxy_relationship=relationship, valid_from=valid_from, valid_to=valid_to,
+        created_by=actor)
+    audit.record(actor, "authorization.add", "beneficiary", beneficiary.pk,
+                 after={"authorization": auth.pk, "valid_to": valid_to.isoformat()})
+    return auth

@@ -1,0 +1,50 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chitra.core.money import AmountError, format_vnd, parse_amount
+from chitra.core.text import fold_key, legacy_encoding, nfc
+
+
+@pytest.mark.parametrize(("text", "value"), [("1234567", 1234567), ("1.234.567", 1234567),
+                                             ("1,234,567 ₫", 1234567), (" 5000 ", 5000),
+                                             ("1 234 567", 1234567), (250000, 250000)])
+def test_parse_amount_accepts_whole_dong(text, value):
+    assert parse_amount(text) == value
+
+
+@pytest.mark.parametrize("text", ["12.5", "1.2345", "abc", "", "-5", "1e6", "12,50", "10000000000000000"])
+def test_parse_amount_refuses_fractions_and_junk(text):
+    with pytest.raises(AmountError):
+        parse_amount(text)
+
+
+@given(st.integers(min_value=0, max_value=10**15))
+def test_format_then_parse_round_trips(n):
+    assert parse_amount(format_vnd(n)) == n
+
+
+def test_format_vnd():
+    assert format_vnd(1234567) == "1.234.567 ₫"
+    assert format_vnd(0) == "0 ₫"
+
+
+def test_names_are_stored_nfc_and_compared_without_marks():
+    decomposed = "Nguye\u0302\u0303n  Thi\u0323 Thuy\u0309 "
+    assert nfc(decomposed) == "Nguyễn Thị Thuỷ"
+    assert fold_key("Nguyễn Thị Thuỷ") == fold_key("NGUYEN THI THUY") == "nguyen thi thuy"
+    assert fold_key("Hoà") == fold_key("Hòa")
+    assert fold_key("Đặng Đức") == "dang duc"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Céng hoµ x· héi chñ nghÜa ViÖt Nam", "TCVN3"),
+    ("§éc lËp - Tù do - H¹nh phóc", "TCVN3"),
+    ("Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam", "VNI"),
+    ("Ñoäc laäp - Töï do - Haïnh phuùc", "VNI"),
+    ("Cộng hoà xã hội chủ nghĩa Việt Nam", None),
+    ("Lò Văn Pọm, Tẩn Thị Mẩy, Đặng Đức", None),
+    ("plain ascii text", None),
+])
+def test_legacy_font_text_is_detected(text, kind):
+    assert legacy_encoding(text) == kind
