@@ -63,7 +63,8 @@ def main() -> None:
             npc = new_province_code.get(province_forward.get(pk, ""), "")
             unmapped += not nwc
             w.writerow([pc, pn, dc, dn, wc, wn, npc, nwc])
-    print(f"{len(current)} current wards, {len(legacy)} legacy wards, {unmapped} without a new ward")
+    print(f"{len(current)} current wards, {len(legacy)} legacy wards, "
+          f"{unmapped} without a new ward")
 
 
 if __name__ == "__main__":

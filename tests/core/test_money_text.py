@@ -13,7 +13,8 @@ def test_parse_amount_accepts_whole_dong(text, value):
     assert parse_amount(text) == value
 
 
-@pytest.mark.parametrize("text", ["12.5", "1.2345", "abc", "", "-5", "1e6", "12,50", "10000000000000000"])
+@pytest.mark.parametrize(
+    "text", ["12.5", "1.2345", "abc", "", "-5", "1e6", "12,50", "10000000000000000"])
 def test_parse_amount_refuses_fractions_and_junk(text):
     with pytest.raises(AmountError):
         parse_amount(text)

@@ -29,7 +29,9 @@ def test_reference_data_is_in_the_database():
 def test_2024_ward_resolves_forward():
     # Phường Quyết Thắng (TP Lai Châu, 03386) became part of Phường Đoàn Kết (03388).
     ward = ward_for_2024_code("03386")
-    assert ward is not None and ward.name == "Phường Đoàn Kết" and ward.province_code == "12"
+    assert ward is not None
+    assert ward.name == "Phường Đoàn Kết"
+    assert ward.province_code == "12"
     old_kon_tum = AdminUnit.objects.get(era="2024", level="province", code="62")
     assert old_kon_tum.successor_code == "51"  # merged into Quảng Ngãi
 

@@ -33,7 +33,8 @@ class AdminUnit(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["era", "level", "code"], name="adminunit_unique_code"),
-            models.CheckConstraint(condition=Q(era__in=AdminEra.values), name="adminunit_era_valid"),
+            models.CheckConstraint(condition=Q(era__in=AdminEra.values),
+                                   name="adminunit_era_valid"),
             models.CheckConstraint(condition=Q(level__in=AdminLevel.values),
                                    name="adminunit_level_valid"),
         ]

@@ -69,7 +69,7 @@ def _round(amount: int, step: int = 1000) -> int:
 
 def people(seed: int, count: int, ward_codes: list[str], province_code: str,
            today: date) -> Iterator[DemoPerson]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- reproducible demo data, not secrets
     types, weights = zip(*[(t, w) for t, w, _ in BENEFIT_MIX], strict=True)
     ranges = {t: r for t, _, r in BENEFIT_MIX}
     providers, pweights = zip(*CASHLESS, strict=True)

@@ -23,7 +23,7 @@ from chitra.registry.models import (
     group_of,
 )
 
-DEMO_PASSWORD = "chitra-demo-2026"  # printed with the logins; demo only
+DEMO_PASSWORD = "chitra-demo-2026"  # noqa: S105 -- printed with the demo logins
 
 
 @dataclass
