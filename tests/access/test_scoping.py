@@ -1,0 +1,48 @@
+import pytest
+
+from chitra.access.models import Role
+from chitra.access.scoping import scope_of, sees_unmasked_identifiers
+from tests import factories as f
+
+
+def test_ward_user_is_limited_to_their_ward():
+    s = scope_of(f.user(Role.WARD_TEAM))
+    assert (s.province_code, s.ward_code, s.sees_people) == ("12", f.DOAN_KET, True)
+
+
+@pytest.mark.parametrize("role", [Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.POLICE_VERIFIER])
+def test_province_roles_see_the_province(role):
+    s = scope_of(f.user(role))
+    assert (s.province_code, s.ward_code, s.sees_people) == ("12", None, True)
+
+
+def test_bank_user_sees_no_people_only_its_provider():
+    u = f.user(Role.BANK_OPERATOR)
+    s = scope_of(u)
+    assert s.sees_people is False
+    assert s.provider_id == u.organization.provider_id
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.POST_OFFICE_OPERATOR])
+def test_aggregate_roles_see_no_people(role):
+    assert scope_of(f.user(role)).sees_people is False
+
+
+def test_ward_role_in_a_province_org_gets_nothing_extra():
+    # A role that does not fit its organization's kind must not widen the scope.
+    org = f.organization()  # BHXH province
+    s = scope_of(f.user(Role.WARD_TEAM, org=org))
+    assert s.sees_people is False
+
+
+def test_inactive_user_sees_nothing():
+    u = f.user(Role.BHXH_OFFICER)
+    u.is_active = False
+    assert scope_of(u).sees_people is False
+
+
+@pytest.mark.parametrize(("role", "unmasked"), [
+    (Role.BHXH_OFFICER, True), (Role.WARD_TEAM, True), (Role.POLICE_VERIFIER, True),
+    (Role.BANK_OPERATOR, False), (Role.VIEWER, False), (Role.POST_OFFICE_OPERATOR, False)])
+def test_who_sees_whole_identifiers(role, unmasked):
+    assert sees_unmasked_identifiers(f.user(role)) is unmasked
