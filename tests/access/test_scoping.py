@@ -1,7 +1,7 @@
 import pytest
 
 from chitra.access.models import Role
-from chitra.access.scoping import scope_of, sees_unmasked_identifiers
+from chitra.access.scoping import scope_of, sees_full_account_numbers, sees_full_citizen_ids
 from tests import factories as f
 
 
@@ -41,8 +41,12 @@ def test_inactive_user_sees_nothing():
     assert scope_of(u).sees_people is False
 
 
-@pytest.mark.parametrize(("role", "unmasked"), [
-    (Role.BHXH_OFFICER, True), (Role.WARD_TEAM, True), (Role.POLICE_VERIFIER, True),
-    (Role.BANK_OPERATOR, False), (Role.VIEWER, False), (Role.POST_OFFICE_OPERATOR, False)])
-def test_who_sees_whole_identifiers(role, unmasked):
-    assert sees_unmasked_identifiers(f.user(role)) is unmasked
+@pytest.mark.parametrize(("role", "citizen_ids", "accounts"), [
+    (Role.BHXH_OFFICER, True, True), (Role.BHXH_APPROVER, True, True),
+    (Role.WARD_TEAM, True, False), (Role.POLICE_VERIFIER, True, False),
+    (Role.BANK_OPERATOR, False, False), (Role.VIEWER, False, False),
+    (Role.POST_OFFICE_OPERATOR, False, False)])
+def test_who_sees_whole_identifiers(role, citizen_ids, accounts):
+    u = f.user(role)
+    assert sees_full_citizen_ids(u) is citizen_ids
+    assert sees_full_account_numbers(u) is accounts

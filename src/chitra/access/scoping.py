@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from chitra.access.models import OrganizationKind, Role, User
 
-# Roles that need whole personal IDs and account numbers to do their work.
-_UNMASKED_ROLES = frozenset({Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.WARD_TEAM,
-                             Role.POLICE_VERIFIER})
+# Roles that need whole personal IDs to do their work: BHXH checks records, ward teams and
+# police verify people in person. Whole account numbers only BHXH needs (it pays them).
+_FULL_CITIZEN_ID_ROLES = frozenset({Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.WARD_TEAM,
+                                    Role.POLICE_VERIFIER})
+_FULL_ACCOUNT_ROLES = frozenset({Role.BHXH_OFFICER, Role.BHXH_APPROVER})
 
 
 @dataclass(frozen=True)
@@ -47,5 +49,9 @@ def scope_of(user: User) -> Scope:
     return Scope(org.province_code, None, None, False)
 
 
-def sees_unmasked_identifiers(user: User) -> bool:
-    return user.is_superuser or user.role in _UNMASKED_ROLES
+def sees_full_citizen_ids(user: User) -> bool:
+    return user.is_superuser or user.role in _FULL_CITIZEN_ID_ROLES
+
+
+def sees_full_account_numbers(user: User) -> bool:
+    return user.is_superuser or user.role in _FULL_ACCOUNT_ROLES

@@ -123,9 +123,9 @@ class Benefit(models.Model):
                                    name="benefit_status_valid"),
             models.CheckConstraint(
                 condition=(Q(group=BenefitGroup.MONTHLY)
-                           & Q(benefit_type__in=[t.value for t in MONTHLY_TYPES]))
+                           & Q(benefit_type__in=sorted(MONTHLY_TYPES)))
                 | (Q(group=BenefitGroup.ONE_TIME)
-                   & ~Q(benefit_type__in=[t.value for t in MONTHLY_TYPES])),
+                   & ~Q(benefit_type__in=sorted(MONTHLY_TYPES))),
                 name="benefit_group_matches_type"),
             models.CheckConstraint(condition=Q(end_date__isnull=True)
                                    | Q(end_date__gte=F("start_date")),
@@ -229,6 +229,7 @@ class ImportStatus(models.TextChoices):
     QUEUED = "queued", "Đang chờ"
     RUNNING = "running", "Đang xử lý"
     REJECTED = "rejected", "Bị từ chối (có lỗi)"
+    CHECKED = "checked", "Đã kiểm tra (chạy thử, không thay đổi)"
     APPLIED = "applied", "Đã nhập"
     FAILED = "failed", "Lỗi hệ thống"
 
@@ -249,6 +250,9 @@ class ImportJob(models.Model):
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     error_report_path = models.CharField(max_length=500, blank=True)
+    problems_count = models.PositiveIntegerField(default=0)
+    # The first problems, shown on the job page; all of them are in the error report.
+    problems_preview = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
     province_code = models.CharField(max_length=2)
     created_by = models.CharField(max_length=150)

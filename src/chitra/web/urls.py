@@ -1,7 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from chitra.web import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("beneficiaries/", include("chitra.registry.urls")),
+    path("imports/", include("chitra.registry.import_urls")),
 ]

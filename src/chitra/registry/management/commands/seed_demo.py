@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = "Tạo dữ liệu mẫu / Create demo data (organizations, users, beneficiaries)"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--province", default="12", help="mã tỉnh / province code (12 = Lai Châu)")
+        parser.add_argument("--province", default="12",
+                            help="mã tỉnh / province code (12 = Lai Châu)")
         parser.add_argument("--beneficiaries", type=int, default=2000)
         parser.add_argument("--seed", type=int, default=1)
 

@@ -1,0 +1,657 @@
+# ruff: noqa: S608 - SQL text is built from module constants only; values are parameters.
+"""Beneficiary import: validate a whole file, stage it in the database, apply it set-based.
+
+One use case, three doors: ``chitra import_beneficiaries`` (CLI), the upload page (a
+background task, :mod:`chitra.registry.tasks`) and tests all call :func:`run_import`.
+
+How it works (DESIGN §3.5 "bad input never half-lands", §5 "bulk paths are set-based"):
+
+1. The file is read streaming (:mod:`chitra.registry.importing.reading`) and every row is
+   validated in Python (:mod:`chitra.registry.importing.validate`); problems stream into the
+   xlsx error report, valid rows stream in chunks into a TEMP staging table — ``COPY`` on
+   PostgreSQL, ``executemany`` on SQLite. Nothing in the registry changes during this pass.
+   Duplicate personal IDs inside the file are caught with one in-memory dict of integers.
+2. Cross-table checks run in SQL on the staging table (a personal ID already registered in
+   another province).
+3. If there is any problem and "accept valid rows" was not asked for, or on a dry run, the
+   stage is dropped and nothing changes. Otherwise a handful of ``UPDATE … FROM`` /
+   ``INSERT … SELECT`` statements apply the stage in one transaction, keyed on the personal
+   ID (beneficiaries), (beneficiary, benefit type, start date) (benefits) and the current
+   account (a changed account closes the current version and adds a new one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from chitra.access.models import OrganizationKind, Role, User
+from chitra.core import audit
+from chitra.core.errors import DomainError, Problem
+from chitra.core.models import PaymentProvider
+from chitra.registry.anomalies import refresh_anomalies
+from chitra.registry.importing.columns import resolve_header
+from chitra.registry.importing.reading import FileRefused, open_table
+from chitra.registry.importing.report import ErrorReport
+from chitra.registry.importing.validate import (
+    STAGE_COLUMNS,
+    Lookups,
+    ProviderRef,
+    RowValidator,
+    benefit_type_names,
+    channel_names,
+)
+from chitra.registry.models import (
+    BenefitType,
+    ImportJob,
+    ImportStatus,
+    PaymentPoint,
+)
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 20_000
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+ALLOWED_SUFFIXES = (".csv", ".xlsx")
+DEFAULT_PROVINCE = "12"  # Lai Châu, for superusers who do not say
+STAGE = "chitra_import_stage"
+CLOSED_REASON = "thay đổi khi nhập tệp / changed by import"
+
+Progress = Callable[[int, int], None]
+
+
+class ImportForbidden(DomainError):
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__("import_forbidden",
+                         "Chỉ cán bộ BHXH tỉnh được nhập danh sách người hưởng.",
+                         "Only provincial BHXH officers may import beneficiaries.")
+
+
+# --- who may import, and for which province ------------------------------------------------
+
+def can_import(user: User) -> bool:
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    org = user.organization
+    return (org is not None and org.kind == OrganizationKind.BHXH_PROVINCE
+            and user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER))
+
+
+def province_for(user: User, requested: str | None = None) -> str:
+    """The province an import by ``user`` is for (a superuser may choose; default "12")."""
+    if not can_import(user):
+        raise ImportForbidden()
+    if user.is_superuser:
+        return requested or DEFAULT_PROVINCE
+    assert user.organization is not None
+    if requested and requested != user.organization.province_code:
+        raise ImportForbidden()
+    return user.organization.province_code
+
+
+# --- the outcome -----------------------------------------------------------------------------
+
+@dataclass
+class ImportOutcome:
+    status: ImportStatus
+    rows_total: int = 0
+    rows_invalid: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems_count: int = 0
+    first_problems: list[Problem] = field(default_factory=list)
+    error_report: Path | None = None
+    sha256: str = ""
+
+    @property
+    def rows_valid(self) -> int:
+        return self.rows_total - self.rows_invalid
+
+    def summary(self) -> dict[str, Any]:
+        return {"status": str(self.status), "rows_total": self.rows_total,
+                "rows_invalid": self.rows_invalid, "created": self.created,
+                "updated": self.updated, "unchanged": self.unchanged,
+                "problems": self.problems_count, "sha256": self.sha256}
+
+
+def load_lookups(province_code: str, today: date) -> Lookups:
+    providers: dict[str, ProviderRef] = {}
+    for p in PaymentProvider.objects.all():
+        ref = ProviderRef(p.pk, p.short_name, p.kind, p.account_min_length, p.account_max_length)
+        providers[p.short_name.lower()] = ref
+        if p.napas_bin:
+            providers[p.napas_bin] = ref
+    points = dict(PaymentPoint.objects.filter(province_code=province_code)
+                  .values_list("code", "id"))
+    return Lookups(province_code=province_code, today=today, providers=providers,
+                   payment_points=points, benefit_types=benefit_type_names(BenefitType.choices),
+                   channels=channel_names())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- the staging table -------------------------------------------------------------------------
+
+class _Stage:
+    """A TEMP table on this connection holding the valid rows of the file."""
+
+    def __init__(self) -> None:
+        self.pg = connection.vendor == "postgresql"
+        self.rows = 0
+
+    def create(self) -> None:
+        date_type = "date" if self.pg else "text"
+        cols = {
+            "row_no": "integer", "citizen_id": "varchar(12)", "bhxh_code": "varchar(10)",
+            "full_name": "text", "name_key": "text", "date_of_birth": date_type,
+            "sex": "varchar(1)", "ward_code": "varchar(5)", "street": "text",
+            "phone": "varchar(15)", "payment_point_id": "bigint", "benefit_type": "varchar(20)",
+            "benefit_group": "varchar(10)", "amount": "bigint", "start_date": date_type,
+            "end_date": date_type, "channel": "varchar(15)", "provider_id": "bigint",
+            "account_number": "varchar(34)", "holder_name": "text", "holder_name_key": "text",
+        }
+        assert tuple(cols) == STAGE_COLUMNS
+        with connection.cursor() as c:
+            c.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            c.execute(f"CREATE TEMP TABLE {STAGE} ("
+                      + ", ".join(f"{k} {t}" for k, t in cols.items()) + ")")
+
+    def add(self, rows: list[tuple[str | None, ...]]) -> None:
+        if not rows:
+            return
+        self.rows += len(rows)
+        with connection.cursor() as c:
+            if self.pg:
+                with c.cursor.copy(f"COPY {STAGE} FROM STDIN") as copy:
+                    copy.write("".join(_copy_line(r) for r in rows))
+            else:
+                c.executemany(f"INSERT INTO {STAGE} VALUES ("
+                              + ", ".join(["%s"] * len(STAGE_COLUMNS)) + ")", rows)
+
+    def delete_rows(self, row_numbers: Iterable[int]) -> None:
+        numbers = sorted(set(row_numbers))
+        with connection.cursor() as c:
+            for i in range(0, len(numbers), 500):
+                part = numbers[i:i + 500]
+                c.execute(f"DELETE FROM {STAGE} WHERE row_no IN ("
+                          + ", ".join(["%s"] * len(part)) + ")", part)
+
+    def finish(self) -> None:
+        """Index and analyze: TEMP tables are never analyzed by autovacuum."""
+        with connection.cursor() as c:
+            if not self.pg:  # PostgreSQL hash-joins a large stage; SQLite needs the index
+                c.execute(f"CREATE INDEX {STAGE}_cid ON {STAGE} (citizen_id)")
+            c.execute(f"ANALYZE {STAGE}")
+
+    def drop(self) -> None:
+        with connection.cursor() as c:
+            c.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+
+_TEXT_FIELDS = tuple(i for i, k in enumerate(STAGE_COLUMNS)
+                     if k in ("full_name", "name_key", "street", "holder_name",
+                              "holder_name_key", "bhxh_code", "phone", "account_number"))
+
+
+def _copy_line(row: tuple[str | None, ...]) -> str:
+    """One line of PostgreSQL COPY text format. Validation left no tab, newline or control
+    character in any value; a backslash (possible in free text) is escaped."""
+    line = "\t".join("\\N" if v is None else v for v in row)
+    if line.count("\\") != row.count(None):
+        values = list(row)
+        for i in _TEXT_FIELDS:
+            v = values[i]
+            if v is not None:
+                values[i] = v.replace("\\", "\\\\")
+        line = "\t".join("\\N" if v is None else v for v in values)
+    return line + "\n"
+
+
+# --- set-based SQL ------------------------------------------------------------------------------
+
+def _sql_parts() -> dict[str, str]:
+    pg = connection.vendor == "postgresql"
+
+    def differs(a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if pg else f"{a} IS NOT {b}"
+
+    ben = " OR ".join(differs(f"b.{c}", f"s.{c}") for c in (
+        "bhxh_code", "full_name", "name_key", "date_of_birth", "sex", "ward_code", "street",
+        "phone", "payment_point_id"))
+    ben += " OR " + differs("b.province_code", "%(province)s")
+    bf = " OR ".join([differs("bf.amount", "s.amount"), differs("bf.end_date", "s.end_date"),
+                      differs('bf."group"', "s.benefit_group")])
+    acc = (differs("a.channel", "s.channel") + " OR (s.channel <> 'cash' AND ("
+           + " OR ".join(differs(f"a.{c}", f"s.{c}")
+                         for c in ("provider_id", "account_number", "holder_name")) + "))")
+    return {
+        "ben_differs": ben, "benefit_differs": bf, "account_differs": acc,
+        "plus_day": "a.valid_from + 1" if pg else "date(a.valid_from, '+1 day')",
+        "minus_day": "n.valid_from - 1" if pg else "date(n.valid_from, '-1 day')",
+    }
+
+
+def _execute(sql: str, params: dict[str, Any]) -> int:
+    with connection.cursor() as c:
+        c.execute(sql, params)
+        return c.rowcount
+
+
+def _classify(province: str) -> tuple[int, int, int]:
+    """(created, updated, unchanged) the staged rows would give, computed before applying."""
+    q = _sql_parts()
+    with connection.cursor() as c:
+        c.execute(f"""
+            SELECT COUNT(*),
+                   COALESCE(SUM(CASE WHEN b.id IS NULL THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN b.id IS NOT NULL AND (
+                       {q['ben_differs']} OR bf.id IS NULL OR {q['benefit_differs']}
+                       OR a.id IS NULL OR {q['account_differs']}) THEN 1 ELSE 0 END), 0)
+            FROM {STAGE} s
+            LEFT JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
+            LEFT JOIN registry_benefit bf ON bf.beneficiary_id = b.id
+                 AND bf.benefit_type = s.benefit_type AND bf.start_date = s.start_date
+            LEFT JOIN registry_paymentaccount a ON a.beneficiary_id = b.id
+                 AND a.valid_to IS NULL
+        """, {"province": province})
+        total, created, updated = c.fetchone()
+    return int(created), int(updated), int(total) - int(created) - int(updated)
+
+
+def _apply(province: str, actor: str, today: date) -> None:
+    """Apply the stage: a fixed number of set-based statements, whatever the row count.
+
+    The caller holds the transaction.
+    """
+    q = _sql_parts()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    p = {"province": province, "now": now, "actor": actor, "reason": CLOSED_REASON,
+         "today": connection.ops.adapt_datefield_value(today)}
+    cols = ("bhxh_code", "full_name", "name_key", "date_of_birth", "sex", "ward_code",
+            "street", "phone", "payment_point_id")
+    # 1. Beneficiaries: update the ones whose fields changed, then add the new ones.
+    _execute(f"""
+        UPDATE registry_beneficiary AS b SET
+            {", ".join(f"{c} = s.{c}" for c in cols)},
+            province_code = %(province)s, updated_at = %(now)s
+        FROM {STAGE} s
+        WHERE b.citizen_id = s.citizen_id AND ({q['ben_differs']})
+    """, p)
+    _execute(f"""
+        INSERT INTO registry_beneficiary (citizen_id, {", ".join(cols)}, province_code,
+            status, status_reason, created_at, updated_at)
+        SELECT s.citizen_id, {", ".join(f"s.{c}" for c in cols)}, %(province)s,
+            'active', '', %(now)s, %(now)s
+        FROM {STAGE} s
+        WHERE NOT EXISTS (SELECT 1 FROM registry_beneficiary b
+                          WHERE b.citizen_id = s.citizen_id)
+    """, p)
+    # 2. Benefits, keyed (beneficiary, type, start date).
+    _execute(f"""
+        UPDATE registry_benefit AS bf SET amount = s.amount, end_date = s.end_date,
+            "group" = s.benefit_group
+        FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
+        WHERE bf.beneficiary_id = b.id AND bf.benefit_type = s.benefit_type
+          AND bf.start_date = s.start_date AND ({q['benefit_differs']})
+    """, p)
+    _execute(f"""
+        INSERT INTO registry_benefit (beneficiary_id, benefit_type, "group", sub_kind, amount,
+            start_date, end_date, status)
+        SELECT b.id, s.benefit_type, s.benefit_group, '', s.amount, s.start_date, s.end_date,
+            'active'
+        FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM registry_benefit bf WHERE bf.beneficiary_id = b.id
+                          AND bf.benefit_type = s.benefit_type
+                          AND bf.start_date = s.start_date)
+    """, p)
+    # 3. Payment accounts are versioned, never overwritten. A changed account: the current
+    #    version is closed the day before the new one starts (today, or the day after the
+    #    current one started if that is today or later), then the new version is added.
+    with connection.cursor() as c:
+        c.execute("DROP TABLE IF EXISTS chitra_import_acc")
+    _execute(f"""
+        CREATE TEMP TABLE chitra_import_acc AS
+        SELECT a.id AS old_id, b.id AS beneficiary_id, s.channel, s.provider_id,
+            s.account_number, s.holder_name, s.holder_name_key,
+            CASE WHEN a.valid_from < %(today)s THEN %(today)s ELSE {q['plus_day']} END
+                AS valid_from
+        FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
+        JOIN registry_paymentaccount a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
+        WHERE {q['account_differs']}
+    """, p)
+    _execute(f"""
+        UPDATE registry_paymentaccount SET valid_to = {q['minus_day']},
+            closed_reason = %(reason)s
+        FROM chitra_import_acc n WHERE registry_paymentaccount.id = n.old_id
+    """, p)
+    account_cols = ("beneficiary_id, channel, provider_id, account_number, holder_name, "
+                    "holder_name_key, valid_from, valid_to, closed_reason, created_by, "
+                    "approved_by, created_at")
+    _execute(f"""
+        INSERT INTO registry_paymentaccount ({account_cols})
+        SELECT beneficiary_id, channel, provider_id, account_number, holder_name,
+            holder_name_key, valid_from, NULL, '', %(actor)s, '', %(now)s
+        FROM chitra_import_acc
+    """, p)
+    # 4. Beneficiaries with no current account (the new ones) get their first version.
+    _execute(f"""
+        INSERT INTO registry_paymentaccount ({account_cols})
+        SELECT b.id, s.channel, s.provider_id, s.account_number, s.holder_name,
+            s.holder_name_key, %(today)s, NULL, '', %(actor)s, '', %(now)s
+        FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
+        WHERE NOT EXISTS (SELECT 1 FROM registry_paymentaccount a
+                          WHERE a.beneficiary_id = b.id AND a.valid_to IS NULL)
+    """, p)
+    with connection.cursor() as c:
+        c.execute("DROP TABLE IF EXISTS chitra_import_acc")
+
+
+BULK_TABLES = ("registry_beneficiary", "registry_benefit", "registry_paymentaccount")
+BULK_MIN_ROWS = 100_000
+
+
+@contextmanager
+def _bulk_load(new_rows: int) -> Iterator[None]:
+    """PostgreSQL, large loads only: the "Populating a Database" recipe of the PostgreSQL
+    manual (§14.4) inside the caller's transaction. Non-unique indexes and foreign keys of
+    the three registry tables are dropped, the rows loaded, then the indexes rebuilt (one
+    sort each instead of a million random B-tree inserts) and the foreign keys re-added
+    (validated by one join each instead of one trigger per row at commit).
+
+    Definitions are read from the catalog (``pg_get_indexdef`` / ``pg_get_constraintdef``),
+    so they come back exactly as migrations made them; the DDL is transactional, so a
+    failure restores everything. Unique indexes and constraints stay and keep enforcing.
+    Takes an ACCESS EXCLUSIVE lock on those tables until commit: used only when the import
+    at least doubles a table of ≥ ``BULK_MIN_ROWS`` new rows (a first load, a migration).
+    """
+    if connection.vendor != "postgresql" or new_rows < BULK_MIN_ROWS:
+        yield
+        return
+    with connection.cursor() as c:
+        c.execute("SELECT COALESCE(SUM(GREATEST(reltuples, 0)), 0) FROM pg_class "
+                  "WHERE relname = %s", [BULK_TABLES[0]])
+        existing = float(c.fetchone()[0])
+    if new_rows < existing:
+        yield
+        return
+    with connection.cursor() as c:
+        c.execute("""
+            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+            WHERE t.relname = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary
+              AND t.relnamespace = 'public'::regnamespace
+        """, [list(BULK_TABLES)])
+        indexes = c.fetchall()
+        c.execute("""
+            SELECT t.relname, con.conname, pg_get_constraintdef(con.oid)
+            FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid
+            WHERE t.relname = ANY(%s) AND con.contype = 'f'
+              AND t.relnamespace = 'public'::regnamespace
+        """, [list(BULK_TABLES)])
+        foreign_keys = c.fetchall()
+        for table, name, _ in foreign_keys:
+            c.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            c.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as c:
+        c.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            c.execute(definition)
+        for table, name, definition in foreign_keys:
+            c.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        for table in BULK_TABLES:
+            c.execute(f'ANALYZE "{table}"')
+
+
+def _other_province_rows(province: str) -> list[tuple[int, str]]:
+    with connection.cursor() as c:
+        c.execute(f"""
+            SELECT s.row_no, s.citizen_id FROM {STAGE} s
+            JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
+            WHERE b.province_code <> %s ORDER BY s.row_no
+        """, [province])
+        return [(int(r), str(cid)) for r, cid in c.fetchall()]
+
+
+# --- the use case ---------------------------------------------------------------------------
+
+def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = False,
+               accept_valid: bool = False, report_path: Path | None = None,
+               progress: Progress | None = None, today: date | None = None,
+               job_id: int | None = None) -> ImportOutcome:
+    """Validate ``path`` whole and apply it (or, with problems, report them and apply nothing;
+    with ``accept_valid``, apply the valid rows). Raises :class:`FileRefused` when the file as
+    a whole cannot be read (encoding, legacy font, missing columns, not a workbook).
+
+    Owns its transactions: the stage is written outside of one (so progress can be seen by
+    other connections) and the apply runs in one ``transaction.atomic`` block.
+    """
+    today = today or timezone.localdate()
+    report_path = report_path or (Path(settings.MEDIA_ROOT) / "imports" / "reports"
+                                  / f"{uuid.uuid4().hex}-loi.xlsx")
+    outcome = ImportOutcome(status=ImportStatus.RUNNING, sha256=_sha256(path))
+    table = open_table(path)
+    stage = _Stage()
+    try:
+        layout, header_problems = resolve_header(table.header)
+        if header_problems:
+            raise FileRefused(
+                "header_invalid",
+                "Dòng tiêu đề không đúng mẫu: " + "; ".join(p.message_vi for p in header_problems),
+                "The header row does not match the template: "
+                + "; ".join(p.message_en for p in header_problems))
+        for key, width in (("citizen_id", 12), ("bhxh_code", 10), ("phone", 10),
+                           ("ward_code", 5), ("ward_code_2024", 5)):
+            if layout.has(key):
+                table.zero_pad[layout.index[key]] = width
+        validator = RowValidator(layout, load_lookups(province_code, today))
+        stage.create()
+        cid_index = layout.index["citizen_id"]
+        seen: dict[int, int] = {}  # personal ID → first row; ~100 MB for a million rows
+        repeated_first: dict[int, str] = {}
+        staging = True
+        buffer: list[tuple[str | None, ...]] = []
+        invalid_rows = 0
+        with ErrorReport(report_path) as report:
+            for row_no, cells in table.rows:
+                outcome.rows_total += 1
+                values, problems = validator.validate(row_no, cells)
+                cid = values[1] if values else (
+                    cells[cid_index].strip() if cid_index < len(cells) else "")
+                if cid and len(cid) == 12 and cid.isdigit():
+                    first = seen.setdefault(int(cid), row_no)
+                    if first != row_no:
+                        repeated_first[first] = cid
+                        problems.append(Problem(
+                            row_no, "citizen_id", cid, "citizen_id_repeated",
+                            f"Số định danh lặp lại trong tệp (đã có ở dòng {first}).",
+                            f"Personal ID repeated in the file (first at row {first})."))
+                        values = None
+                if problems:
+                    invalid_rows += 1
+                    for p in problems:
+                        report.add(p)
+                    if not accept_valid:
+                        staging = False
+                        buffer.clear()
+                elif staging and values is not None:
+                    buffer.append(values)
+                    if len(buffer) >= CHUNK_ROWS:
+                        stage.add(buffer)
+                        buffer = []
+                if progress and outcome.rows_total % CHUNK_ROWS == 0:
+                    progress(outcome.rows_total, max(table.total_hint, outcome.rows_total))
+            if staging:
+                stage.add(buffer)
+            buffer = []
+            # The first occurrence of a repeated ID is a problem too (reported last).
+            for first, cid in sorted(repeated_first.items()):
+                report.add(Problem(first, "citizen_id", cid, "citizen_id_repeated",
+                                   "Số định danh lặp lại ở dòng khác trong tệp.",
+                                   "Personal ID repeated in another row of the file."))
+            invalid_rows += len(repeated_first)
+            del seen
+            if staging:
+                if repeated_first:
+                    stage.delete_rows(repeated_first)
+                stage.finish()
+                others = _other_province_rows(province_code)
+                for row_no, cid in others:
+                    report.add(Problem(row_no, "citizen_id", cid, "citizen_id_other_province",
+                                       "Người này đã có trong danh sách của tỉnh khác.",
+                                       "This person is registered in another province."))
+                if others:
+                    invalid_rows += len(others)
+                    if accept_valid:
+                        stage.delete_rows(r for r, _ in others)
+                    else:
+                        staging = False
+            outcome.rows_invalid = invalid_rows
+            outcome.problems_count = report.count
+            outcome.first_problems = list(report.first)
+            outcome.error_report = report.close()
+        if progress:
+            progress(outcome.rows_total, outcome.rows_total)
+
+        if outcome.problems_count and not accept_valid:
+            outcome.status = ImportStatus.REJECTED
+            return outcome
+        outcome.created, outcome.updated, outcome.unchanged = _classify(province_code)
+        if dry_run:
+            outcome.status = ImportStatus.CHECKED
+            return outcome
+        with transaction.atomic():
+            with _bulk_load(outcome.created):
+                _apply(province_code, actor, today)
+            # Bulk path: one summarizing audit entry per import (counts and the file's
+            # SHA-256), not one per row; the rows themselves carry created_by.
+            audit.record(actor, "beneficiary.import", "import_job",
+                         job_id if job_id is not None else outcome.sha256[:16],
+                         after={"file": path.name, **outcome.summary(),
+                                "province": province_code,
+                                "accept_valid": accept_valid})
+            refresh_anomalies(province_code)
+        outcome.status = ImportStatus.APPLIED
+        return outcome
+    finally:
+        table.close()
+        stage.drop()
+
+
+# --- jobs (web and task) --------------------------------------------------------------------
+
+def _safe_name(name: str) -> str:
+    base = Path(name).name
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in base)
+    return cleaned[-100:] or "import"
+
+
+def submit_import(*, file_obj: IO[bytes] | Any, file_name: str, actor: User,
+                  dry_run: bool = False, accept_valid: bool = False,
+                  province: str | None = None) -> ImportJob:
+    """Store the upload under MEDIA_ROOT/imports and queue it. Checks rights, the extension
+    and the size before anything is stored."""
+    province_code = province_for(actor, province)
+    suffix = Path(file_name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise DomainError("file_type", "Chỉ nhận tệp .csv hoặc .xlsx.",
+                          "Only .csv and .xlsx files are accepted.")
+    size = getattr(file_obj, "size", None)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise _too_big()
+    folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / _safe_name(file_name)
+    written = 0
+    chunks = file_obj.chunks() if hasattr(file_obj, "chunks") else iter(
+        lambda: file_obj.read(1 << 20), b"")
+    with target.open("wb") as out:
+        for chunk in chunks:
+            written += len(chunk)
+            if written > MAX_UPLOAD_BYTES:
+                out.close()
+                shutil.rmtree(folder, ignore_errors=True)
+                raise _too_big()
+            out.write(chunk)
+    job = ImportJob.objects.create(
+        file_name=Path(file_name).name[:255], stored_path=str(target), dry_run=dry_run,
+        accept_valid=accept_valid, province_code=province_code, created_by=actor.username)
+    audit.record(actor.username, "beneficiary.import.submit", "import_job", job.pk,
+                 after={"file": job.file_name, "dry_run": dry_run,
+                        "accept_valid": accept_valid, "bytes": written})
+    from chitra.registry.tasks import run_import_job
+
+    run_import_job.enqueue(job.pk)
+    return job
+
+
+def _too_big() -> DomainError:
+    mb = MAX_UPLOAD_BYTES // (1024 * 1024)
+    return DomainError("file_too_big", f"Tệp lớn hơn {mb} MB.", f"The file is over {mb} MB.")
+
+
+def run_job(job_id: int) -> ImportJob:
+    """Run a queued job: the same :func:`run_import` as the CLI, with progress on the job."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING)
+    job = ImportJob.objects.get(pk=job_id)
+    if not claimed:
+        return job  # already run (a retried task must not import twice)
+
+    def progress(done: int, total: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
+
+    report_path = Path(job.stored_path).parent / "loi-errors.xlsx"
+    try:
+        outcome = run_import(Path(job.stored_path), province_code=job.province_code,
+                             actor=job.created_by, dry_run=job.dry_run,
+                             accept_valid=job.accept_valid, report_path=report_path,
+                             progress=progress, job_id=job.pk)
+    except FileRefused as e:
+        job.status = ImportStatus.REJECTED
+        job.message = f"{e.message_vi}\n{e.message_en}"
+    except Exception:
+        # Recorded on the job for the user, then re-raised so the task fails visibly.
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(),
+            message="Lỗi hệ thống khi nhập; đã ghi nhật ký. / System error; logged.")
+        raise
+    else:
+        job.status = outcome.status
+        job.rows_total = job.rows_done = outcome.rows_total
+        job.rows_invalid = outcome.rows_invalid
+        job.created, job.updated, job.unchanged = (outcome.created, outcome.updated,
+                                                   outcome.unchanged)
+        job.problems_count = outcome.problems_count
+        job.problems_preview = [
+            {"row": p.row, "column": p.column, "value": p.value, "code": p.code,
+             "message_vi": p.message_vi, "message_en": p.message_en}
+            for p in outcome.first_problems[:50]]
+        job.error_report_path = str(outcome.error_report or "")
+    job.finished_at = timezone.now()
+    job.save()
+    return job

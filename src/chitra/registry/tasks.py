@@ -1,0 +1,15 @@
+"""Background tasks of the registry (django-tasks; the DB backend runs them in
+``chitra db_worker``)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from chitra.registry import imports
+
+
+@task()
+def run_import_job(job_id: int) -> str:
+    """Run a queued beneficiary import; progress is written on the ImportJob as it goes."""
+    job = imports.run_job(job_id)
+    return str(job.status)

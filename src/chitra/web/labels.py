@@ -1,0 +1,31 @@
+"""Choice labels shown in the UI, listed for ``makemessages``.
+
+Model choices are written in Vietnamese without ``gettext`` (models stay free of i18n); the
+templates translate them at render time with ``{% translate obj.get_x_display %}``. Listing
+the labels here keeps them in the English catalog. ``tests/web/test_i18n.py`` fails when a
+label is added to a model and not here.
+"""
+
+from django.utils.translation import gettext_noop as _
+
+LABELS = (
+    # BenefitType
+    _("Lương hưu"), _("Trợ cấp BHXH hàng tháng"), _("Trợ cấp thất nghiệp"), _("BHXH một lần"),
+    _("Ốm đau"), _("Thai sản"), _("Dưỡng sức phục hồi sức khỏe"), _("Mai táng phí"),
+    _("Tử tuất một lần"),
+    # BenefitGroup
+    _("Hàng tháng"), _("Một lần / ngắn hạn"),
+    # Channel
+    _("Tiền mặt"), _("Tài khoản ngân hàng"), _("Ví điện tử"),
+    # BeneficiaryStatus, BenefitStatus
+    _("Đang hưởng"), _("Tạm dừng"), _("Đã chết"), _("Đã kết thúc"),
+    # SexChoice
+    _("Nam"), _("Nữ"),
+    # AnomalyKind
+    _("Một tài khoản dùng cho nhiều người hưởng"), _("Tên chủ tài khoản khác tên người hưởng"),
+    _("Trùng mã số BHXH"),
+    # Role (shown next to the user's name)
+    _("Cán bộ BHXH"), _("Lãnh đạo duyệt BHXH"), _("Thành viên tổ công tác"),
+    _("Nhân viên ngân hàng"), _("Nhân viên bưu điện"), _("Cán bộ công an xác minh"),
+    _("Xem báo cáo"),
+)

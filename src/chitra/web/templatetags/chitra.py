@@ -1,0 +1,58 @@
+"""Display filters: money, dates and identifiers the way a Vietnamese office writes them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from chitra.core.admin_units import current_wards
+from chitra.core.identifiers import mask
+from chitra.core.money import format_vnd
+from chitra.registry.models import Channel
+
+register = template.Library()
+
+
+@register.filter
+def vnd(amount: int | None) -> str:
+    """``1234567`` → ``1.234.567 ₫``."""
+    return "" if amount is None or amount == "" else format_vnd(int(amount))
+
+
+@register.filter
+def ddmmyyyy(value: date | datetime | None) -> str:
+    """A date as ``dd/mm/yyyy``; an aware datetime in local time as ``dd/mm/yyyy hh:mm``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%d/%m/%Y %H:%M")
+    return value.strftime("%d/%m/%Y")
+
+
+@register.filter
+def masked(value: str | None, show: bool = False) -> str:
+    """The whole identifier if ``show``, else all but its last four digits hidden."""
+    if not value:
+        return ""
+    return value if show else mask(value)
+
+
+@register.filter
+def ward_name(code: str) -> str:
+    """The current name of a ward code, or the code itself if unknown."""
+    ward = current_wards().get(code)
+    return ward.name if ward else code
+
+
+@register.filter
+def channel_label(value: str) -> str:
+    """The translated label of a :class:`Channel` value (for annotated rows)."""
+    try:
+        return gettext(Channel(value).label)
+    except ValueError:
+        return value
