@@ -54,3 +54,15 @@ def test_every_choice_label_shown_in_the_ui_has_an_english_translation(choices):
     with translation.override("en"):
         missing = [label for label in choices.labels if translation.gettext(label) == label]
     assert not missing
+
+
+def test_vietnamese_even_when_the_browser_asks_for_english(client):
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert 'lang="vi"' in response.text
+
+
+def test_english_when_chosen_with_the_switch(client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    response = client.get("/login/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert 'lang="en"' in response.text

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import get_language
 
 from chitra.core.errors import DomainError, NotInScope
@@ -26,3 +29,17 @@ class DomainErrorMiddleware:
             return render(request, "web/error.html", {"message": message, "code": exc.code},
                           status=exc.http_status)
         return None
+
+
+class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
+    """Vietnamese unless the user chose English with the switch (the language cookie).
+
+    The browser's Accept-Language is ignored: a ward officer's phone set to English must
+    still get the Vietnamese screens the office works in.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
