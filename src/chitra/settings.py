@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "chitra.core",
     "chitra.access",
     "chitra.registry",
+    "chitra.payments",
     "chitra.web",
 ]
 

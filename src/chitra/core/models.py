@@ -60,6 +60,10 @@ class PaymentProvider(models.Model):
     account_min_length = models.PositiveSmallIntegerField()
     account_max_length = models.PositiveSmallIntegerField()
     source = models.CharField(max_length=200, blank=True)
+    # Payment-file settings (DESIGN §6): split above this many transactions; some providers
+    # want remittance text without Vietnamese diacritics.
+    max_transactions_per_file = models.PositiveIntegerField(default=50_000)
+    strip_diacritics = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["short_name"]

@@ -1,0 +1,241 @@
+"""The payment core (DESIGN §8). Constraints, not only code, keep "paid at most once"."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from chitra.registry.models import Channel
+
+
+class CycleStatus(models.TextChoices):
+    OPEN = "open", "Mở"
+    COMPUTED = "computed", "Đã tính"
+    APPROVED = "approved", "Đã duyệt"
+    EXPORTED = "exported", "Đã xuất tệp"
+    RECONCILING = "reconciling", "Đang đối soát"
+    CLOSED = "closed", "Đã đóng"
+
+
+class PaymentCycle(models.Model):
+    """One province × one calendar month (kỳ chi trả)."""
+
+    province_code = models.CharField(max_length=2)
+    period = models.DateField()  # the first day of the month
+    status = models.CharField(max_length=12, choices=CycleStatus.choices,
+                              default=CycleStatus.OPEN)
+    transfer_date = models.DateField(null=True, blank=True)  # first working day
+    opened_by = models.CharField(max_length=150)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    computed_by = models.CharField(max_length=150, blank=True)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Progress of the running background step (compute/export), for the UI and the CLI.
+    progress_step = models.CharField(max_length=20, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-period", "province_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["province_code", "period"], name="cycle_unique_month"),
+            models.CheckConstraint(condition=Q(status__in=CycleStatus.values),
+                                   name="cycle_status_valid"),
+            models.CheckConstraint(condition=Q(approved_by="") | ~Q(approved_by=F("computed_by")),
+                                   name="cycle_maker_is_not_checker"),
+            models.CheckConstraint(condition=Q(period__day=1), name="cycle_period_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_code}/{self.period:%Y-%m}"
+
+
+class ObligationStatus(models.TextChoices):
+    OPEN = "open", "Chưa chi"
+    PAID = "paid", "Đã chi"
+    CANCELLED = "cancelled", "Huỷ"
+
+
+class Obligation(models.Model):
+    """What is owed: one per benefit and period (DESIGN §3.2)."""
+
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="obligations")
+    benefit = models.ForeignKey("registry.Benefit", on_delete=models.PROTECT,
+                                related_name="obligations")
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
+                                    related_name="obligations")
+    period = models.DateField()
+    amount = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=ObligationStatus.choices,
+                              default=ObligationStatus.OPEN)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["benefit", "period"], name="obligation_once_per_period"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="obligation_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=ObligationStatus.values),
+                                   name="obligation_status_valid"),
+        ]
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending", "Chờ xuất"
+    SENT = "sent", "Đã gửi"
+    ACCEPTED = "accepted", "Ngân hàng đã nhận"
+    PAID = "paid", "Đã chi"
+    REJECTED = "rejected", "Bị từ chối"
+    RETURNED = "returned", "Bị hoàn trả"
+    CANCELLED = "cancelled", "Huỷ"
+
+
+# Statuses after which another attempt of the same obligation may be made.
+CLOSED_ITEM_STATUSES = (ItemStatus.REJECTED, ItemStatus.RETURNED, ItemStatus.CANCELLED)
+
+
+class PaymentItem(models.Model):
+    """One attempt to pay an obligation, frozen at compute time (DESIGN §3.3)."""
+
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="items")
+    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="items")
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
+                                    related_name="payment_items")
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="reissues")
+    # Frozen copy
+    full_name = models.CharField(max_length=120)
+    citizen_id = models.CharField(max_length=12)
+    ward_code = models.CharField(max_length=5)
+    channel = models.CharField(max_length=15, choices=Channel.choices)
+    provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="payment_items")
+    account_number = models.CharField(max_length=34, blank=True)
+    holder_name = models.CharField(max_length=120, blank=True)
+    payment_point = models.ForeignKey("registry.PaymentPoint", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="payment_items")
+    amount = models.BigIntegerField()
+    payment_date = models.DateField()
+    # Lifecycle
+    status = models.CharField(max_length=10, choices=ItemStatus.choices,
+                              default=ItemStatus.PENDING)
+    reason_code = models.CharField(max_length=8, blank=True)
+    end_to_end_id = models.CharField(max_length=35, null=True, blank=True, unique=True)
+    payment_file = models.ForeignKey("PaymentFile", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="items")
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["cycle", "provider", "id"]),
+                   models.Index(fields=["cycle", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["obligation"], condition=~Q(status__in=CLOSED_ITEM_STATUSES),
+                name="item_one_live_or_paid_per_obligation"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="item_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=ItemStatus.values),
+                                   name="item_status_valid"),
+            models.CheckConstraint(
+                condition=(Q(channel=Channel.CASH) & Q(provider__isnull=True))
+                | (~Q(channel=Channel.CASH) & Q(provider__isnull=False) & ~Q(account_number="")),
+                name="item_fields_match_channel"),
+        ]
+
+
+class PaymentFile(models.Model):
+    """A pain.001 file sent to a provider. Created-at is fixed at first export, so a
+    re-export gives the same bytes."""
+
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="files")
+    provider = models.ForeignKey("core.PaymentProvider", on_delete=models.PROTECT,
+                                 related_name="payment_files")
+    sequence = models.PositiveIntegerField()
+    msg_id = models.CharField(max_length=35, unique=True)
+    file_name = models.CharField(max_length=120)
+    created_at = models.DateTimeField()
+    sha256 = models.CharField(max_length=64, blank=True)
+    tx_count = models.PositiveIntegerField()
+    control_sum = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["provider__short_name", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "provider", "sequence"],
+                                    name="file_unique_sequence"),
+        ]
+
+
+class StatusSource(models.TextChoices):
+    PAIN002 = "pain002", "pain.002"
+    CAMT054 = "camt054", "camt.054"
+    CASH = "cash", "Kết quả chi tiền mặt"
+
+
+class StatusFile(models.Model):
+    """A status file received; the same bytes twice are applied once (unique sha256)."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    source = models.CharField(max_length=10, choices=StatusSource.choices)
+    provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="status_files")
+    file_name = models.CharField(max_length=255)
+    received_by = models.CharField(max_length=150)
+    received_at = models.DateTimeField(auto_now_add=True)
+    lines = models.PositiveIntegerField(default=0)
+    applied = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    exceptions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-id"]
+
+
+class StatusEvent(models.Model):
+    """A status line applied to (or recorded against) an item. Append-only."""
+
+    item = models.ForeignKey(PaymentItem, on_delete=models.PROTECT, related_name="events")
+    source_file = models.ForeignKey(StatusFile, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="events")
+    iso_status = models.CharField(max_length=8)
+    reason_code = models.CharField(max_length=8, blank=True)
+    from_status = models.CharField(max_length=10, choices=ItemStatus.choices)
+    to_status = models.CharField(max_length=10, choices=ItemStatus.choices)
+    # True when the line contradicts a final status: a person must resolve it.
+    is_exception = models.BooleanField(default=False)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ExclusionReason(models.TextChoices):
+    SUSPENDED = "suspended", "Tạm dừng hưởng"
+    DECEASED = "deceased", "Đã chết"
+    NO_ACCOUNT = "no_account", "Không có phương thức nhận"
+
+
+class CycleExclusion(models.Model):
+    """A benefit due in the month that produced no item, and why."""
+
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.CASCADE, related_name="exclusions")
+    benefit = models.ForeignKey("registry.Benefit", on_delete=models.PROTECT, related_name="+")
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
+                                    related_name="+")
+    reason = models.CharField(max_length=12, choices=ExclusionReason.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "benefit"],
+                                               name="exclusion_once_per_cycle")]
+
+
+class ProvincePaymentRule(models.Model):
+    """Per-province choices: how to reissue after a bad-account rejection, alert delay."""
+
+    province_code = models.CharField(max_length=2, unique=True)
+    reissue_bad_account_as_cash = models.BooleanField(default=True)
+    open_item_alert_days = models.PositiveSmallIntegerField(default=5)
+    debtor_name = models.CharField(max_length=140, default="BẢO HIỂM XÃ HỘI TỈNH")
+    debtor_account = models.CharField(max_length=34, default="")
+    debtor_agent_bic = models.CharField(max_length=11, default="")
