@@ -33,7 +33,7 @@ def test_national_day_moves_payment_point_date():
 
 
 def test_payment_point_day_must_be_2_to_10():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="2–10"):
         payment_point_date(date(2026, 9, 1), 11)
 
 

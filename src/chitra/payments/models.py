@@ -74,7 +74,8 @@ class Obligation(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["benefit", "period"], name="obligation_once_per_period"),
+            models.UniqueConstraint(fields=["benefit", "period"],
+                                    name="obligation_once_per_period"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="obligation_amount_positive"),
             models.CheckConstraint(condition=Q(status__in=ObligationStatus.values),
                                    name="obligation_status_valid"),
@@ -228,6 +229,18 @@ class CycleExclusion(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cycle", "benefit"],
                                                name="exclusion_once_per_cycle")]
+
+
+class CyclePaymentDay(models.Model):
+    """When a ward's cash recipients are paid at their payment points in a cycle."""
+
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.CASCADE, related_name="ward_days")
+    ward_code = models.CharField(max_length=5)
+    payment_date = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cycle", "ward_code"],
+                                               name="ward_day_once_per_cycle")]
 
 
 class ProvincePaymentRule(models.Model):

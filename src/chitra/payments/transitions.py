@@ -1,0 +1,74 @@
+"""Item status moves only forward, through :func:`next_status` (DESIGN §8, STYLE §4).
+
+Pure: the table below decides; services apply the decision set-based.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chitra.payments.models import ItemStatus
+
+ACCEPTED_CODES = frozenset({"RCVD", "PDNG", "ACTC", "ACCP", "ACSP", "ACWC", "ACWP"})
+PAID_CODES = frozenset({"ACSC", "ACCC", "BOOKED"})  # BOOKED: a camt.054 debit entry
+REJECTED_CODES = frozenset({"RJCT"})
+RETURNED_CODES = frozenset({"RTRN"})  # a camt.054 / pacs.004 return after payment
+CASH_PAID, CASH_NOT_COLLECTED = "CASH_PAID", "CASH_NOT_COLLECTED"
+
+# Reason codes that mean the account itself is wrong: close it, tell the ward team.
+BAD_ACCOUNT_REASONS = frozenset({"AC01", "AC03", "AC04", "AC06"})
+DECEASED_REASONS = frozenset({"MD07"})
+
+_RANK = {ItemStatus.SENT: 1, ItemStatus.ACCEPTED: 2, ItemStatus.PAID: 3,
+         ItemStatus.REJECTED: 3, ItemStatus.RETURNED: 4}
+
+
+class Outcome(StrEnum):
+    APPLY = "apply"          # the item moves to ``to``
+    NO_CHANGE = "no_change"  # recorded as an event; the item is already there or further
+    CONFLICT = "conflict"    # contradicts a final status: a person must resolve it
+    NOT_SENT = "not_sent"    # the item was never exported: the line cannot be about it
+    UNKNOWN_CODE = "unknown_code"
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    to: ItemStatus | None = None
+
+
+def target_of(code: str) -> ItemStatus | None:
+    if code in ACCEPTED_CODES:
+        return ItemStatus.ACCEPTED
+    if code in PAID_CODES or code == CASH_PAID:
+        return ItemStatus.PAID
+    if code in REJECTED_CODES or code == CASH_NOT_COLLECTED:
+        return ItemStatus.REJECTED
+    if code in RETURNED_CODES:
+        return ItemStatus.RETURNED
+    return None
+
+
+def next_status(current: ItemStatus | str, code: str) -> Decision:
+    """What a status line with ISO ``code`` does to an item now in ``current``."""
+    current = ItemStatus(current)
+    target = target_of(code)
+    if target is None:
+        return Decision(Outcome.UNKNOWN_CODE)
+    if current in (ItemStatus.PENDING, ItemStatus.CANCELLED):
+        return Decision(Outcome.NOT_SENT)
+    if current == target:
+        return Decision(Outcome.NO_CHANGE)
+    if target == ItemStatus.RETURNED:
+        return (Decision(Outcome.APPLY, target) if current == ItemStatus.PAID
+                else Decision(Outcome.CONFLICT))
+    if current in (ItemStatus.PAID, ItemStatus.REJECTED, ItemStatus.RETURNED):
+        # A late intermediate status (ACSP after ACCC) changes nothing; a contradiction
+        # of a final status (RJCT after ACCC, ACSC after RJCT) does not apply silently.
+        if target == ItemStatus.ACCEPTED:
+            return Decision(Outcome.NO_CHANGE)
+        return Decision(Outcome.CONFLICT)
+    if _RANK[target] > _RANK[current]:
+        return Decision(Outcome.APPLY, target)
+    return Decision(Outcome.NO_CHANGE)

@@ -1,0 +1,157 @@
+from datetime import date
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from chitra.payments import services
+from chitra.payments.errors import PaymentError
+from chitra.payments.models import (
+    CycleExclusion,
+    CycleStatus,
+    ExclusionReason,
+    ItemStatus,
+    Obligation,
+    PaymentCycle,
+    PaymentItem,
+)
+from chitra.registry.models import (
+    BeneficiaryStatus,
+    Benefit,
+    BenefitType,
+    Channel,
+    PaymentAccount,
+)
+from tests import factories as f
+from tests.payments.factories import DEC, NOV, approved_cycle, computed_cycle
+
+
+def test_compute_freezes_one_item_per_due_benefit():
+    cash = f.beneficiary("Lò Văn Pọm", amount=3_100_000)
+    bank = f.beneficiary("Tẩn Thị Mẩy", channel=Channel.BANK_ACCOUNT, provider_name="BIDV",
+                         account_number="123456789012", amount=4_200_000)
+    cycle = computed_cycle()
+    assert cycle.status == CycleStatus.COMPUTED
+    items = {i.beneficiary_id: i for i in PaymentItem.objects.filter(cycle=cycle)}
+    assert set(items) == {cash.id, bank.id}
+    assert items[bank.id].account_number == "123456789012"
+    assert items[bank.id].amount == 4_200_000
+    assert items[bank.id].payment_date == date(2026, 11, 2)  # first working day
+    assert items[cash.id].channel == Channel.CASH
+    assert 2 <= items[cash.id].payment_date.day <= 12
+    assert all(i.status == ItemStatus.PENDING for i in items.values())
+
+
+def test_registry_edit_after_compute_does_not_change_the_cycle():
+    b = f.beneficiary("Lò Văn Pọm", channel=Channel.BANK_ACCOUNT, account_number="1111111111111")
+    cycle = computed_cycle()
+    b.full_name = "Lò Văn Pọm Mới"
+    b.save()
+    PaymentAccount.objects.filter(beneficiary=b).update(account_number="2222222222222")
+    Benefit.objects.filter(beneficiary=b).update(amount=9_999_000)
+    item = PaymentItem.objects.get(cycle=cycle)
+    assert (item.full_name, item.account_number, item.amount) == (
+        "Lò Văn Pọm", "1111111111111", 5_250_000)
+
+
+def test_suspended_and_deceased_produce_no_item_with_reason():
+    ok = f.beneficiary("Lò Văn A")
+    gone = f.beneficiary("Lò Văn B")
+    gone.status, gone.status_reason = BeneficiaryStatus.DECEASED, "báo tử 03/11/2026"
+    gone.save()
+    held = f.beneficiary("Lò Văn C")
+    held.status, held.status_reason = BeneficiaryStatus.SUSPENDED, "chờ xác minh"
+    held.save()
+    cycle = computed_cycle()
+    paid = PaymentItem.objects.filter(cycle=cycle).values_list("beneficiary_id", flat=True)
+    assert list(paid) == [ok.id]
+    reasons = dict(CycleExclusion.objects.filter(cycle=cycle)
+                   .values_list("beneficiary_id", "reason"))
+    assert reasons == {gone.id: ExclusionReason.DECEASED, held.id: ExclusionReason.SUSPENDED}
+
+
+def test_benefits_not_due_this_month_are_left_out():
+    ended = f.beneficiary("Lò Văn Hết")
+    Benefit.objects.filter(beneficiary=ended).update(end_date=date(2026, 10, 31))
+    future = f.beneficiary("Lò Văn Sau")
+    Benefit.objects.filter(beneficiary=future).update(start_date=date(2026, 12, 1))
+    cycle = computed_cycle()
+    assert not PaymentItem.objects.filter(cycle=cycle).exists()
+
+
+def test_one_time_benefit_is_paid_once_not_every_month():
+    f.beneficiary("Vàng Thị Dung", benefit_type=BenefitType.MATERNITY, amount=18_000_000)
+    nov = approved_cycle(NOV)
+    dec = computed_cycle(DEC)
+    assert nov.items.count() == 1
+    assert dec.items.count() == 0
+
+
+def test_recompute_of_unapproved_cycle_replaces_items():
+    b = f.beneficiary()
+    cycle = computed_cycle()
+    first = list(PaymentItem.objects.filter(cycle=cycle).values_list("id", flat=True))
+    Benefit.objects.filter(beneficiary=b).update(amount=6_000_000)
+    services.compute_cycle(cycle.pk, "officer")
+    items = PaymentItem.objects.filter(cycle=cycle)
+    assert items.count() == 1
+    assert items.get().amount == 6_000_000
+    assert items.get().id not in first
+    assert Obligation.objects.filter(benefit__beneficiary=b).count() == 1
+
+
+def test_approved_cycle_cannot_be_recomputed():
+    f.beneficiary()
+    cycle = approved_cycle()
+    with pytest.raises(PaymentError) as e:
+        services.compute_cycle(cycle.pk, "officer")
+    assert e.value.code == "cycle_state"
+
+
+def test_maker_cannot_approve_own_cycle():
+    f.beneficiary()
+    cycle = computed_cycle(maker="officer")
+    with pytest.raises(PaymentError) as e:
+        services.approve_cycle(cycle.pk, "officer")
+    assert e.value.code == "maker_checker"
+    assert PaymentCycle.objects.get(pk=cycle.pk).status == CycleStatus.COMPUTED
+
+
+def test_database_refuses_maker_as_checker():
+    cycle = computed_cycle(maker="officer")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentCycle.objects.filter(pk=cycle.pk).update(approved_by="officer")
+
+
+def test_database_refuses_second_obligation_for_benefit_and_period():
+    f.beneficiary()
+    cycle = computed_cycle()
+    o = Obligation.objects.get(cycle=cycle)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Obligation.objects.create(cycle=cycle, benefit=o.benefit, beneficiary=o.beneficiary,
+                                  period=o.period, amount=1)
+
+
+def test_database_refuses_second_live_item_for_an_obligation():
+    f.beneficiary()
+    cycle = computed_cycle()
+    item = PaymentItem.objects.get(cycle=cycle)
+    copy = PaymentItem.objects.filter(pk=item.pk).values()[0]
+    copy.pop("id")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentItem.objects.create(**copy)
+    # ...but a new attempt after a rejection is allowed
+    PaymentItem.objects.filter(pk=item.pk).update(status=ItemStatus.REJECTED)
+    PaymentItem.objects.create(**copy)
+
+
+def test_second_open_of_same_month_is_refused():
+    services.open_cycle("12", NOV, "officer")
+    with pytest.raises(PaymentError) as e:
+        services.open_cycle("12", NOV, "officer")
+    assert e.value.code == "cycle_exists"
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026", "abc", "2026-11-01"])
+def test_bad_period_text_is_refused(text):
+    with pytest.raises(PaymentError):
+        services.parse_period(text)

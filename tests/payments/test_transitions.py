@@ -1,0 +1,32 @@
+import pytest
+
+from chitra.payments.models import ItemStatus as S
+from chitra.payments.transitions import Outcome as O
+from chitra.payments.transitions import next_status
+
+
+@pytest.mark.parametrize(("current", "code", "outcome", "to"), [
+    (S.SENT, "ACCP", O.APPLY, S.ACCEPTED),
+    (S.SENT, "ACSP", O.APPLY, S.ACCEPTED),
+    (S.SENT, "ACSC", O.APPLY, S.PAID),
+    (S.ACCEPTED, "ACCC", O.APPLY, S.PAID),
+    (S.ACCEPTED, "RJCT", O.APPLY, S.REJECTED),
+    (S.SENT, "RJCT", O.APPLY, S.REJECTED),
+    (S.PAID, "RTRN", O.APPLY, S.RETURNED),
+    (S.PAID, "ACSP", O.NO_CHANGE, None),       # late intermediate status
+    (S.ACCEPTED, "ACCP", O.NO_CHANGE, None),
+    (S.PAID, "ACSC", O.NO_CHANGE, None),       # duplicate
+    (S.REJECTED, "RJCT", O.NO_CHANGE, None),
+    (S.PAID, "RJCT", O.CONFLICT, None),        # contradicts a final status
+    (S.REJECTED, "ACSC", O.CONFLICT, None),
+    (S.ACCEPTED, "RTRN", O.CONFLICT, None),    # a return of what was never paid
+    (S.PENDING, "ACSC", O.NOT_SENT, None),
+    (S.CANCELLED, "RJCT", O.NOT_SENT, None),
+    (S.SENT, "XXXX", O.UNKNOWN_CODE, None),
+    (S.SENT, "CASH_PAID", O.APPLY, S.PAID),
+    (S.SENT, "CASH_NOT_COLLECTED", O.APPLY, S.REJECTED),
+])
+def test_status_moves_only_forward(current, code, outcome, to):
+    d = next_status(current, code)
+    assert d.outcome == outcome
+    assert d.to == to
