@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from chitra.access.models import OrganizationKind, Role, User
@@ -42,14 +43,15 @@ from chitra.core import audit
 from chitra.core.errors import DomainError, Problem
 from chitra.core.models import PaymentProvider
 from chitra.registry.anomalies import refresh_anomalies
+from chitra.registry.importing import pipeline
 from chitra.registry.importing.columns import resolve_header
+from chitra.registry.importing.pipeline import End, Plan
 from chitra.registry.importing.reading import FileRefused, open_table
 from chitra.registry.importing.report import ErrorReport
 from chitra.registry.importing.validate import (
     STAGE_COLUMNS,
     Lookups,
     ProviderRef,
-    RowValidator,
     benefit_type_names,
     channel_names,
 )
@@ -63,13 +65,31 @@ from chitra.registry.models import (
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 20_000
+# Files of at least this many rows are read and validated in a worker process, overlapping
+# with the staging COPY (importing.pipeline); smaller ones in-process.
+PARALLEL_MIN_ROWS = 50_000
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 DEFAULT_PROVINCE = "12"  # Lai Châu, for superusers who do not say
 STAGE = "chitra_import_stage"
+STAGE_TEMP_BUFFERS = "256MB"  # PostgreSQL session memory for the stage (see _Stage)
+APPLY_WORK_MEM = "128MB"  # PostgreSQL: hash joins of a million-row stage stay in memory
 CLOSED_REASON = "thay đổi khi nhập tệp / changed by import"
 
 Progress = Callable[[int, int], None]
+
+
+class _Phases:
+    """Cheap per-phase wall-clock timing, logged at DEBUG (``chitra.registry.imports``)."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("import phase %-28s %7.2f s", phase, now - self.last)
+        self.last = now
 
 
 class ImportForbidden(DomainError):
@@ -161,6 +181,7 @@ class _Stage:
     def __init__(self) -> None:
         self.pg = connection.vendor == "postgresql"
         self.rows = 0
+        self.seconds = 0.0  # time spent staging (the rest of the pass is waiting for rows)
 
     def create(self) -> None:
         date_type = "date" if self.pg else "text"
@@ -174,22 +195,38 @@ class _Stage:
             "account_number": "varchar(34)", "holder_name": "text", "holder_name_key": "text",
         }
         assert tuple(cols) == STAGE_COLUMNS
+        if self.pg:
+            self._session_settings()
         with connection.cursor() as c:
             c.execute(f"DROP TABLE IF EXISTS {STAGE}")
             c.execute(f"CREATE TEMP TABLE {STAGE} ("
                       + ", ".join(f"{k} {t}" for k, t in cols.items()) + ")")
 
-    def add(self, rows: list[tuple[str | None, ...]]) -> None:
-        if not rows:
+    @staticmethod
+    def _session_settings() -> None:
+        """Memory for the stage: a big TEMP table lives in ``temp_buffers`` (default 8 MB;
+        it can only be raised before the session's first use of a temp table, so a failure
+        is ignored — it is a speed-up only)."""
+        try:
+            with transaction.atomic(), connection.cursor() as c:
+                c.execute(f"SET temp_buffers = '{STAGE_TEMP_BUFFERS}'")
+        except DatabaseError:
+            logger.debug("temp_buffers not raised (temp tables already used)")
+
+    def add(self, rows: bytes | list[tuple[str | None, ...]], count: int) -> None:
+        """Stage a chunk: ``COPY`` text (PostgreSQL) or a list of tuples (SQLite)."""
+        if not count:
             return
-        self.rows += len(rows)
+        self.rows += count
+        started = time.perf_counter()
         with connection.cursor() as c:
-            if self.pg:
+            if isinstance(rows, bytes):  # PostgreSQL: COPY text
                 with c.cursor.copy(f"COPY {STAGE} FROM STDIN") as copy:
-                    copy.write("".join(_copy_line(r) for r in rows))
+                    copy.write(rows)
             else:
                 c.executemany(f"INSERT INTO {STAGE} VALUES ("
                               + ", ".join(["%s"] * len(STAGE_COLUMNS)) + ")", rows)
+        self.seconds += time.perf_counter() - started
 
     def delete_rows(self, row_numbers: Iterable[int]) -> None:
         numbers = sorted(set(row_numbers))
@@ -204,30 +241,13 @@ class _Stage:
         with connection.cursor() as c:
             if not self.pg:  # PostgreSQL hash-joins a large stage; SQLite needs the index
                 c.execute(f"CREATE INDEX {STAGE}_cid ON {STAGE} (citizen_id)")
-            c.execute(f"ANALYZE {STAGE}")
+                c.execute(f"ANALYZE {STAGE}")
+            else:  # the row count and the join keys are what the plans need
+                c.execute(f"ANALYZE {STAGE} (citizen_id, benefit_type, start_date)")
 
     def drop(self) -> None:
         with connection.cursor() as c:
             c.execute(f"DROP TABLE IF EXISTS {STAGE}")
-
-
-_TEXT_FIELDS = tuple(i for i, k in enumerate(STAGE_COLUMNS)
-                     if k in ("full_name", "name_key", "street", "holder_name",
-                              "holder_name_key", "bhxh_code", "phone", "account_number"))
-
-
-def _copy_line(row: tuple[str | None, ...]) -> str:
-    """One line of PostgreSQL COPY text format. Validation left no tab, newline or control
-    character in any value; a backslash (possible in free text) is escaped."""
-    line = "\t".join("\\N" if v is None else v for v in row)
-    if line.count("\\") != row.count(None):
-        values = list(row)
-        for i in _TEXT_FIELDS:
-            v = values[i]
-            if v is not None:
-                values[i] = v.replace("\\", "\\\\")
-        line = "\t".join("\\N" if v is None else v for v in values)
-    return line + "\n"
 
 
 # --- set-based SQL ------------------------------------------------------------------------------
@@ -263,7 +283,9 @@ def _execute(sql: str, params: dict[str, Any]) -> int:
 def _classify(province: str) -> tuple[int, int, int]:
     """(created, updated, unchanged) the staged rows would give, computed before applying."""
     q = _sql_parts()
-    with connection.cursor() as c:
+    with transaction.atomic(), connection.cursor() as c:
+        if connection.vendor == "postgresql":
+            c.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
         c.execute(f"""
             SELECT COUNT(*),
                    COALESCE(SUM(CASE WHEN b.id IS NULL THEN 1 ELSE 0 END), 0),
@@ -281,11 +303,12 @@ def _classify(province: str) -> tuple[int, int, int]:
     return int(created), int(updated), int(total) - int(created) - int(updated)
 
 
-def _apply(province: str, actor: str, today: date) -> None:
+def _apply(province: str, actor: str, today: date, phase: _Phases | None = None) -> None:
     """Apply the stage: a fixed number of set-based statements, whatever the row count.
 
     The caller holds the transaction.
     """
+    phase = phase or _Phases()
     q = _sql_parts()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     p = {"province": province, "now": now, "actor": actor, "reason": CLOSED_REASON,
@@ -300,6 +323,7 @@ def _apply(province: str, actor: str, today: date) -> None:
         FROM {STAGE} s
         WHERE b.citizen_id = s.citizen_id AND ({q['ben_differs']})
     """, p)
+    phase("apply: update beneficiary")
     _execute(f"""
         INSERT INTO registry_beneficiary (citizen_id, {", ".join(cols)}, province_code,
             status, status_reason, created_at, updated_at)
@@ -309,6 +333,7 @@ def _apply(province: str, actor: str, today: date) -> None:
         WHERE NOT EXISTS (SELECT 1 FROM registry_beneficiary b
                           WHERE b.citizen_id = s.citizen_id)
     """, p)
+    phase("apply: insert beneficiary")
     # 2. Benefits, keyed (beneficiary, type, start date).
     _execute(f"""
         UPDATE registry_benefit AS bf SET amount = s.amount, end_date = s.end_date,
@@ -317,6 +342,7 @@ def _apply(province: str, actor: str, today: date) -> None:
         WHERE bf.beneficiary_id = b.id AND bf.benefit_type = s.benefit_type
           AND bf.start_date = s.start_date AND ({q['benefit_differs']})
     """, p)
+    phase("apply: update benefit")
     _execute(f"""
         INSERT INTO registry_benefit (beneficiary_id, benefit_type, "group", sub_kind, amount,
             start_date, end_date, status)
@@ -327,6 +353,7 @@ def _apply(province: str, actor: str, today: date) -> None:
                           AND bf.benefit_type = s.benefit_type
                           AND bf.start_date = s.start_date)
     """, p)
+    phase("apply: insert benefit")
     # 3. Payment accounts are versioned, never overwritten. A changed account: the current
     #    version is closed the day before the new one starts (today, or the day after the
     #    current one started if that is today or later), then the new version is added.
@@ -342,6 +369,7 @@ def _apply(province: str, actor: str, today: date) -> None:
         JOIN registry_paymentaccount a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
         WHERE {q['account_differs']}
     """, p)
+    phase("apply: changed accounts")
     _execute(f"""
         UPDATE registry_paymentaccount SET valid_to = {q['minus_day']},
             closed_reason = %(reason)s
@@ -356,6 +384,7 @@ def _apply(province: str, actor: str, today: date) -> None:
             holder_name_key, valid_from, NULL, '', %(actor)s, '', %(now)s
         FROM chitra_import_acc
     """, p)
+    phase("apply: close+add versions")
     # 4. Beneficiaries with no current account (the new ones) get their first version.
     _execute(f"""
         INSERT INTO registry_paymentaccount ({account_cols})
@@ -365,6 +394,7 @@ def _apply(province: str, actor: str, today: date) -> None:
         WHERE NOT EXISTS (SELECT 1 FROM registry_paymentaccount a
                           WHERE a.beneficiary_id = b.id AND a.valid_to IS NULL)
     """, p)
+    phase("apply: insert first accounts")
     with connection.cursor() as c:
         c.execute("DROP TABLE IF EXISTS chitra_import_acc")
 
@@ -374,18 +404,22 @@ BULK_MIN_ROWS = 100_000
 
 
 @contextmanager
-def _bulk_load(new_rows: int) -> Iterator[None]:
+def _bulk_load(new_rows: int, phase: _Phases | None = None) -> Iterator[None]:
     """PostgreSQL, large loads only: the "Populating a Database" recipe of the PostgreSQL
-    manual (§14.4) inside the caller's transaction. Non-unique indexes and foreign keys of
-    the three registry tables are dropped, the rows loaded, then the indexes rebuilt (one
-    sort each instead of a million random B-tree inserts) and the foreign keys re-added
-    (validated by one join each instead of one trigger per row at commit).
+    manual (§14.4) inside the caller's transaction. The indexes (all but primary keys),
+    unique constraints and foreign keys of the three registry tables are dropped, the rows
+    loaded, then the indexes and unique constraints rebuilt (one sort each instead of a
+    million random B-tree inserts) and the foreign keys re-added (validated by one join each
+    instead of one trigger per row at commit).
 
     Definitions are read from the catalog (``pg_get_indexdef`` / ``pg_get_constraintdef``),
     so they come back exactly as migrations made them; the DDL is transactional, so a
-    failure restores everything. Unique indexes and constraints stay and keep enforcing.
-    Takes an ACCESS EXCLUSIVE lock on those tables until commit: used only when the import
-    at least doubles a table of ≥ ``BULK_MIN_ROWS`` new rows (a first load, a migration).
+    failure restores everything. Uniqueness is still enforced before commit: rebuilding a
+    unique index or constraint fails on any duplicate, which rolls the whole import back
+    (and the apply statements themselves never insert a key that exists). Takes an ACCESS
+    EXCLUSIVE lock on those tables until commit (nobody else can write meanwhile): used only
+    when the import at least doubles a table of ≥ ``BULK_MIN_ROWS`` new rows (a first load,
+    a migration).
     """
     if connection.vendor != "postgresql" or new_rows < BULK_MIN_ROWS:
         yield
@@ -398,33 +432,43 @@ def _bulk_load(new_rows: int) -> Iterator[None]:
         yield
         return
     with connection.cursor() as c:
+        # Indexes that back no constraint (unique-constraint indexes go with the constraint).
         c.execute("""
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
             FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-            WHERE t.relname = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary
+            WHERE t.relname = ANY(%s) AND NOT i.indisprimary
               AND t.relnamespace = 'public'::regnamespace
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                              AND k.contype IN ('p', 'u', 'x'))
+            ORDER BY i.indisunique DESC
         """, [list(BULK_TABLES)])
         indexes = c.fetchall()
         c.execute("""
-            SELECT t.relname, con.conname, pg_get_constraintdef(con.oid)
+            SELECT t.relname, con.conname, pg_get_constraintdef(con.oid), con.contype
             FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid
-            WHERE t.relname = ANY(%s) AND con.contype = 'f'
+            WHERE t.relname = ANY(%s) AND con.contype IN ('f', 'u')
               AND t.relnamespace = 'public'::regnamespace
+            ORDER BY con.contype DESC
         """, [list(BULK_TABLES)])
-        foreign_keys = c.fetchall()
-        for table, name, _ in foreign_keys:
+        constraints = c.fetchall()  # unique ones first (re-added first), then foreign keys
+        for table, name, _, _ in reversed(constraints):
             c.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             c.execute(f"DROP INDEX {name}")
+    phase = phase or _Phases()
+    phase("bulk: drop indexes+FKs")
     yield
     with connection.cursor() as c:
         c.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _, definition in indexes:
+        for name, definition in indexes:
             c.execute(definition)
-        for table, name, definition in foreign_keys:
+            phase(f"bulk: index {name[-30:]}")
+        for table, name, definition, _ in constraints:
             c.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            phase(f"bulk: constraint {name[-30:]}")
         for table in BULK_TABLES:
             c.execute(f'ANALYZE "{table}"')
+        phase("bulk: analyze")
 
 
 def _other_province_rows(province: str) -> list[tuple[int, str]]:
@@ -453,7 +497,9 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
     today = today or timezone.localdate()
     report_path = report_path or (Path(settings.MEDIA_ROOT) / "imports" / "reports"
                                   / f"{uuid.uuid4().hex}-loi.xlsx")
+    phase = _Phases()
     outcome = ImportOutcome(status=ImportStatus.RUNNING, sha256=_sha256(path))
+    phase("sha256")
     table = open_table(path)
     stage = _Stage()
     try:
@@ -468,57 +514,47 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
                            ("ward_code", 5), ("ward_code_2024", 5)):
             if layout.has(key):
                 table.zero_pad[layout.index[key]] = width
-        validator = RowValidator(layout, load_lookups(province_code, today))
+        plan = Plan(path=path, layout=layout, lookups=load_lookups(province_code, today),
+                    zero_pad=dict(table.zero_pad), accept_valid=accept_valid,
+                    copy_text=stage.pg, chunk_rows=CHUNK_ROWS)
+        total_hint = table.total_hint
+        table.close()  # the pass below (maybe in a worker process) opens the file again
         stage.create()
-        cid_index = layout.index["citizen_id"]
-        seen: dict[int, int] = {}  # personal ID → first row; ~100 MB for a million rows
-        repeated_first: dict[int, str] = {}
         staging = True
-        buffer: list[tuple[str | None, ...]] = []
         invalid_rows = 0
+        repeated_first: list[tuple[int, str]] = []
+        parallel = total_hint >= PARALLEL_MIN_ROWS
         with ErrorReport(report_path) as report:
-            for row_no, cells in table.rows:
-                outcome.rows_total += 1
-                values, problems = validator.validate(row_no, cells)
-                cid = values[1] if values else (
-                    cells[cid_index].strip() if cid_index < len(cells) else "")
-                if cid and len(cid) == 12 and cid.isdigit():
-                    first = seen.setdefault(int(cid), row_no)
-                    if first != row_no:
-                        repeated_first[first] = cid
-                        problems.append(Problem(
-                            row_no, "citizen_id", cid, "citizen_id_repeated",
-                            f"Số định danh lặp lại trong tệp (đã có ở dòng {first}).",
-                            f"Personal ID repeated in the file (first at row {first})."))
-                        values = None
-                if problems:
-                    invalid_rows += 1
-                    for p in problems:
-                        report.add(p)
+            for item in pipeline.run(plan, parallel=parallel):
+                if isinstance(item, End):
+                    outcome.rows_total = item.rows_total
+                    repeated_first = item.repeated_first
+                    break
+                for p in item.problems:
+                    report.add(p)
+                if item.invalid:
+                    invalid_rows += item.invalid
                     if not accept_valid:
                         staging = False
-                        buffer.clear()
-                elif staging and values is not None:
-                    buffer.append(values)
-                    if len(buffer) >= CHUNK_ROWS:
-                        stage.add(buffer)
-                        buffer = []
-                if progress and outcome.rows_total % CHUNK_ROWS == 0:
-                    progress(outcome.rows_total, max(table.total_hint, outcome.rows_total))
-            if staging:
-                stage.add(buffer)
-            buffer = []
+                if staging and item.rows is not None:
+                    stage.add(item.rows, item.count)
+                outcome.rows_total = item.rows_seen
+                if progress and item.rows_seen:
+                    progress(item.rows_seen, max(total_hint, item.rows_seen))
             # The first occurrence of a repeated ID is a problem too (reported last).
-            for first, cid in sorted(repeated_first.items()):
+            for first, cid in repeated_first:
                 report.add(Problem(first, "citizen_id", cid, "citizen_id_repeated",
                                    "Số định danh lặp lại ở dòng khác trong tệp.",
                                    "Personal ID repeated in another row of the file."))
             invalid_rows += len(repeated_first)
-            del seen
+            logger.debug("import staging took %.2f s of the pass (parallel: %s)",
+                          stage.seconds, parallel)
+            phase("read+validate+stage")
             if staging:
                 if repeated_first:
-                    stage.delete_rows(repeated_first)
+                    stage.delete_rows(r for r, _ in repeated_first)
                 stage.finish()
+                phase("stage finish (analyze)")
                 others = _other_province_rows(province_code)
                 for row_no, cid in others:
                     report.add(Problem(row_no, "citizen_id", cid, "citizen_id_other_province",
@@ -530,6 +566,7 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
                         stage.delete_rows(r for r, _ in others)
                     else:
                         staging = False
+                phase("other-province check")
             outcome.rows_invalid = invalid_rows
             outcome.problems_count = report.count
             outcome.first_problems = list(report.first)
@@ -541,12 +578,19 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
             outcome.status = ImportStatus.REJECTED
             return outcome
         outcome.created, outcome.updated, outcome.unchanged = _classify(province_code)
+        phase("classify")
         if dry_run:
             outcome.status = ImportStatus.CHECKED
             return outcome
         with transaction.atomic():
-            with _bulk_load(outcome.created):
-                _apply(province_code, actor, today)
+            if stage.pg:
+                with connection.cursor() as c:
+                    # The import is idempotent and re-runnable, so a crash losing the last
+                    # commit is harmless: no need to wait for the WAL flush at commit.
+                    c.execute("SET LOCAL synchronous_commit = off")
+                    c.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
+            with _bulk_load(outcome.created, phase):
+                _apply(province_code, actor, today, phase)
             # Bulk path: one summarizing audit entry per import (counts and the file's
             # SHA-256), not one per row; the rows themselves carry created_by.
             audit.record(actor, "beneficiary.import", "import_job",
@@ -554,7 +598,10 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
                          after={"file": path.name, **outcome.summary(),
                                 "province": province_code,
                                 "accept_valid": accept_valid})
+            phase("audit")
             refresh_anomalies(province_code)
+            phase("refresh_anomalies")
+        phase("commit")
         outcome.status = ImportStatus.APPLIED
         return outcome
     finally:

@@ -37,10 +37,13 @@ class Beneficiary(models.Model):
     owners (services), so encryption at rest can come in one place.
     """
 
-    citizen_id = models.CharField(max_length=12, unique=True)
-    bhxh_code = models.CharField(max_length=10, blank=True, db_index=True)
+    # Unique and indexed through Meta (plain B-trees, for exact lookups and ordering): a
+    # field's unique=True/db_index=True would add a second varchar_pattern_ops "_like"
+    # index on PostgreSQL, which no query here uses (name search is a substring match).
+    citizen_id = models.CharField(max_length=12)
+    bhxh_code = models.CharField(max_length=10, blank=True)
     full_name = models.CharField(max_length=120)  # NFC
-    name_key = models.CharField(max_length=120, db_index=True)  # accent-free, for search
+    name_key = models.CharField(max_length=120)  # accent-free, for search and ordering
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1, choices=SexChoice.choices)
     province_code = models.CharField(max_length=2)
@@ -64,8 +67,11 @@ class Beneficiary(models.Model):
             models.CheckConstraint(
                 condition=Q(status=BeneficiaryStatus.ACTIVE) | ~Q(status_reason=""),
                 name="beneficiary_inactive_has_reason"),
+            models.UniqueConstraint(fields=["citizen_id"], name="beneficiary_citizen_id_unique"),
         ]
-        indexes = [models.Index(fields=["province_code", "ward_code"])]
+        indexes = [models.Index(fields=["province_code", "ward_code"]),
+                   models.Index(fields=["bhxh_code"], name="beneficiary_bhxh_code_idx"),
+                   models.Index(fields=["name_key"], name="beneficiary_name_key_idx")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -150,7 +156,8 @@ class PaymentAccount(models.Model):
     channel = models.CharField(max_length=15, choices=Channel.choices)
     provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="accounts")
-    account_number = models.CharField(max_length=34, blank=True, db_index=True)
+    # Looked up only as a current account, by (provider, number): account_current_number_idx.
+    account_number = models.CharField(max_length=34, blank=True)
     holder_name = models.CharField(max_length=120, blank=True)  # NFC, as the provider holds it
     holder_name_key = models.CharField(max_length=120, blank=True)  # core.text.fold_key
     valid_from = models.DateField()

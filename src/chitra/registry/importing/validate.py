@@ -32,6 +32,7 @@ STAGE_COLUMNS = (
 MONTHLY = frozenset({"pension", "monthly_allowance"})
 CASH, BANK, EWALLET = "cash", "bank_account", "ewallet"
 MAX_VALUE_IN_REPORT = 200
+_CACHE_MAX = 200_000  # entries per per-file cache of repeated values (bounds memory)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ _SEX = {"nam": Sex.MALE.value, "m": Sex.MALE.value, "male": Sex.MALE.value,
         "nữ": Sex.FEMALE.value, "nu": Sex.FEMALE.value, "f": Sex.FEMALE.value,
         "female": Sex.FEMALE.value}
 
+_SEX_ENUM = {s.value: s for s in Sex}
+
 _MSG: dict[str, tuple[str, str]] = {
     "required": ("Thiếu giá trị bắt buộc.", "A required value is missing."),
     "too_long": ("Giá trị quá dài (tối đa {n} ký tự).", "Value too long (at most {n} characters)."),
@@ -185,6 +188,8 @@ class RowValidator:
         self._types = lookups.benefit_types
         self._amounts: dict[str, int] = {}
         self._texts: dict[str, str] = {}  # NFC of repeated free text (streets)
+        # (NFC, fold key) of repeated valid names (full names, account holders)
+        self._names: dict[str, tuple[str, str]] = {}
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -241,9 +246,18 @@ class RowValidator:
                 problems.append(Problem(row, "bhxh_code", bhxh[:MAX_VALUE_IN_REPORT], p.code,
                                         p.message_vi, p.message_en))
         raw_name = c[i_name]
-        name = self.text(row, "full_name", raw_name, problems)
-        if not raw_name:
-            problems.append(P(row, "full_name", raw_name, "required"))
+        names = self._names
+        known = names.get(raw_name)
+        if known is not None:
+            name, name_key = known
+        else:
+            before = len(problems)
+            name = self.text(row, "full_name", raw_name, problems)
+            name_key = fold(name)
+            if not raw_name:
+                problems.append(P(row, "full_name", raw_name, "required"))
+            elif len(problems) == before and len(names) < _CACHE_MAX:
+                names[raw_name] = (name, name_key)
         raw_dob = c[i_dob]
         dob = self.date(raw_dob) if raw_dob else None
         if dob is None:
@@ -259,7 +273,7 @@ class RowValidator:
         sex = _SEX.get(raw_sex.lower()) or _SEX.get(fold_key(raw_sex))
         if sex is None:
             problems.append(P(row, "sex", raw_sex, "sex_invalid" if raw_sex else "required"))
-        for p in check_citizen_id(cid, dob, Sex(sex) if sex else None):
+        for p in check_citizen_id(cid, dob, _SEX_ENUM.get(sex) if sex else None):
             problems.append(Problem(row, "citizen_id", cid[:MAX_VALUE_IN_REPORT], p.code,
                                     p.message_vi, p.message_en))
 
@@ -285,7 +299,7 @@ class RowValidator:
         street = self._texts.get(raw_street)
         if street is None:
             street = self.text(row, "street", raw_street, problems)
-            if len(self._texts) < 100_000 and len(street) <= BY_KEY["street"].max_length:
+            if len(self._texts) < _CACHE_MAX and len(street) <= BY_KEY["street"].max_length:
                 self._texts[raw_street] = street
         phone = c[i_phone]
         if phone:
@@ -368,11 +382,21 @@ class RowValidator:
                 for p in check_account_number(account, provider.min_length, provider.max_length):
                     problems.append(Problem(row, "account_number", account[:MAX_VALUE_IN_REPORT],
                                             p.code, p.message_vi, p.message_en))
-            holder = self.text(row, "account_holder", raw_holder, problems)
-            if not raw_holder:
-                problems.append(P(row, "account_holder", raw_holder, "holder_missing"))
+            known = names.get(raw_holder)
+            if known is not None:
+                holder, holder_key = known
             else:
-                holder_key = fold(holder)
+                before = len(problems)
+                holder = self.text(row, "account_holder", raw_holder, problems)
+                if not raw_holder:
+                    problems.append(P(row, "account_holder", raw_holder, "holder_missing"))
+                else:
+                    holder_key = fold(holder)
+                    # the same limit for both columns, so one cache serves both
+                    if (len(problems) == before and len(names) < _CACHE_MAX
+                            and BY_KEY["account_holder"].max_length
+                            == BY_KEY["full_name"].max_length):
+                        names[raw_holder] = (holder, holder_key)
 
         point = c[i_point]
         point_id = None
@@ -387,7 +411,7 @@ class RowValidator:
         assert start is not None
         assert btype is not None
         return (
-            str(row), cid, bhxh, name, fold(name), dob.isoformat(), sex, ward, street, phone,
+            str(row), cid, bhxh, name, name_key, dob.isoformat(), sex, ward, street, phone,
             None if point_id is None else str(point_id), btype,
             "monthly" if btype in MONTHLY else "one_time", str(amount), start.isoformat(),
             None if end is None else end.isoformat(), channel,
