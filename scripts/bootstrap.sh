@@ -17,7 +17,7 @@ apt_install() {
 }
 
 apt_install python3-venv
-[ "$want" = test ] && apt_install chromium chromium-driver openssl
+[ "$want" = test ] && apt_install chromium chromium-driver openssl poppler-utils
 
 if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv"

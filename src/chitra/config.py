@@ -45,6 +45,10 @@ class Config:
     secure_cookies: bool
     login_failure_limit: int
     replica_database_url: str | None
+    keystore_path: Path
+    keystore_password: str
+    # Fault injection for crash tests only: the export process exits after N files.
+    fault_export_crash_after_files: int | None
 
 
 def load() -> Config:
@@ -61,6 +65,11 @@ def load() -> Config:
         secure_cookies=not _flag("CHITRA_INSECURE_HTTP"),
         login_failure_limit=int(os.environ.get("CHITRA_LOGIN_FAILURE_LIMIT", "5")),
         replica_database_url=os.environ.get("DATABASE_REPLICA_URL") or None,
+        keystore_path=Path(os.environ.get("CHITRA_KEYSTORE_PATH",
+                                          var_dir / "keys" / "bhxh-demo.p12")),
+        keystore_password=os.environ.get("CHITRA_KEYSTORE_PASSWORD", "chitra-demo-keystore"),
+        fault_export_crash_after_files=int(os.environ["CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES"])
+        if os.environ.get("CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES") else None,
     )
 
 

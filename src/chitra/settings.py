@@ -150,6 +150,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The office's signing key and certificate (PKCS#12). `chitra make_demo_keystore` makes one.
+KEYSTORE_PATH = CONFIG.keystore_path
+KEYSTORE_PASSWORD = CONFIG.keystore_password
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

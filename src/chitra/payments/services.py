@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar as _cal
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -92,10 +93,10 @@ def _ward_days(cycle: PaymentCycle) -> None:
 
 
 def _t(model: type) -> str:
-    return model._meta.db_table  # type: ignore[attr-defined, no-any-return]
+    return model._meta.db_table  # type: ignore[attr-defined]
 
 
-def _execute(sql: str, params: dict[str, object]) -> int:
+def _execute(sql: str, params: dict[str, Any]) -> int:
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return cur.rowcount

@@ -11,7 +11,7 @@ import that repeats one is refused row by row.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import CharField, Count, Exists, F, OuterRef, Value
+from django.db.models import CharField, Count, F, Value, Window
 from django.db.models.functions import Concat, Right
 
 from chitra.registry.models import Anomaly, AnomalyKind, Beneficiary, PaymentAccount
@@ -23,10 +23,9 @@ def refresh_anomalies(province_code: str | None = None) -> int:
     if province_code:
         people = people.filter(province_code=province_code)
     current = PaymentAccount.objects.filter(valid_to__isnull=True, beneficiary__in=people)
-    other_holder = PaymentAccount.objects.filter(
-        valid_to__isnull=True, provider_id=OuterRef("provider_id"),
-        account_number=OuterRef("account_number"),
-    ).exclude(beneficiary_id=OuterRef("beneficiary_id"))
+    # One current account per beneficiary (a constraint), so the number of current accounts
+    # with the same provider and number is the number of beneficiaries sharing it.
+    holders = Window(Count("id"), partition_by=[F("provider_id"), F("account_number")])
     tail = Concat(F("provider__short_name"), Value(" …"), Right("account_number", 4),
                   output_field=CharField())
     dup_codes = (people.exclude(bhxh_code="").values("bhxh_code")
@@ -34,7 +33,8 @@ def refresh_anomalies(province_code: str | None = None) -> int:
 
     sources = [
         (AnomalyKind.SHARED_ACCOUNT,
-         current.exclude(account_number="").filter(Exists(other_holder))
+         PaymentAccount.objects.filter(valid_to__isnull=True).exclude(account_number="")
+         .annotate(holders=holders).filter(holders__gt=1, beneficiary__in=people)
          .values_list("beneficiary_id", tail)),
         (AnomalyKind.HOLDER_NAME_MISMATCH,
          current.exclude(holder_name="").exclude(holder_name_key=F("beneficiary__name_key"))

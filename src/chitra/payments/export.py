@@ -1,0 +1,241 @@
+# ruff: noqa: S608 - table names come from model metadata; values are parameters.
+"""Export an approved cycle: pain.001 per provider (split at its file size), detached
+signatures, a manifest, and cash lists per payment point and date (DESIGN §6).
+
+Two phases, so a crash anywhere gives the same files on the next run:
+
+1. *Plan* (one transaction): assign every item to a file (``PaymentFile`` rows with their
+   msg id, created-at, count and control sum) and its EndToEndId; items become ``sent``.
+2. *Write* (outside the transaction): each file is a pure function of the committed plan,
+   written streaming to a temporary name and renamed. Re-running phase 2 rewrites the same
+   bytes; a file whose hash differs from the one recorded at first export is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from chitra.config import CONFIG
+from chitra.core import audit
+from chitra.core.admin_units import current_provinces, current_wards
+from chitra.core.models import PaymentProvider
+from chitra.payments import cashlists, ids, manifest, signing
+from chitra.payments.errors import PaymentError
+from chitra.payments.iso20022 import pain001
+from chitra.payments.models import (
+    CycleStatus,
+    ItemStatus,
+    PaymentCycle,
+    PaymentFile,
+    PaymentItem,
+    ProvincePaymentRule,
+)
+from chitra.registry.models import BenefitType, Channel
+
+Progress = Callable[[str, int, int], None]
+_BENEFIT_LABELS = dict(BenefitType.choices)
+
+
+@dataclass
+class ExportResult:
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    cash_lists: list[Path] = field(default_factory=list)
+    manifest: Path | None = None
+
+
+def export_dir(cycle: PaymentCycle) -> Path:
+    return Path(settings.MEDIA_ROOT) / "exports" / cycle.province_code / f"{cycle.period:%Y-%m}"
+
+
+def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
+                 progress: Progress | None = None) -> ExportResult:
+    step = progress or (lambda _s, _d, _t: None)
+    cycle = _plan(cycle_id, actor)
+    rule = _rule(cycle.province_code)
+    out = out_dir or export_dir(cycle)
+    out.mkdir(parents=True, exist_ok=True)
+    result = ExportResult(out)
+    signer = signing.signer_from_settings()
+    files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider")
+                 .order_by("provider__short_name", "sequence"))
+    entries = []
+    for n, pf in enumerate(files, 1):
+        path = out / pf.file_name
+        _write_pain001(cycle, pf, rule, path)
+        sha = manifest.sha256_file(path)
+        if pf.sha256 and pf.sha256 != sha:
+            raise PaymentError("export_mismatch",
+                               f"Tệp {pf.file_name} khác lần xuất đầu; không ghi đè.",
+                               f"{pf.file_name} differs from its first export.")
+        if not pf.sha256:
+            PaymentFile.objects.filter(pk=pf.pk, sha256="").update(sha256=sha)
+        sig = path.with_name(path.name + ".p7s")
+        signer.sign_detached(path, sig, signing_time=pf.created_at)
+        entries.append(manifest.ManifestEntry(
+            file_name=pf.file_name, sha256=sha, tx_count=pf.tx_count,
+            control_sum=pf.control_sum, signature_file=sig.name,
+            signature_sha256=manifest.sha256_file(sig)))
+        result.files.append(path)
+        step("export", n, len(files))
+        _fault_point(n)
+    result.cash_lists = _write_cash_lists(cycle, out)
+    result.manifest = out / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
+    manifest.write_manifest(result.manifest, entries, {
+        "province": cycle.province_code, "period": f"{cycle.period:%Y-%m}",
+        "cash_lists": sorted(p.name for p in result.cash_lists)})
+    with transaction.atomic():
+        c = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
+        if c.status == CycleStatus.APPROVED:
+            c.status = CycleStatus.EXPORTED
+            c.exported_at = timezone.now()
+            c.save(update_fields=["status", "exported_at"])
+        audit.record(actor, "cycle.export", "payment_cycle", c.pk,
+                     after={"files": len(files), "cash_lists": len(result.cash_lists),
+                            "out": str(out)})
+    return result
+
+
+def _fault_point(files_written: int) -> None:
+    """Crash tests kill the export here (CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES)."""
+    if CONFIG.fault_export_crash_after_files == files_written:
+        os._exit(70)
+
+
+def _rule(province_code: str) -> ProvincePaymentRule:
+    rule, _ = ProvincePaymentRule.objects.get_or_create(province_code=province_code)
+    if not rule.debtor_account or not rule.debtor_agent_bic:
+        raise PaymentError(
+            "no_debtor_account",
+            "Chưa khai báo tài khoản chi và mã BIC ngân hàng của BHXH tỉnh "
+            "(chitra payment_settings --debtor-account … --debtor-bic …).",
+            "The office's paying account and its bank's BIC are not set "
+            "(chitra payment_settings --debtor-account … --debtor-bic …).")
+    return rule
+
+
+@transaction.atomic
+def _plan(cycle_id: int, actor: str) -> PaymentCycle:
+    cycle = PaymentCycle.objects.select_for_update().get(pk=cycle_id)
+    if cycle.status not in (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.RECONCILING):
+        raise PaymentError("cycle_state", "Chỉ xuất tệp khi kỳ đã được duyệt.",
+                           "Only an approved cycle can be exported.")
+    _rule(cycle.province_code)
+    pending = PaymentItem.objects.filter(cycle=cycle, status=ItemStatus.PENDING)
+    if not pending.exists():
+        return cycle  # planned before: phase 2 only
+    created_at = timezone.now().replace(microsecond=0)
+    providers = (pending.exclude(channel=Channel.CASH).values_list("provider_id", flat=True)
+                 .distinct().order_by("provider_id"))
+    for provider in PaymentProvider.objects.filter(id__in=list(providers)):
+        _plan_provider(cycle, provider, created_at)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {PaymentItem._meta.db_table} SET end_to_end_id = "
+            f"{ids.end_to_end_sql(cycle.period)}, status = %s "
+            "WHERE cycle_id = %s AND status = %s",
+            [ItemStatus.SENT.value, cycle.pk, ItemStatus.PENDING.value])
+    audit.record(actor, "cycle.export_plan", "payment_cycle", cycle.pk,
+                 after={"files": cycle.files.count()})
+    return cycle
+
+
+def _plan_provider(cycle: PaymentCycle, provider: PaymentProvider, created_at: datetime) -> None:
+    """Split the provider's items into files of at most N, by id ranges (no id list in memory)."""
+    items = PaymentItem.objects.filter(cycle=cycle, provider=provider,
+                                       status=ItemStatus.PENDING).exclude(channel=Channel.CASH)
+    per_file = provider.max_transactions_per_file
+    total = items.count()
+    ordered = items.order_by("id").values_list("id", flat=True)
+    starts = [ordered[k] for k in range(0, total, per_file)]
+    code = re.sub(r"[^A-Z0-9]", "", (provider.napas_bin or provider.short_name).upper())[:12]
+    for seq, lo in enumerate(starts, 1):
+        hi = starts[seq] if seq < len(starts) else None
+        chunk = items.filter(id__gte=lo) if hi is None else items.filter(id__gte=lo, id__lt=hi)
+        agg = chunk.aggregate(n=Count("id"), s=Sum("amount"))
+        mid = ids.msg_id(cycle.province_code, cycle.period, code, seq)
+        pf = PaymentFile.objects.create(
+            cycle=cycle, provider=provider, sequence=seq, msg_id=mid,
+            file_name=f"{mid}.xml", created_at=created_at, tx_count=agg["n"],
+            control_sum=agg["s"])
+        chunk.update(payment_file=pf)
+
+
+def _transfers(pf: PaymentFile, remittance: str) -> Iterator[pain001.CreditTransfer]:
+    provider = pf.provider
+    rows = (PaymentItem.objects.filter(payment_file=pf).order_by("id")
+            .values_list("end_to_end_id", "amount", "holder_name", "full_name",
+                         "account_number"))
+    for e2e, amount, holder, name, account in rows.iterator(chunk_size=5000):
+        yield pain001.CreditTransfer(
+            end_to_end_id=e2e or "", amount=amount, creditor_name=holder or name,
+            creditor_account=account, creditor_agent_bin=provider.napas_bin,
+            creditor_agent_bic=provider.bic or None, remittance=remittance)
+
+
+def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
+                   path: Path) -> None:
+    header = pain001.FileHeader(
+        msg_id=pf.msg_id, pmt_inf_id=f"{pf.msg_id}-1", created_at=pf.created_at,
+        requested_execution_date=cycle.transfer_date or cycle.period,
+        debtor=pain001.Debtor(name=rule.debtor_name, account=rule.debtor_account,
+                              agent_bic=rule.debtor_agent_bic or None, agent_bin=None),
+        initiating_party=rule.debtor_name, category_purpose="PENS",
+        tx_count=pf.tx_count, control_sum=pf.control_sum)
+    remittance = f"BHXH chi trả lương hưu, trợ cấp tháng {cycle.period:%m/%Y}"
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as fh:
+        pain001.write_pain001(fh, header, _transfers(pf, remittance),
+                              strip_diacritics=pf.provider.strip_diacritics)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+def _write_cash_lists(cycle: PaymentCycle, out: Path) -> list[Path]:
+    cash = PaymentItem.objects.filter(cycle=cycle, channel=Channel.CASH)
+    groups = (cash.values_list("payment_point_id", "payment_point__name",
+                               "payment_point__address", "payment_date")
+              .distinct().order_by("payment_date", "payment_point_id"))
+    wards = current_wards()
+    province = current_provinces()[cycle.province_code]
+    written: list[Path] = []
+    for point_id, point_name, address, day in groups:
+        home = point_id is None  # no payment point: paid at home by the post office
+        header = cashlists.CashListHeader(
+            province_name=province,
+            payment_point_name=point_name or "Chi trả tại nhà",
+            payment_point_address=address or "",
+            payment_date=day, cycle_label=f"{cycle.period:%m/%Y}", home_delivery=home)
+        rows = (cash.filter(payment_point_id=point_id, payment_date=day)
+                .order_by("full_name", "id")
+                .values_list("full_name", "citizen_id", "ward_code",
+                             "obligation__benefit__benefit_type", "amount"))
+
+        def lines(rows: object = rows) -> Iterator[cashlists.CashLine]:
+            for n, (name, cid, ward, btype, amount) in enumerate(
+                    rows.iterator(), 1):  # type: ignore[attr-defined]
+                yield cashlists.CashLine(
+                    sequence=n, full_name=name, citizen_id=cid,
+                    ward_name=wards[ward].name if ward in wards else ward,
+                    benefit_label=_BENEFIT_LABELS.get(btype, btype), amount=amount,
+                    proxy_name=None)
+
+        where = "tai-nha" if home else f"DCT{point_id}"
+        stem = f"tien-mat-{cycle.period:%Y-%m}-{where}-{day:%Y%m%d}"
+        for suffix, writer in ((".xlsx", cashlists.write_cash_list_xlsx),
+                               (".pdf", cashlists.write_cash_list_pdf)):
+            path = out / f"{stem}{suffix}"
+            writer(path, header, lines())
+            written.append(path)
+    return written

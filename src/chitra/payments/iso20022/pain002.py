@@ -1,0 +1,207 @@
+"""ISO 20022 pain.002 reader: payment status reports from the banks (DESIGN §6, §8).
+
+Any ``urn:iso:std:iso:20022:tech:xsd:pain.002.001.NN`` from 03 to 14 is accepted: the
+elements read here (``OrgnlGrpInfAndSts/GrpSts``, ``OrgnlPmtInfAndSts/PmtInfSts``,
+``TxInfAndSts/TxSts``, ``StsRsnInf/Rsn/Cd``, ``OrgnlTxRef/Amt/InstdAmt``) have kept their
+names and places across those versions.
+
+The report is flattened to :class:`StatusLine` values in document order: one for the group
+status (if given), one per payment information status (if given), one per transaction.
+Interpreting them (PART means "apply each transaction's own status", RJCT at group level
+rejects every item of the file…) is the caller's job (``payments.transitions``).
+
+The reader is a generator: it raises :class:`Iso20022Error` when it reaches a problem, so a
+caller that must apply all or nothing collects the lines first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Literal
+
+from chitra.payments.iso20022.errors import Iso20022Error
+from chitra.payments.iso20022.safe_xml import (
+    DEFAULT_MAX_BYTES,
+    Paths,
+    iterparse,
+    missing,
+    namespace_of,
+    parse_amount,
+    release,
+    text_at,
+    wrong_root,
+)
+
+NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:pain.002.001."
+SUPPORTED_VERSIONS = range(3, 15)
+_NAMESPACE_RE = re.compile(re.escape(NAMESPACE_PREFIX) + r"([0-9]{2})")
+_STATUS_RE = re.compile(r"[A-Z0-9]{1,4}")
+
+StatusLevel = Literal["group", "payment", "transaction"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StatusLine:
+    """One status given by the bank, for the whole file, one ``PmtInf`` or one transaction."""
+
+    level: StatusLevel
+    original_msg_id: str
+    original_pmt_inf_id: str | None
+    original_end_to_end_id: str | None
+    status: str  # ACCP, ACSP, ACSC, ACCC, ACWC, ACWP, RCVD, PDNG, ACTC, PART, RJCT…
+    reason_code: str | None  # StsRsnInf/Rsn/Cd (or Rsn/Prtry when no code is given)
+    amount: int | None  # OrgnlTxRef/Amt/InstdAmt in đồng, transactions only
+    line: int | None  # source line, for error reports
+
+
+def pain002_version(namespace: str) -> int | None:
+    """The message version (3 … 14) of a pain.002 namespace, ``None`` if not one we take."""
+    match = _NAMESPACE_RE.fullmatch(namespace)
+    if match is None or int(match[1]) not in SUPPORTED_VERSIONS:
+        return None
+    return int(match[1])
+
+
+def read_pain002(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[StatusLine]:
+    """Yield the :class:`StatusLine` values of a pain.002 document, streaming.
+
+    Raises :class:`Iso20022Error` for unsafe or malformed XML, a file over ``max_bytes``,
+    a root that is not a pain.002 ``Document``, a missing original message or end-to-end id,
+    a missing transaction status and amounts that are not whole đồng.
+    """
+    reader: _Reader | None = None
+    for event, element in iterparse(stream, max_bytes=max_bytes):
+        if reader is None:
+            reader = _Reader(element)
+        elif event == "start":
+            yield from reader.start(element)
+        else:
+            yield from reader.end(element)
+    if reader is None or reader.original_msg_id is None:
+        raise missing("OrgnlGrpInfAndSts/OrgnlMsgId", None)
+
+
+class _Reader:
+    def __init__(self, root: Any) -> None:
+        namespace = namespace_of(root)
+        q = Paths(namespace)
+        if root.tag != q("Document") or pain002_version(namespace) is None:
+            raise wrong_root("pain.002.001.03–14", root)
+        self.root = root
+        self.q = q
+        self.report = q("CstmrPmtStsRpt")
+        self.group = q("OrgnlGrpInfAndSts")
+        self.payment = q("OrgnlPmtInfAndSts")
+        self.transaction = q("TxInfAndSts")
+        self.original_msg_id: str | None = None
+        self.pmt_inf_id: str | None = None
+        self.payment_read = False
+
+    def start(self, element: Any) -> Iterator[StatusLine]:
+        parent = element.getparent()
+        if parent is self.root and element.tag != self.report:
+            raise wrong_root("pain.002 (CstmrPmtStsRpt)", element)
+        if element.tag == self.payment:
+            self.pmt_inf_id, self.payment_read = None, False
+        elif element.tag == self.transaction and not self.payment_read:
+            # The payment's own fields precede its transactions and are complete by now.
+            yield from self._payment_status(parent)
+        return
+
+    def end(self, element: Any) -> Iterator[StatusLine]:
+        tag = element.tag
+        if tag == self.group:
+            yield from self._group_status(element)
+            release(element)
+        elif tag == self.transaction:
+            yield self._transaction_status(element)
+            release(element)
+        elif tag == self.payment:
+            if not self.payment_read:
+                yield from self._payment_status(element)
+            release(element)
+
+    def _reason(self, element: Any) -> str | None:
+        q = self.q
+        for info in element.iterfind(q("StsRsnInf")):
+            code = text_at(info, q("Rsn/Cd")) or text_at(info, q("Rsn/Prtry"))
+            if code is not None:
+                return code
+        return None
+
+    def _status(self, element: Any, path: str) -> tuple[str, int | None] | None:
+        node = element.find(self.q(path))
+        if node is None or not (node.text or "").strip():
+            return None
+        value = node.text.strip().upper()
+        if not _STATUS_RE.fullmatch(value):
+            raise Iso20022Error(
+                f"Mã trạng thái không hợp lệ: {value!r}.",
+                f"Invalid status code {value!r}.",
+                node.sourceline,
+            )
+        return value, node.sourceline
+
+    def _group_status(self, element: Any) -> Iterator[StatusLine]:
+        self.original_msg_id = text_at(element, self.q("OrgnlMsgId"))
+        if self.original_msg_id is None:
+            raise missing("OrgnlGrpInfAndSts/OrgnlMsgId", element.sourceline)
+        status = self._status(element, "GrpSts")
+        if status is not None:
+            yield StatusLine(
+                level="group",
+                original_msg_id=self.original_msg_id,
+                original_pmt_inf_id=None,
+                original_end_to_end_id=None,
+                status=status[0],
+                reason_code=self._reason(element),
+                amount=None,
+                line=status[1],
+            )
+
+    def _require_msg_id(self, element: Any) -> str:
+        if self.original_msg_id is None:
+            raise missing("OrgnlGrpInfAndSts/OrgnlMsgId", element.sourceline)
+        return self.original_msg_id
+
+    def _payment_status(self, element: Any) -> Iterator[StatusLine]:
+        msg_id = self._require_msg_id(element)
+        self.payment_read = True
+        self.pmt_inf_id = text_at(element, self.q("OrgnlPmtInfId"))
+        if self.pmt_inf_id is None:
+            raise missing("OrgnlPmtInfAndSts/OrgnlPmtInfId", element.sourceline)
+        status = self._status(element, "PmtInfSts")
+        if status is not None:
+            yield StatusLine(
+                level="payment",
+                original_msg_id=msg_id,
+                original_pmt_inf_id=self.pmt_inf_id,
+                original_end_to_end_id=None,
+                status=status[0],
+                reason_code=self._reason(element),
+                amount=None,
+                line=status[1],
+            )
+
+    def _transaction_status(self, element: Any) -> StatusLine:
+        msg_id = self._require_msg_id(element)
+        line = element.sourceline
+        end_to_end_id = text_at(element, self.q("OrgnlEndToEndId"))
+        if end_to_end_id is None:
+            raise missing("TxInfAndSts/OrgnlEndToEndId", line)
+        status = self._status(element, "TxSts")
+        if status is None:
+            raise missing("TxInfAndSts/TxSts", line)
+        amount_node = element.find(self.q("OrgnlTxRef/Amt/InstdAmt"))
+        return StatusLine(
+            level="transaction",
+            original_msg_id=msg_id,
+            original_pmt_inf_id=self.pmt_inf_id,
+            original_end_to_end_id=end_to_end_id,
+            status=status[0],
+            reason_code=self._reason(element),
+            amount=None if amount_node is None else parse_amount(amount_node),
+            line=line,
+        )

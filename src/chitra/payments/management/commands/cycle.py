@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chitra.core.errors import DomainError
+from chitra.payments import export, services
+from chitra.payments.management.commands._actor import acting_user
+from chitra.payments.permissions import CycleAction, require
+from chitra.registry.imports import DEFAULT_PROVINCE
+
+
+class Command(BaseCommand):
+    help = ("Kỳ chi trả / payment cycle: open | compute | approve | export | close YYYY-MM "
+            "[--province CODE] --as USERNAME [--out DIR]")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["open", "compute", "approve", "export", "close"])
+        parser.add_argument("period", help="YYYY-MM")
+        parser.add_argument("--province", default=None, help="mã tỉnh / province code")
+        parser.add_argument("--as", dest="username", help="người thực hiện / acting user")
+        parser.add_argument("--out", type=Path, default=None, help="thư mục xuất / output dir")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        user = acting_user(o["username"])
+        province = o["province"] or (user.organization.province_code if user.organization
+                                     else DEFAULT_PROVINCE)
+        try:
+            period = services.parse_period(o["period"])
+            action = CycleAction(o["action"])
+            require(user, action, province)
+            if action == CycleAction.OPEN:
+                cycle = services.open_cycle(province, period, user.username)
+                self.stdout.write(f"Đã mở kỳ / opened {cycle}; chuyển khoản ngày / transfers on "
+                                  f"{cycle.transfer_date:%d/%m/%Y}")
+                return
+            cycle = services.get_cycle(province, period)
+            if action == CycleAction.COMPUTE:
+                cycle = services.compute_cycle(cycle.pk, user.username, progress=self._progress)
+                self.stdout.write(f"\nĐã tính / computed {cycle}: {cycle.items.count()} khoản chi, "
+                                  f"{cycle.exclusions.count()} loại trừ / excluded")
+            elif action == CycleAction.APPROVE:
+                cycle = services.approve_cycle(cycle.pk, user.username)
+                self.stdout.write(f"Đã duyệt / approved {cycle} (người tính / computed by "
+                                  f"{cycle.computed_by})")
+            elif action == CycleAction.EXPORT:
+                result = export.export_cycle(cycle.pk, user.username, o["out"],
+                                             progress=self._progress)
+                self.stdout.write(f"\nĐã xuất / exported to {result.out_dir}")
+                for p in [*result.files, *result.cash_lists]:
+                    self.stdout.write(f"  {p.name}")
+                self.stdout.write(f"  {result.manifest.name if result.manifest else ''}")
+            elif action == CycleAction.CLOSE:
+                cycle = services.close_cycle(cycle.pk, user.username)
+                self.stdout.write(f"Đã đóng / closed {cycle}")
+        except DomainError as e:
+            raise CommandError(f"{e.message_vi} / {e.message_en}") from e
+
+    def _progress(self, step: str, done: int, total: int) -> None:
+        self.stdout.write(f"\r  {step}: {done}/{total}", ending="")
+        self.stdout.flush()

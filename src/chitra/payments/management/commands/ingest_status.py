@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chitra.core.errors import DomainError
+from chitra.payments.management.commands._actor import acting_user
+from chitra.payments.reconcile import ingest_status_file
+
+
+class Command(BaseCommand):
+    help = ("Nhận tệp trạng thái / ingest status files: pain.002, camt.054, "
+            "kết quả chi tiền mặt (xlsx/csv)")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", type=Path)
+        parser.add_argument("--as", dest="username", help="người thực hiện / acting user")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        user = acting_user(o["username"])
+        refused = 0
+        for path in o["files"]:
+            if not path.is_file():
+                raise CommandError(f"Không có tệp / no such file: {path}")
+            try:
+                r = ingest_status_file(path, user)
+            except DomainError as e:
+                raise CommandError(f"{path.name}: {e.message_vi} / {e.message_en}") from e
+            if r.duplicate:
+                self.stdout.write(f"{path.name}: đã nhận trước đây, bỏ qua / already applied")
+            elif r.problems:
+                refused += 1
+                self.stderr.write(f"{path.name}: TỪ CHỐI, không áp dụng gì / REFUSED, nothing "
+                                  f"applied ({len(r.problems)} lỗi / problems):")
+                for p in r.problems[:50]:
+                    self.stderr.write(f"  dòng/line {p.row or '-'} {p.column} {p.value!r}: "
+                                      f"{p.message}")
+            else:
+                self.stdout.write(f"{path.name} ({r.source}): {r.lines} dòng / lines, "
+                                  f"{r.applied} cập nhật / applied, {r.unchanged} không đổi / "
+                                  "unchanged")
+                for cid, amount in r.to_recover:
+                    self.stdout.write(f"  cần thu hồi / to recover: {cid} {amount:,} đ")
+        if refused:
+            raise CommandError(f"{refused} tệp bị từ chối / file(s) refused")

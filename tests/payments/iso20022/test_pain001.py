@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from chitra.payments.iso20022 import CreditTransfer, Debtor, Pain001Error, write_pain001
+from chitra.payments.iso20022.pain001 import NAMESPACE
+
+from .samples import FIXTURES, GOLDEN_TRANSFERS, OFFICE, header_for, render, schema_errors, transfer
+
+NS = {"p": NAMESPACE}
+PAIN001 = "pain.001.001.09"
+
+
+def test_golden_file_is_reproduced_byte_for_byte() -> None:
+    expected = (FIXTURES / "pain001_golden.xml").read_bytes()
+
+    assert render(GOLDEN_TRANSFERS) == expected
+
+
+def test_golden_file_is_valid_against_the_official_xsd() -> None:
+    assert schema_errors((FIXTURES / "pain001_golden.xml").read_bytes(), PAIN001) == []
+
+
+def test_same_input_gives_the_same_bytes() -> None:
+    transfers = [transfer(i, 1_000_000 + i) for i in range(1, 50)]
+
+    assert render(transfers) == render(transfers)
+
+
+@pytest.mark.parametrize(
+    ("transfers", "options"),
+    [
+        pytest.param([transfer(1)], {}, id="one-transfer"),
+        pytest.param(list(GOLDEN_TRANSFERS), {}, id="three-transfers"),
+        pytest.param(list(GOLDEN_TRANSFERS), {"strip_diacritics": True}, id="stripped"),
+        pytest.param([transfer(2, creditor_agent_bic=None)], {}, id="bank-without-bic"),
+        pytest.param(
+            [transfer(3, creditor_agent_bic=None, creditor_agent_bin="971005", remittance="")],
+            {},
+            id="e-wallet",
+        ),
+        pytest.param(
+            [transfer(4, creditor_agent_bic=None, creditor_agent_bin=None)], {}, id="no-agent"
+        ),
+    ],
+)
+def test_generated_files_validate_against_the_official_xsd(
+    transfers: list[CreditTransfer], options: dict[str, Any]
+) -> None:
+    assert schema_errors(render(transfers, None, **options), PAIN001) == []
+
+
+def test_header_without_category_purpose_omits_payment_type() -> None:
+    transfers = [transfer(1)]
+    document = render(transfers, header_for(transfers, category_purpose=None))
+
+    assert b"PmtTpInf" not in document
+    assert schema_errors(document, PAIN001) == []
+
+
+def test_debtor_agent_by_bin_only_is_valid() -> None:
+    transfers = [transfer(1)]
+    office = replace(OFFICE, agent_bic=None)
+    document = render(transfers, header_for(transfers, debtor=office))
+
+    root = etree.fromstring(document)
+    assert root.findtext(".//p:DbtrAgt/p:FinInstnId/p:ClrSysMmbId/p:MmbId", namespaces=NS) == (
+        "970436"
+    )
+    assert root.find(".//p:DbtrAgt//p:BICFI", namespaces=NS) is None
+    assert schema_errors(document, PAIN001) == []
+
+
+def test_amounts_are_whole_vnd_and_counts_come_from_the_header() -> None:
+    transfers = [transfer(1, 5_250_000), transfer(2, 1)]
+    root = etree.fromstring(render(transfers))
+
+    amounts = root.findall(".//p:InstdAmt", namespaces=NS)
+    assert [(a.text, a.get("Ccy")) for a in amounts] == [("5250000", "VND"), ("1", "VND")]
+    assert root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:CtrlSum", namespaces=NS) == "5250001"
+    assert root.findtext("p:CstmrCdtTrfInitn/p:PmtInf/p:CtrlSum", namespaces=NS) == "5250001"
+    assert root.findtext("p:CstmrCdtTrfInitn/p:PmtInf/p:NbOfTxs", namespaces=NS) == "2"
+
+
+def test_creation_time_is_iso_8601_with_seconds_and_offset() -> None:
+    transfers = [transfer(1)]
+    root = etree.fromstring(render(transfers))
+
+    assert root.findtext(".//p:CreDtTm", namespaces=NS) == "2025-06-25T09:30:00+07:00"
+
+
+def test_strip_diacritics_maps_names_to_ascii() -> None:
+    document = render(GOLDEN_TRANSFERS, strip_diacritics=True)
+    root = etree.fromstring(document)
+
+    names = [n.text for n in root.findall(".//p:Cdtr/p:Nm", namespaces=NS)]
+    assert names == ["Nguyen Thi Thuy", "Dang Van Duc", "Pham Thi Hoa"]
+    assert root.findtext(".//p:Dbtr/p:Nm", namespaces=NS) == "Bao hiem xa hoi thanh pho Ha Noi"
+    assert document.isascii()
+
+
+def test_vietnamese_text_is_kept_as_utf8_by_default() -> None:
+    document = render(GOLDEN_TRANSFERS)
+
+    assert "Đặng Văn Đức".encode() in document
+
+
+def test_markup_in_text_is_escaped_and_control_characters_dropped() -> None:
+    transfers = [transfer(1, creditor_name='Lê <Văn> & "Hùng"\x00\x1b', remittance="a\tb\r\nc")]
+    document = render(transfers)
+    root = etree.fromstring(document)
+
+    assert root.findtext(".//p:Cdtr/p:Nm", namespaces=NS) == 'Lê <Văn> & "Hùng"'
+    assert root.findtext(".//p:Ustrd", namespaces=NS) == "a b c"
+    assert b"&lt;V" in document
+
+
+def test_long_remittance_is_cut_to_140_characters_without_splitting_a_letter() -> None:
+    # "e" + combining circumflex + combining acute straddles the limit: both go together.
+    remittance = "x" * 139 + "e\u0302\u0301" + "y"
+    transfers = [transfer(1, remittance="Lương hưu " * 30), transfer(2, remittance=remittance)]
+    root = etree.fromstring(render(transfers))
+
+    first, second = (u.text for u in root.findall(".//p:Ustrd", namespaces=NS))
+    assert len(first) <= 140
+    assert second == "x" * 139 + "ế"  # NFC first: the three code points compose into one
+
+
+def test_names_with_only_control_characters_are_refused() -> None:
+    transfers = [transfer(1, creditor_name="\x00\x01 ")]
+
+    with pytest.raises(Pain001Error, match="creditor name"):
+        render(transfers)
+
+
+def test_fewer_transfers_than_declared_raises() -> None:
+    transfers = [transfer(1), transfer(2)]
+    header = header_for([*transfers, transfer(3)])
+
+    with pytest.raises(Pain001Error, match="do not match the header"):
+        render(transfers, header)
+
+
+def test_more_transfers_than_declared_raises() -> None:
+    transfers = [transfer(1), transfer(2)]
+    header = header_for(transfers[:1])
+
+    with pytest.raises(Pain001Error, match="do not match the header"):
+        render(transfers, header)
+
+
+def test_sum_different_from_the_control_sum_raises() -> None:
+    transfers = [transfer(1, 1_000_000), transfer(2, 2_000_000)]
+    header = header_for(transfers, control_sum=3_000_001)
+
+    with pytest.raises(Pain001Error, match="do not match the header"):
+        render(transfers, header)
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    ["", "x" * 36, "CT2025-ĐỨC", "CT_2025", "CT\n2025", "CT2025;DROP"],
+)
+def test_invalid_end_to_end_id_raises(bad_id: str) -> None:
+    with pytest.raises(Pain001Error, match="EndToEndId"):
+        render([transfer(1, end_to_end_id=bad_id)])
+
+
+@pytest.mark.parametrize("field", ["msg_id", "pmt_inf_id"])
+def test_invalid_message_ids_raise(field: str) -> None:
+    transfers = [transfer(1)]
+
+    with pytest.raises(Pain001Error, match="Id"):
+        render(transfers, header_for(transfers, **{field: "M" * 36}))
+
+
+@pytest.mark.parametrize("amount", [0, -5, 1.5, True, 10**18])
+def test_amount_that_is_not_positive_whole_dong_raises(amount: object) -> None:
+    bad = transfer(1, amount=2)
+    bad = replace(bad, amount=amount)  # type: ignore[arg-type]
+    header = header_for([transfer(1, amount=2)])
+
+    with pytest.raises(Pain001Error, match="amount"):
+        render([bad], header)
+
+
+def test_naive_creation_time_raises() -> None:
+    transfers = [transfer(1)]
+    header = header_for(transfers, created_at=datetime(2025, 6, 25, 9, 30))
+
+    with pytest.raises(Pain001Error, match="timezone-aware"):
+        render(transfers, header)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"creditor_account": "0123 4567"},
+        {"creditor_account": "1" * 35},
+        {"creditor_agent_bic": "VCB"},
+        {"creditor_agent_bin": "97A436"},
+    ],
+)
+def test_invalid_creditor_account_or_agent_raises(changes: dict[str, Any]) -> None:
+    with pytest.raises(Pain001Error):
+        render([transfer(1, **changes)])
+
+
+def test_debtor_without_any_agent_id_raises() -> None:
+    transfers = [transfer(1)]
+    office = Debtor(name="BHXH", account="0011000123456", agent_bic=None, agent_bin=None)
+
+    with pytest.raises(Pain001Error, match="debtor agent"):
+        render(transfers, header_for(transfers, debtor=office))
+
+
+def test_nothing_is_written_for_an_invalid_header() -> None:
+    transfers = [transfer(1)]
+    out = io.BytesIO()
+
+    with pytest.raises(Pain001Error):
+        write_pain001(out, header_for(transfers, msg_id="bad id ;"), transfers)
+    assert out.getvalue() == b""
