@@ -15,6 +15,7 @@ from chitra.payments.models import (
     ObligationStatus,
     PaymentFile,
     PaymentItem,
+    RefusedStatusFile,
     StatusFile,
 )
 from chitra.payments.reconcile import ingest_status_file
@@ -161,6 +162,7 @@ def test_unknown_end_to_end_id_refuses_the_whole_file(exported, people, tmp_path
     _refused(ingest_status_file(reply, f.user(Role.BHXH_OFFICER)), "unknown_end_to_end_id")
     assert _item(people["ok"], cycle).status == ItemStatus.SENT
     assert not StatusFile.objects.exists()
+    assert RefusedStatusFile.objects.get().problems
 
 
 def test_amount_that_differs_refuses_the_file(exported, people, tmp_path):
@@ -218,6 +220,7 @@ def test_hostile_xml_is_refused_and_changes_nothing(exported, tmp_path):
     result = ingest_status_file(reply, f.user(Role.BHXH_OFFICER))
     assert result.problems
     assert not StatusFile.objects.exists()
+    assert RefusedStatusFile.objects.get().problems
 
 
 def test_cli_refusal_exits_non_zero(exported, tmp_path):

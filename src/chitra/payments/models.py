@@ -192,6 +192,22 @@ class StatusFile(models.Model):
         ordering = ["-id"]
 
 
+class RefusedStatusFile(models.Model):
+    """A status file that was refused whole, kept with its problems (unmatched lines etc.)
+    for the reconciliation page. Nothing from it was applied."""
+
+    sha256 = models.CharField(max_length=64)
+    file_name = models.CharField(max_length=255)
+    provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    received_by = models.CharField(max_length=150)
+    received_at = models.DateTimeField(auto_now_add=True)
+    problems = models.JSONField()  # [{row, column, value, code, message_vi, message_en}]
+
+    class Meta:
+        ordering = ["-id"]
+
+
 class StatusEvent(models.Model):
     """A status line applied to (or recorded against) an item. Append-only."""
 

@@ -34,6 +34,7 @@ from chitra.payments.models import (
     PaymentFile,
     PaymentItem,
     ProvincePaymentRule,
+    RefusedStatusFile,
     StatusEvent,
     StatusFile,
     StatusSource,
@@ -169,16 +170,27 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None) -> 
         lines, _groups = _read_lines(path, source)
     except Iso20022Error as e:
         result.problems.append(_problem(e.line, "", "", "bad_file", e.message_vi, e.message_en))
-        return result
     except cashresults.CashResultError as e:
         result.problems.extend(e.problems)
-        return result
-    result.lines = len(lines)
-    plan = _validate(lines, user, result)
-    if result.problems:
-        return result
-    _apply(plan, source, digest, name, user, result)
+    else:
+        result.lines = len(lines)
+        plan = _validate(lines, user, result)
+        if not result.problems:
+            _apply(plan, source, digest, name, user, result)
+            return result
+    _keep_refusal(digest, name, user, result)
     return result
+
+
+def _keep_refusal(digest: str, name: str, user: User, result: IngestResult) -> None:
+    RefusedStatusFile.objects.create(
+        sha256=digest, file_name=name, provider_id=scope_of(user).provider_id,
+        received_by=user.username,
+        problems=[{"row": p.row, "column": p.column, "value": p.value[:200], "code": p.code,
+                   "message_vi": p.message_vi, "message_en": p.message_en}
+                  for p in result.problems[:1000]])
+    audit.record(user.username, "status.refused", "status_file", digest[:16],
+                 after={"file": name, "problems": len(result.problems)})
 
 
 @dataclass(frozen=True)
