@@ -1,0 +1,131 @@
+"""Real processes against a real database: concurrent computes and a killed export.
+
+Each test makes its own database (a fresh SQLite file, or a fresh PostgreSQL database when
+the suite runs on PostgreSQL), migrated and seeded by the ``chitra`` command itself, so the
+processes see committed data exactly as in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection
+
+from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD
+
+COUNTS = """
+import json
+from chitra.payments.models import Obligation, PaymentFile, PaymentItem
+items = PaymentItem.objects
+print(json.dumps({"obligations": Obligation.objects.count(), "items": items.count(),
+                  "distinct": items.values("obligation_id").distinct().count(),
+                  "sent": items.filter(status="sent").count(),
+                  "files": sorted(PaymentFile.objects.values_list("file_name", flat=True))}))
+"""
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[dict[str, str]]:
+    env = {**os.environ, "CHITRA_VAR_DIR": str(tmp_path / "var")}
+    if connection.vendor == "postgresql":
+        s = connection.settings_dict
+        name = f"chitra_proc_{uuid.uuid4().hex[:10]}"
+        admin = (f"host={s.get('HOST') or '127.0.0.1'} port={s.get('PORT') or 5432} "
+                 f"user={s.get('USER') or 'postgres'} dbname=postgres")
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = (f"postgresql://{s.get('USER') or 'postgres'}@"
+                               f"{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{name}")
+        try:
+            yield env
+        finally:
+            with psycopg.connect(admin, autocommit=True) as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'proc.sqlite3'}"
+        yield env
+
+
+def run(env: dict[str, str], *args: str, extra: dict[str, str] | None = None,
+        check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "chitra.cli", *args],
+                            env={**env, **(extra or {})}, capture_output=True, text=True,
+                            timeout=300, check=False)
+    if check:
+        assert result.returncode == 0, result.stderr[-2000:]
+    return result
+
+
+def start(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "chitra.cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def counts(env: dict[str, str]) -> dict[str, object]:
+    out = run(env, "shell", "-c", COUNTS).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def seeded(env: dict[str, str], people: int = 120) -> None:
+    run(env, "migrate", "-v0")
+    run(env, "seed_demo", "--province", "12", "--beneficiaries", str(people), "--seed", "5")
+    run(env, "payment_settings", "--province", "12", "--debtor-account", "8800201001234",
+        "--debtor-bic", "VBAAVNVX")
+    run(env, "cycle", "open", "2026-11", "--as", "officer")
+
+
+def test_two_processes_computing_one_cycle_leave_one_item_per_obligation(database):
+    seeded(database)
+    runs = [start(database, "cycle", "compute", "2026-11", "--as", "officer") for _ in range(2)]
+    outputs = [r.communicate(timeout=300) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outputs
+    c = counts(database)
+    assert c["obligations"] > 0
+    assert c["items"] == c["distinct"] == c["obligations"]
+
+
+def test_killed_export_reruns_to_the_same_files_and_no_new_items(database, tmp_path,
+                                                                 office_keystore):
+    seeded(database)
+    run(database, "cycle", "compute", "2026-11", "--as", "officer")
+    run(database, "cycle", "approve", "2026-11", "--as", "approver")
+    keys = {"CHITRA_KEYSTORE_PATH": str(office_keystore),
+            "CHITRA_KEYSTORE_PASSWORD": DEMO_KEYSTORE_PASSWORD.decode()}
+    out = tmp_path / "out"
+    export = ("cycle", "export", "2026-11", "--as", "officer", "--out", str(out))
+    crashed = run(database, *export, extra={**keys, "CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES": "1"},
+                  check=False)
+    assert crashed.returncode == 70  # the process died right after its first file
+    written = sorted(out.glob("*.xml"))
+    assert len(written) == 1
+    first_bytes = written[0].read_bytes()
+    before = counts(database)
+
+    run(database, *export, extra=keys)
+    after = counts(database)
+    assert written[0].read_bytes() == first_bytes
+    assert after["items"] == before["items"] == after["distinct"]
+    assert sorted(p.name for p in out.glob("*.xml")) == after["files"]
+    assert len(after["files"]) > 1
+    snapshot = {p.name: p.read_bytes() for p in out.glob("*")}
+    run(database, *export, extra=keys)
+    assert {p.name: p.read_bytes() for p in out.glob("*") if p.suffix != ".xlsx"} == {
+        k: v for k, v in snapshot.items() if not k.endswith(".xlsx")}
+
+
+def test_cli_maker_cannot_approve_own_computation(database):
+    seeded(database, people=5)
+    run(database, "cycle", "compute", "2026-11", "--as", "approver")
+    same = run(database, "cycle", "approve", "2026-11", "--as", "approver", check=False)
+    assert same.returncode != 0
+    assert "khác người đã tính" in same.stderr
+    other = run(database, "cycle", "approve", "2026-11", "--as", "admin")
+    assert "admin" not in other.stderr
