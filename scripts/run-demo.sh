@@ -12,6 +12,9 @@ chitra collectstatic --no-input -v0
 if [ ! -f var/.demo-seeded ]; then
   chitra seed_demo --province 12 --beneficiaries "${DEMO_BENEFICIARIES:-2000}" --seed 1 \
     | tee var/demo-logins.txt
+  chitra payment_settings --province 12 --debtor-name "BẢO HIỂM XÃ HỘI TỈNH LAI CHÂU" \
+    --debtor-account 8800201001234 --debtor-bic VBAAVNVX
+  [ -f var/keys/bhxh-demo.p12 ] || chitra make_demo_keystore
   touch var/.demo-seeded
 else
   cat var/demo-logins.txt

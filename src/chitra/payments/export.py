@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -59,7 +60,9 @@ def export_dir(cycle: PaymentCycle) -> Path:
 
 
 def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
-                 progress: Progress | None = None) -> ExportResult:
+                 progress: Progress | None = None, cash_lists: bool = True) -> ExportResult:
+    """Plan and write every file of the cycle; ``cash_lists=False`` leaves the post-office
+    lists to :func:`write_cash_lists` (they are slower: a PDF per payment point and day)."""
     step = progress or (lambda _s, _d, _t: None)
     cycle = _plan(cycle_id, actor)
     rule = _rule(cycle.province_code)
@@ -89,7 +92,8 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
         result.files.append(path)
         step("export", n, len(files))
         _fault_point(n)
-    result.cash_lists = _write_cash_lists(cycle, out)
+    if cash_lists:
+        result.cash_lists = _write_cash_lists(cycle, out)
     result.manifest = out / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
     manifest.write_manifest(result.manifest, entries, {
         "province": cycle.province_code, "period": f"{cycle.period:%Y-%m}",
@@ -139,12 +143,7 @@ def _plan(cycle_id: int, actor: str) -> PaymentCycle:
                  .distinct().order_by("provider_id"))
     for provider in PaymentProvider.objects.filter(id__in=list(providers)):
         _plan_provider(cycle, provider, created_at)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"UPDATE {PaymentItem._meta.db_table} SET end_to_end_id = "
-            f"{ids.end_to_end_sql(cycle.period)}, status = %s "
-            "WHERE cycle_id = %s AND status = %s",
-            [ItemStatus.SENT.value, cycle.pk, ItemStatus.PENDING.value])
+    _mark_sent(cycle, "channel = %s", [Channel.CASH.value], None)
     audit.record(actor, "cycle.export_plan", "payment_cycle", cycle.pk,
                  after={"files": cycle.files.count()})
     return cycle
@@ -168,7 +167,20 @@ def _plan_provider(cycle: PaymentCycle, provider: PaymentProvider, created_at: d
             cycle=cycle, provider=provider, sequence=seq, msg_id=mid,
             file_name=f"{mid}.xml", created_at=created_at, tx_count=agg["n"],
             control_sum=agg["s"])
-        chunk.update(payment_file=pf)
+        where, params = "provider_id = %s AND id >= %s", [provider.pk, lo]
+        if hi is not None:
+            where, params = where + " AND id < %s", [*params, hi]
+        _mark_sent(cycle, where, params, pf.pk)
+
+
+def _mark_sent(cycle: PaymentCycle, where: str, params: list[Any], file_id: int | None) -> None:
+    """One pass over the rows: file, EndToEndId and ``sent`` together (a bulk path)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {PaymentItem._meta.db_table} SET payment_file_id = %s, end_to_end_id = "
+            f"{ids.end_to_end_sql(cycle.period)}, status = %s "
+            f"WHERE cycle_id = %s AND status = %s AND {where}",
+            [file_id, ItemStatus.SENT.value, cycle.pk, ItemStatus.PENDING.value, *params])
 
 
 def _transfers(pf: PaymentFile, remittance: str) -> Iterator[pain001.CreditTransfer]:
@@ -200,6 +212,20 @@ def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRu
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
+
+
+def write_cash_lists(cycle_id: int, actor: str, out_dir: Path | None = None) -> list[Path]:
+    """The post-office cash lists of an exported cycle (xlsx and pdf per point and day)."""
+    cycle = PaymentCycle.objects.get(pk=cycle_id)
+    if cycle.status not in (CycleStatus.EXPORTED, CycleStatus.RECONCILING, CycleStatus.CLOSED):
+        raise PaymentError("cycle_state", "Chỉ lập danh sách tiền mặt khi kỳ đã xuất tệp.",
+                           "Cash lists are made once the cycle is exported.")
+    out = out_dir or export_dir(cycle)
+    out.mkdir(parents=True, exist_ok=True)
+    written = _write_cash_lists(cycle, out)
+    audit.record(actor, "cycle.cash_lists", "payment_cycle", cycle.pk,
+                 after={"files": len(written), "out": str(out)})
+    return written
 
 
 def _write_cash_lists(cycle: PaymentCycle, out: Path) -> list[Path]:

@@ -63,10 +63,12 @@ class Obligation(models.Model):
     """What is owed: one per benefit and period (DESIGN §3.2)."""
 
     cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="obligations")
+    # The unique (benefit, period) index serves lookups by benefit.
     benefit = models.ForeignKey("registry.Benefit", on_delete=models.PROTECT,
-                                related_name="obligations")
+                                related_name="obligations", db_index=False)
+    # Copied from the benefit in the same INSERT … SELECT; no per-row FK trigger (bulk path).
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
-                                    related_name="obligations")
+                                    related_name="obligations", db_constraint=False)
     period = models.DateField()
     amount = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=ObligationStatus.choices,
@@ -99,38 +101,46 @@ CLOSED_ITEM_STATUSES = (ItemStatus.REJECTED, ItemStatus.RETURNED, ItemStatus.CAN
 class PaymentItem(models.Model):
     """One attempt to pay an obligation, frozen at compute time (DESIGN §3.3)."""
 
-    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="items")
+    # Bulk path (millions of rows per compute): the frozen copies and derivable references
+    # carry no per-row FK trigger and no index of their own; the rows they point at are
+    # reference data or registry rows that are never deleted (PROTECT), and every row is
+    # written by one INSERT … SELECT that joins the referenced tables.
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="items",
+                              db_index=False)  # (cycle, provider, id) serves it
     obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="items")
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
-                                    related_name="payment_items")
+                                    related_name="payment_items", db_constraint=False)
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="reissues")
+                                 related_name="reissues", db_constraint=False, db_index=False)
     # Frozen copy
     full_name = models.CharField(max_length=120)
     citizen_id = models.CharField(max_length=12)
     ward_code = models.CharField(max_length=5)
     channel = models.CharField(max_length=15, choices=Channel.choices)
     provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="payment_items")
+                                 on_delete=models.PROTECT, related_name="payment_items",
+                                 db_constraint=False, db_index=False)
     account_number = models.CharField(max_length=34, blank=True)
     holder_name = models.CharField(max_length=120, blank=True)
     payment_point = models.ForeignKey("registry.PaymentPoint", null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="payment_items")
+                                      on_delete=models.PROTECT, related_name="payment_items",
+                                      db_constraint=False, db_index=False)
     amount = models.BigIntegerField()
     payment_date = models.DateField()
     # Lifecycle
     status = models.CharField(max_length=10, choices=ItemStatus.choices,
                               default=ItemStatus.PENDING)
     reason_code = models.CharField(max_length=8, blank=True)
-    end_to_end_id = models.CharField(max_length=35, null=True, blank=True, unique=True)
+    end_to_end_id = models.CharField(max_length=35, null=True, blank=True)
     payment_file = models.ForeignKey("PaymentFile", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="items")
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["cycle", "provider", "id"]),
-                   models.Index(fields=["cycle", "status"])]
+        indexes = [models.Index(fields=["cycle", "provider", "id"])]
         constraints = [
+            # A constraint, not unique=True: no extra pattern-ops index on PostgreSQL.
+            models.UniqueConstraint(fields=["end_to_end_id"], name="item_end_to_end_id_unique"),
             models.UniqueConstraint(
                 fields=["obligation"], condition=~Q(status__in=CLOSED_ITEM_STATUSES),
                 name="item_one_live_or_paid_per_obligation"),

@@ -13,15 +13,19 @@ from chitra.registry.imports import DEFAULT_PROVINCE
 
 
 class Command(BaseCommand):
-    help = ("Kỳ chi trả / payment cycle: open | compute | approve | export | close YYYY-MM "
+    help = ("Kỳ chi trả / payment cycle: open | compute | approve | export | cashlists | close "
+            "YYYY-MM "
             "[--province CODE] --as USERNAME [--out DIR]")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["open", "compute", "approve", "export", "close"])
+        parser.add_argument("action", choices=["open", "compute", "approve", "export",
+                                               "cashlists", "close"])
         parser.add_argument("period", help="YYYY-MM")
         parser.add_argument("--province", default=None, help="mã tỉnh / province code")
         parser.add_argument("--as", dest="username", help="người thực hiện / acting user")
         parser.add_argument("--out", type=Path, default=None, help="thư mục xuất / output dir")
+        parser.add_argument("--no-cash-lists", action="store_true",
+                            help="export: bỏ danh sách tiền mặt / skip the cash lists")
 
     def handle(self, *args: Any, **o: Any) -> None:
         user = acting_user(o["username"])
@@ -29,7 +33,7 @@ class Command(BaseCommand):
                                      else DEFAULT_PROVINCE)
         try:
             period = services.parse_period(o["period"])
-            action = CycleAction(o["action"])
+            action = CycleAction.EXPORT if o["action"] == "cashlists" else CycleAction(o["action"])
             require(user, action, province)
             if action == CycleAction.OPEN:
                 cycle = services.open_cycle(province, period, user.username)
@@ -45,9 +49,13 @@ class Command(BaseCommand):
                 cycle = services.approve_cycle(cycle.pk, user.username)
                 self.stdout.write(f"Đã duyệt / approved {cycle} (người tính / computed by "
                                   f"{cycle.computed_by})")
+            elif o["action"] == "cashlists":
+                for p in export.write_cash_lists(cycle.pk, user.username, o["out"]):
+                    self.stdout.write(f"  {p}")
             elif action == CycleAction.EXPORT:
                 result = export.export_cycle(cycle.pk, user.username, o["out"],
-                                             progress=self._progress)
+                                             progress=self._progress,
+                                             cash_lists=not o["no_cash_lists"])
                 self.stdout.write(f"\nĐã xuất / exported to {result.out_dir}")
                 for p in [*result.files, *result.cash_lists]:
                     self.stdout.write(f"  {p.name}")
