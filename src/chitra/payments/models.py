@@ -224,7 +224,7 @@ class StatusEvent(models.Model):
     item = models.ForeignKey(PaymentItem, on_delete=models.PROTECT, related_name="events")
     source_file = models.ForeignKey(StatusFile, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="events")
-    iso_status = models.CharField(max_length=8)
+    iso_status = models.CharField(max_length=20)  # ISO code, or CASH_PAID / CASH_NOT_COLLECTED
     reason_code = models.CharField(max_length=8, blank=True)
     from_status = models.CharField(max_length=10, choices=ItemStatus.choices)
     to_status = models.CharField(max_length=10, choices=ItemStatus.choices)

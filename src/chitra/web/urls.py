@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("beneficiaries/", include("chitra.registry.urls")),
     path("imports/", include("chitra.registry.import_urls")),
+    path("payments/", include("chitra.payments.urls")),
 ]

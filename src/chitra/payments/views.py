@@ -1,0 +1,459 @@
+"""Payment pages: cycles (open, compute, approve, export, close), files, status upload and
+reconciliation. Thin: check who may, call the service or queue the task, render.
+
+The CLI (``chitra cycle …``, ``chitra ingest_status``) calls the same services.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
+
+from chitra.access.models import User
+from chitra.access.scoping import sees_full_citizen_ids
+from chitra.core.errors import DomainError
+from chitra.payments import export, queries, services, tasks
+from chitra.payments.errors import PaymentError
+from chitra.payments.models import CycleStatus, PaymentCycle, PaymentFile, StatusFile
+from chitra.payments.permissions import CycleAction, may
+from chitra.payments.reconcile import ingest_status_file
+from chitra.registry.imports import DEFAULT_PROVINCE
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATUS_SUFFIXES = (".xml", ".xlsx", ".csv")
+MAX_STATUS_UPLOAD_BYTES = 50 * 1024 * 1024
+# Cash lists are named by export._write_cash_lists; only names the manifest lists are served.
+_CASH_LIST_NAME = re.compile(r"^tien-mat-[0-9]{4}-[0-9]{2}-[A-Za-z0-9-]+-[0-9]{8}\.(xlsx|pdf)$")
+
+
+# Choice labels of the payment models, shown with {% translate obj.get_x_display %}: listed
+# here so makemessages keeps them in the English catalog (models stay free of i18n).
+CHOICE_LABELS = (
+    # CycleStatus
+    gettext_noop("Mở"), gettext_noop("Đã tính"), gettext_noop("Đã duyệt"),
+    gettext_noop("Đã xuất tệp"), gettext_noop("Đang đối soát"), gettext_noop("Đã đóng"),
+    # ItemStatus
+    gettext_noop("Chờ xuất"), gettext_noop("Đã gửi"), gettext_noop("Ngân hàng đã nhận"),
+    gettext_noop("Đã chi"), gettext_noop("Bị từ chối"), gettext_noop("Bị hoàn trả"),
+    gettext_noop("Huỷ"),
+    # ExclusionReason (and "Đã chết", listed in web/labels.py)
+    gettext_noop("Tạm dừng hưởng"), gettext_noop("Không có phương thức nhận"),
+    # StatusSource
+    gettext_noop("Kết quả chi tiền mặt"),
+)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # login_required ran first
+    return user
+
+
+def _message(e: DomainError) -> str:
+    return e.message_en if get_language() == "en" else e.message_vi
+
+
+def _running(cycle: PaymentCycle) -> bool:
+    return cycle.progress_step in tasks.RUNNING_STEPS
+
+
+def _percent(cycle: PaymentCycle) -> int:
+    if not _running(cycle):
+        return 100
+    if not cycle.progress_total:
+        return 0
+    return min(99, cycle.progress_done * 100 // cycle.progress_total)
+
+
+def _manifest_path(cycle: PaymentCycle) -> Path:
+    # The name export.export_cycle gives the manifest.
+    return export.export_dir(cycle) / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
+
+
+def _cash_list_names(cycle: PaymentCycle) -> list[str]:
+    """The cash lists of the cycle's export, as its manifest lists them."""
+    path = _manifest_path(cycle)
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("meta", {})
+    except (OSError, ValueError):
+        return []
+    names = meta.get("cash_lists", []) if isinstance(meta, dict) else []
+    return [n for n in names if isinstance(n, str) and _CASH_LIST_NAME.match(n)]
+
+
+def _serve(path: Path, name: str, content_type: str) -> FileResponse:
+    if not path.is_file():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                        content_type=content_type)
+
+
+# --- cycles ----------------------------------------------------------------------------------
+
+class OpenCycleForm(forms.Form):
+    period = forms.RegexField(regex=r"^\d{4}-\d{2}$", label=_("Tháng (YYYY-MM)"),
+                              widget=forms.TextInput(attrs={"type": "month",
+                                                            "placeholder": "2026-11"}))
+
+
+def _province_of(user: User) -> str:
+    org = user.organization
+    return org.province_code if org is not None else DEFAULT_PROVINCE
+
+
+@login_required
+@require_GET
+def cycle_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not queries.sees_cycles(user):
+        if queries.sees_payments(user):
+            return redirect("payment_files")
+        raise PermissionDenied
+    province = _province_of(user)
+    return render(request, "payments/cycle_list.html", {
+        "cycles": queries.cycle_list(user)[:36],
+        "form": OpenCycleForm() if may(user, CycleAction.OPEN, province) else None,
+    })
+
+
+@login_required
+@require_POST
+def cycle_open(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    province = _province_of(user)
+    if not may(user, CycleAction.OPEN, province):
+        raise PermissionDenied
+    form = OpenCycleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tháng không hợp lệ (dạng YYYY-MM)."))
+        return redirect("payment_cycles")
+    try:
+        cycle = services.open_cycle(province, services.parse_period(form.cleaned_data["period"]),
+                                    user.username)
+    except DomainError as e:
+        messages.error(request, _message(e))
+        return redirect("payment_cycles")
+    return redirect("payment_cycle", pk=cycle.pk)
+
+
+def _actions(user: User, cycle: PaymentCycle) -> dict[str, Any]:
+    """Which buttons the page offers, and why approve is not offered when it is not."""
+    p, st, busy = cycle.province_code, cycle.status, _running(cycle)
+    approve_block: str | Promise = ""
+    if st == CycleStatus.COMPUTED:
+        if not may(user, CycleAction.APPROVE, p):
+            approve_block = _("Chỉ lãnh đạo duyệt của BHXH tỉnh được duyệt kỳ chi trả.")
+        elif user.username == cycle.computed_by:
+            approve_block = _("Bạn đã tính kỳ này; người duyệt phải là người khác "
+                              "(nguyên tắc hai người).")
+        elif busy:
+            approve_block = _("Đang tính lại; hãy chờ xong.")
+    return {
+        "compute": (st in (CycleStatus.OPEN, CycleStatus.COMPUTED) and not busy
+                    and may(user, CycleAction.COMPUTE, p)),
+        "approve": st == CycleStatus.COMPUTED and not approve_block,
+        "approve_shown": st == CycleStatus.COMPUTED,
+        "approve_block": approve_block,
+        "export": (st in (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.RECONCILING)
+                   and not busy and may(user, CycleAction.EXPORT, p)),
+        "close": (st in (CycleStatus.EXPORTED, CycleStatus.RECONCILING) and not busy
+                  and may(user, CycleAction.CLOSE, p)),
+    }
+
+
+@login_required
+@require_GET
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    cycle = queries.get_cycle_for(user, pk)
+    files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider"))
+    return render(request, "payments/cycle_detail.html", {
+        "cycle": cycle,
+        "totals": queries.cycle_totals(cycle),
+        "exclusions": queries.exclusions(cycle),
+        "files": files,
+        "cash_lists": _cash_list_names(cycle) if files or cycle.exported_at else [],
+        "has_manifest": _manifest_path(cycle).is_file(),
+        "actions": _actions(user, cycle),
+        "running": _running(cycle),
+        "percent": _percent(cycle),
+        "failure": tasks.last_failure(cycle),
+        "show_ids": sees_full_citizen_ids(user),
+    })
+
+
+@login_required
+@require_GET
+def cycle_status(request: HttpRequest, pk: int) -> JsonResponse:
+    cycle = queries.get_cycle_for(_user(request), pk)
+    failure = tasks.last_failure(cycle)
+    return JsonResponse({
+        "id": cycle.pk, "status": cycle.status, "status_label": str(cycle.get_status_display()),
+        "step": cycle.progress_step, "done": cycle.progress_done,
+        "total": cycle.progress_total, "percent": _percent(cycle),
+        "running": _running(cycle), "failed": failure is not None,
+        "message": (failure or {}).get("message_en" if get_language() == "en"
+                                       else "message_vi", ""),
+    })
+
+
+def _act(request: HttpRequest, pk: int, action: CycleAction) -> tuple[User, PaymentCycle]:
+    user = _user(request)
+    cycle = queries.get_cycle_for(user, pk)
+    if not may(user, action, cycle.province_code):
+        raise PermissionDenied
+    return user, cycle
+
+
+@login_required
+@require_POST
+def cycle_compute(request: HttpRequest, pk: int) -> HttpResponse:
+    user, cycle = _act(request, pk, CycleAction.COMPUTE)
+    try:
+        tasks.submit(tasks.COMPUTE, cycle.pk, user.username)
+    except DomainError as e:
+        messages.error(request, _message(e))
+    else:
+        if _running(PaymentCycle.objects.get(pk=cycle.pk)):  # not done at once by the backend
+            messages.info(request, _("Đã đưa việc tính kỳ chi trả vào hàng đợi."))
+    return redirect("payment_cycle", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
+    user, cycle = _act(request, pk, CycleAction.EXPORT)
+    try:
+        tasks.submit(tasks.EXPORT, cycle.pk, user.username)
+    except DomainError as e:
+        messages.error(request, _message(e))
+    else:
+        if _running(PaymentCycle.objects.get(pk=cycle.pk)):  # not done at once by the backend
+            messages.info(request, _("Đã đưa việc xuất tệp chi trả vào hàng đợi."))
+    return redirect("payment_cycle", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    user, cycle = _act(request, pk, CycleAction.APPROVE)
+    try:
+        if _running(cycle):
+            raise PaymentError("task_running", "Đang tính lại; hãy chờ xong.",
+                                     "A recompute is running; wait for it.")
+        services.approve_cycle(cycle.pk, user.username)
+    except DomainError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(request, _("Đã duyệt kỳ chi trả."))
+    return redirect("payment_cycle", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
+    user, cycle = _act(request, pk, CycleAction.CLOSE)
+    try:
+        services.close_cycle(cycle.pk, user.username)
+    except DomainError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(request, _("Đã đóng kỳ chi trả."))
+    return redirect("payment_cycle", pk=cycle.pk)
+
+
+# --- files -----------------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def file_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not queries.sees_payments(user):
+        raise PermissionDenied
+    cash = [(c, _cash_list_names(c)) for c in queries.cash_list_cycles_for(user)[:12]]
+    return render(request, "payments/file_list.html", {
+        "files": queries.files_visible_to(user).order_by("-cycle__period", "provider__short_name",
+                                                         "sequence")[:200],
+        "cash_cycles": [(c, names) for c, names in cash if names],
+        "sees_cycles": queries.sees_cycles(user),
+    })
+
+
+@login_required
+@require_GET
+def file_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    pf = queries.get_file_for(_user(request), pk)
+    name = Path(pf.file_name).name
+    if name != pf.file_name:
+        raise Http404
+    if kind == "xml":
+        return _serve(export.export_dir(pf.cycle) / name, name, "application/xml")
+    if kind == "p7s":
+        return _serve(export.export_dir(pf.cycle) / f"{name}.p7s", f"{name}.p7s",
+                      "application/pkcs7-signature")
+    raise Http404
+
+
+@login_required
+@require_GET
+def manifest_download(request: HttpRequest, pk: int) -> FileResponse:
+    user = _user(request)
+    cycle = queries.get_cycle_for(user, pk)
+    if not may(user, CycleAction.DOWNLOAD, cycle.province_code):
+        raise PermissionDenied
+    path = _manifest_path(cycle)
+    return _serve(path, path.name, "application/json")
+
+
+@login_required
+@require_GET
+def cash_list_download(request: HttpRequest, pk: int, name: str) -> FileResponse:
+    user = _user(request)
+    cycle = PaymentCycle.objects.filter(pk=pk).first()
+    if cycle is None or not queries.may_download_cash_lists(user, cycle.province_code):
+        raise Http404
+    if name not in _cash_list_names(cycle):
+        raise Http404
+    ctype = XLSX if name.endswith(".xlsx") else "application/pdf"
+    return _serve(export.export_dir(cycle) / name, name, ctype)
+
+
+# --- status files in -------------------------------------------------------------------------
+
+class StatusUploadForm(forms.Form):
+    file = forms.FileField(label=_("Tệp trạng thái (pain.002, camt.054 .xml; kết quả chi tiền "
+                                   "mặt .xlsx/.csv)"))
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if Path(f.name).suffix.lower() not in STATUS_SUFFIXES:
+            raise forms.ValidationError(_("Chỉ nhận tệp .xml, .xlsx hoặc .csv."))
+        if f.size > MAX_STATUS_UPLOAD_BYTES:
+            raise forms.ValidationError(_("Tệp lớn hơn 50 MB."))
+        return f
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_upload(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not queries.may_upload_status(user):
+        raise PermissionDenied
+    form = (StatusUploadForm(request.POST, request.FILES) if request.method == "POST"
+            else StatusUploadForm())
+    result = None
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory(prefix="chitra-status-") as tmp:
+            path = Path(tmp) / f"upload{Path(upload.name).suffix.lower()}"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                result = ingest_status_file(path, user, Path(upload.name).name[:255])
+            except DomainError as e:
+                form.add_error("file", _message(e))
+    return render(request, "payments/status_upload.html", {
+        "form": form, "result": result, "show_ids": sees_full_citizen_ids(user),
+        "recent": StatusFile.objects.filter(received_by=user.username)
+        .select_related("provider")[:10],
+    })
+
+
+# --- reconciliation --------------------------------------------------------------------------
+
+@login_required
+@require_GET
+def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    cycle = queries.get_cycle_for(user, pk)
+    return render(request, "payments/reconciliation.html", {
+        "cycle": cycle, "rec": queries.reconciliation(cycle, timezone.localdate()),
+        "statuses": queries.STATUS_ORDER, "show_ids": sees_full_citizen_ids(user),
+    })
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield "\ufeff"  # so Excel opens it as UTF-8
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _stem(cycle: PaymentCycle) -> str:
+    return f"doi-soat-{cycle.province_code}-{cycle.period:%Y-%m}"
+
+
+@login_required
+@require_GET
+def reconciliation_csv(request: HttpRequest, pk: int, part: str) -> StreamingHttpResponse:
+    cycle = queries.get_cycle_for(_user(request), pk)
+    if part == "summary":
+        rows: Iterable[Iterable[Any]] = [queries.SUMMARY_HEADER, *queries.summary_rows(cycle)]
+        name = f"{_stem(cycle)}.csv"
+    elif part == "items":
+        rows = _with_header(queries.ITEM_HEADER, queries.item_rows(cycle))
+        name = f"{_stem(cycle)}-chi-tiet.csv"
+    else:
+        raise Http404
+    response = StreamingHttpResponse(_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _with_header(header: tuple[str, ...], rows: Iterator[tuple[Any, ...]]
+                 ) -> Iterator[tuple[Any, ...]]:
+    yield header
+    yield from rows
+
+
+@login_required
+@require_GET
+def reconciliation_xlsx(request: HttpRequest, pk: int) -> FileResponse:
+    cycle = queries.get_cycle_for(_user(request), pk)
+    wb = Workbook(write_only=True)
+    summary = wb.create_sheet("Tong hop")
+    summary.append(queries.SUMMARY_HEADER)
+    for row in queries.summary_rows(cycle):
+        summary.append(row)
+    items = wb.create_sheet("Chi tiet")
+    items.append(queries.ITEM_HEADER)
+    for item in queries.item_rows(cycle):
+        items.append(item)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    wb.save(out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"{_stem(cycle)}.xlsx",
+                        content_type=XLSX)
