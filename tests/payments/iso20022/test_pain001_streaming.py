@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import resource
-import sys
-import time
 import tracemalloc
 from collections.abc import Iterator
-
-import pytest
 
 from chitra.payments.iso20022 import CreditTransfer, end_to_end_id, write_pain001
 
@@ -74,15 +70,12 @@ def test_memory_peak_does_not_grow_with_the_number_of_transfers() -> None:
     assert large - small < 1 * MB  # 18,000 more transfers (~13 MB of XML) cost nothing
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in kilobytes on Linux")
-def test_writing_200000_transfers_from_a_generator_is_fast_and_flat() -> None:
+def test_writing_200000_transfers_from_a_generator_stays_flat() -> None:
+    # Speed is measured in benchmarks/payment_cycle.py, not asserted here.
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    started = time.perf_counter()
 
     sink = _write(200_000)
 
-    elapsed = time.perf_counter() - started
     rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - rss_before
     assert sink.size > 100 * MB  # the file would not fit the budget below
     assert rss_growth < 20 * MB
-    assert elapsed < 5
