@@ -35,10 +35,11 @@ PERIOD = "2026-11"
 PAIN002_NS = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
 
 
-def chitra(env: dict[str, str], *args: str) -> dict[str, float]:
+def chitra(env: dict[str, str], *args: str, profile: Path | None = None) -> dict[str, float]:
     """Run one ``chitra`` step; its wall time and its own peak RSS."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "chitra.cli", *args], env=env,
+    prefix = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    proc = subprocess.Popen([sys.executable, *prefix, "-m", "chitra.cli", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
@@ -186,6 +187,10 @@ def main() -> None:
     ap.add_argument("--database-url",
                     default="postgresql://postgres@127.0.0.1:5432/chitra_bench_pay")
     ap.add_argument("--beneficiaries", type=int, default=3_400_000)
+    ap.add_argument("--skip-cash-lists", action="store_true",
+                    help="leave out the (slow) post-office cash lists step")
+    ap.add_argument("--profile-ingest", type=Path, default=None,
+                    help="write a cProfile of the ingest step here")
     args = ap.parse_args()
     db = "sqlite" if args.database_url.startswith("sqlite") else "postgresql"
     work = Path(tempfile.mkdtemp(prefix="chitra-bench-pay-"))
@@ -218,13 +223,15 @@ def main() -> None:
     r["export"]["files"] = len(files)  # type: ignore[index]
     r["export"]["tx_per_s"] = round(tx / r["export"]["seconds"])  # type: ignore[index]
     print("export", r["export"], flush=True)
-    r["cash_lists"] = chitra(env, "cycle", "cashlists", PERIOD, "--as", "officer", "--out",
-                             str(out))
-    print("cash lists", r["cash_lists"], flush=True)
+    if not args.skip_cash_lists:
+        r["cash_lists"] = chitra(env, "cycle", "cashlists", PERIOD, "--as", "officer", "--out",
+                                 str(out))
+        print("cash lists", r["cash_lists"], flush=True)
     sts_dir = work / "status"
     sts_dir.mkdir()
     status_files = write_status_files(env, sts_dir)
-    r["ingest"] = chitra(env, "ingest_status", *map(str, status_files), "--as", "officer")
+    r["ingest"] = chitra(env, "ingest_status", *map(str, status_files), "--as", "officer",
+                         profile=args.profile_ingest)
     r["ingest"]["transactions"] = tx  # type: ignore[index]
     r["ingest"]["tx_per_s"] = round(tx / r["ingest"]["seconds"])  # type: ignore[index]
     print("ingest", r["ingest"], flush=True)

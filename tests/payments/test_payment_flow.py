@@ -16,6 +16,7 @@ from chitra.payments.models import (
     PaymentFile,
     PaymentItem,
     RefusedStatusFile,
+    StatusEvent,
     StatusFile,
 )
 from chitra.payments.reconcile import ingest_status_file
@@ -117,6 +118,11 @@ def test_mixed_status_file_reconciles_and_next_cycle_reissues(exported, people, 
     result = ingest_status_file(reply, bank_user)
     assert result.problems == []
     assert (result.applied, result.unchanged) == (3, 0)
+    events = set(StatusEvent.objects.values_list("item_id", "iso_status", "reason_code",
+                                                 "from_status", "to_status"))
+    assert events == {(ok.id, "ACSC", "", "sent", "paid"),
+                      (bad.id, "RJCT", "AC04", "sent", "rejected"),
+                      (dead.id, "RJCT", "MD07", "sent", "rejected")}
     statuses = dict(PaymentItem.objects.filter(cycle=cycle).values_list("beneficiary_id", "status"))
     assert statuses[people["ok"].id] == ItemStatus.PAID
     assert statuses[people["bad"].id] == ItemStatus.REJECTED

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - table names come from model metadata; values are parameters.
 """Status in: pain.002, camt.054 and post-office cash results → item statuses (DESIGN §8).
 
 Validate first, then apply whole: an unknown OrgnlMsgId or EndToEndId, an amount that
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from chitra.access.models import Role, User
@@ -144,16 +145,31 @@ def _read_lines(path: Path, source: StatusSource) -> tuple[list[Line], list[str]
     return lines, group
 
 
-def _may_ingest(user: User, pf: PaymentFile | None, item: PaymentItem) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """The columns of an item a status line is checked against (no model instance: bulk)."""
+
+    id: int
+    end_to_end_id: str | None
+    amount: int
+    status: str
+    channel: str
+    file_id: int | None
+    file_msg_id: str | None
+    file_provider_id: int | None
+    province_code: str
+
+
+def _may_ingest(user: User, item: _Item) -> bool:
     scope = scope_of(user)
     if user.is_superuser:
         return True
     if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER):
-        return scope.province_code == item.cycle.province_code
+        return scope.province_code == item.province_code
     if user.role == Role.BANK_OPERATOR:
-        return pf is not None and scope.provider_id == pf.provider_id
+        return item.file_id is not None and scope.provider_id == item.file_provider_id
     if user.role == Role.POST_OFFICE_OPERATOR:
-        return item.channel == Channel.CASH and scope.province_code == item.cycle.province_code
+        return item.channel == Channel.CASH and scope.province_code == item.province_code
     return False
 
 
@@ -226,12 +242,13 @@ def _validate(lines: list[Line], user: User, result: IngestResult) -> list[_Step
                                             "Not an EndToEndId issued by chitra."))
         else:
             expanded.append((ln, item_id))
-    items: dict[int, PaymentItem] = {}
+    items: dict[int, _Item] = {}
     wanted = sorted({i for _, i in expanded})
     for k in range(0, len(wanted), _BATCH):
-        for row in (PaymentItem.objects.filter(id__in=wanted[k:k + _BATCH])
-                    .select_related("payment_file", "cycle")):
-            items[row.id] = row
+        for row in (PaymentItem.objects.filter(id__in=wanted[k:k + _BATCH]).values_list(
+                "id", "end_to_end_id", "amount", "status", "channel", "payment_file_id",
+                "payment_file__msg_id", "payment_file__provider_id", "cycle__province_code")):
+            items[row[0]] = _Item(*row)
     steps: list[_Step] = []
     state: dict[int, str] = {}
     allowed_cache: dict[tuple[int | None, str], bool] = {}
@@ -244,17 +261,16 @@ def _validate(lines: list[Line], user: User, result: IngestResult) -> list[_Step
                                             "Không có giao dịch nào mang mã này.",
                                             "No payment item has this EndToEndId."))
             continue
-        pf = it.payment_file
-        key = (pf.id if pf else None, it.channel)
+        key = (it.file_id, it.channel)
         if key not in allowed_cache:
-            allowed_cache[key] = _may_ingest(user, pf, it)
+            allowed_cache[key] = _may_ingest(user, it)
         if not allowed_cache[key]:
             result.problems.append(_problem(ln.row, "EndToEndId", ln.end_to_end_id,
                                             "not_your_item",
                                             "Giao dịch không thuộc tệp của đơn vị bạn.",
                                             "This item is not in one of your files."))
             continue
-        if ln.msg_id and (pf is None or pf.msg_id != ln.msg_id):
+        if ln.msg_id and it.file_msg_id != ln.msg_id:
             result.problems.append(_problem(ln.row, "OrgnlMsgId", ln.msg_id, "msg_id_mismatch",
                                             "Giao dịch không thuộc tệp này.",
                                             "The item is not in that message."))
@@ -298,11 +314,7 @@ def _apply(steps: list[_Step], source: str, digest: str, name: str, user: User,
             for k in range(0, len(item_ids), _BATCH):
                 PaymentItem.objects.filter(id__in=item_ids[k:k + _BATCH], status=frm).update(
                     status=to, reason_code=reason, status_changed_at=now)
-        StatusEvent.objects.bulk_create([
-            StatusEvent(item_id=s.item_id, source_file=sf, iso_status=s.code,
-                        reason_code=s.reason, from_status=s.from_status,
-                        to_status=s.to_status or s.from_status)
-            for s in steps], batch_size=_BATCH)
+        _record_events(steps, sf.pk)
         result.applied = sum(1 for s in steps if s.to_status)
         result.unchanged = len(steps) - result.applied
         _settle_obligations(steps)
@@ -317,18 +329,36 @@ def _apply(steps: list[_Step], source: str, digest: str, name: str, user: User,
                      after={"file": name, "lines": result.lines, "applied": result.applied})
 
 
+def _record_events(steps: list[_Step], file_id: int) -> None:
+    """One INSERT … SELECT per kind of step and batch: no Python object per event."""
+    groups: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
+    for s in steps:
+        groups[(s.code, s.reason, s.from_status, s.to_status or s.from_status)].append(s.item_id)
+    events, items = StatusEvent._meta.db_table, PaymentItem._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cur:
+        for (code, reason, frm, to), item_ids in groups.items():
+            for k in range(0, len(item_ids), _BATCH):
+                batch = item_ids[k:k + _BATCH]
+                cur.execute(
+                    f"INSERT INTO {events} (item_id, source_file_id, iso_status, reason_code, "
+                    "from_status, to_status, is_exception, resolved_by, at) "
+                    f"SELECT id, %s, %s, %s, %s, %s, %s, '', %s FROM {items} "
+                    f"WHERE id IN ({', '.join(['%s'] * len(batch))})",
+                    [file_id, code, reason, frm, to, False, now, *batch])
+
+
 def _ids_to(steps: Iterable[_Step], status: ItemStatus) -> list[int]:
     return [s.item_id for s in steps if s.to_status == status]
 
 
 def _settle_obligations(steps: list[_Step]) -> None:
     paid, returned = _ids_to(steps, ItemStatus.PAID), _ids_to(steps, ItemStatus.RETURNED)
-    for k in range(0, len(paid), _BATCH):
-        Obligation.objects.filter(items__id__in=paid[k:k + _BATCH]).update(
-            status=ObligationStatus.PAID)
-    for k in range(0, len(returned), _BATCH):
-        Obligation.objects.filter(items__id__in=returned[k:k + _BATCH]).update(
-            status=ObligationStatus.OPEN)
+    for ids_, status in ((paid, ObligationStatus.PAID), (returned, ObligationStatus.OPEN)):
+        for k in range(0, len(ids_), _BATCH):
+            of_items = PaymentItem.objects.filter(id__in=ids_[k:k + _BATCH])
+            Obligation.objects.filter(id__in=of_items.values("obligation_id")).update(
+                status=status)
 
 
 def _after_rejections(steps: list[_Step], user: User, result: IngestResult) -> None:
