@@ -12,7 +12,7 @@ with its own peak RSS (``os.wait4``): ``cycle open``, ``cycle compute``, ``cycle
 ``cycle export --no-cash-lists`` (all pain.001 files + signatures + manifest), ``cycle
 cashlists``, and ``ingest_status`` of one pain.002 per payment file accepting everything
 (ACSC). Goals (PostgreSQL, 3.4 M): compute ≤ 60 s; export ≥ 150,000 tx/s with peak < 300 MB;
-ingest ≥ 100,000 tx/s. Results: ``benchmarks/results/payment_cycle-<db>.json``.
+ingest ≥ 100,000 tx/s. Results: ``benchmarks/results/payment_cycle-<db>-<N>.json``.
 """
 
 from __future__ import annotations
@@ -240,7 +240,7 @@ def main() -> None:
     r["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "platform": platform.platform()}
     r["at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    dest = ROOT / "benchmarks" / "results" / f"payment_cycle-{db}.json"
+    dest = ROOT / "benchmarks" / "results" / f"payment_cycle-{db}-{args.beneficiaries}.json"
     dest.write_text(json.dumps(r, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(r, indent=2, ensure_ascii=False))
 
