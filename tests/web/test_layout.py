@@ -62,3 +62,16 @@ def test_static_assets_are_served_locally(client):
         response = client.get(url)
         assert response.status_code == 200
         b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_navigation_shows_only_what_the_role_may_open(client):
+    from chitra.access.models import Role
+    from tests import factories as fx
+
+    for role, imports, payments in [(Role.WARD_TEAM, False, False),
+                                    (Role.BHXH_OFFICER, True, True),
+                                    (Role.BANK_OPERATOR, False, True)]:
+        client.force_login(fx.user(role))
+        page = client.get("/").text
+        assert ('href="/imports/"' in page) is imports, role
+        assert ('id="nav-payments"' in page) is payments, role
