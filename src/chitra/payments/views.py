@@ -28,7 +28,6 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -232,32 +231,32 @@ def _act(request: HttpRequest, pk: int, action: CycleAction) -> tuple[User, Paym
     return user, cycle
 
 
-@login_required
-@require_POST
-def cycle_compute(request: HttpRequest, pk: int) -> HttpResponse:
-    user, cycle = _act(request, pk, CycleAction.COMPUTE)
+def _submit(request: HttpRequest, pk: int, action: CycleAction, step: str,
+            queued: str) -> HttpResponse:
+    """Queue a compute or export task; the page then shows its progress."""
+    user, cycle = _act(request, pk, action)
     try:
-        tasks.submit(tasks.COMPUTE, cycle.pk, user.username)
+        tasks.submit(step, cycle.pk, user.username)
     except DomainError as e:
         messages.error(request, _message(e))
     else:
         if _running(PaymentCycle.objects.get(pk=cycle.pk)):  # not done at once by the backend
-            messages.info(request, _("Đã đưa việc tính kỳ chi trả vào hàng đợi."))
+            messages.info(request, queued)
     return redirect("payment_cycle", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_compute(request: HttpRequest, pk: int) -> HttpResponse:
+    return _submit(request, pk, CycleAction.COMPUTE, tasks.COMPUTE,
+                   str(_("Đã đưa việc tính kỳ chi trả vào hàng đợi.")))
 
 
 @login_required
 @require_POST
 def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
-    user, cycle = _act(request, pk, CycleAction.EXPORT)
-    try:
-        tasks.submit(tasks.EXPORT, cycle.pk, user.username)
-    except DomainError as e:
-        messages.error(request, _message(e))
-    else:
-        if _running(PaymentCycle.objects.get(pk=cycle.pk)):  # not done at once by the backend
-            messages.info(request, _("Đã đưa việc xuất tệp chi trả vào hàng đợi."))
-    return redirect("payment_cycle", pk=cycle.pk)
+    return _submit(request, pk, CycleAction.EXPORT, tasks.EXPORT,
+                   str(_("Đã đưa việc xuất tệp chi trả vào hàng đợi.")))
 
 
 @login_required
