@@ -682,7 +682,9 @@ def run_job(job_id: int) -> ImportJob:
         job.status = ImportStatus.REJECTED
         job.message = f"{e.message_vi}\n{e.message_en}"
     except Exception:
-        # Recorded on the job for the user, then re-raised so the task fails visibly.
+        # Logged with its traceback, recorded on the job for the user, then re-raised so the
+        # task fails visibly.
+        logger.exception("import job %s failed", job_id)
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportStatus.FAILED, finished_at=timezone.now(),
             message="Lỗi hệ thống khi nhập; đã ghi nhật ký. / System error; logged.")
