@@ -12,10 +12,14 @@ from tests.registry.fixtures.import_files import person, to_cp1258, write_csv
 from tests.registry.test_import_service import report_rows, run, three_people
 
 
-@pytest.fixture(params=[False, True], ids=["in-process", "worker"])
+@pytest.fixture(params=[0, 1, 2], ids=["in-process", "worker", "two-workers"])
 def parallel(request, monkeypatch) -> bool:
     monkeypatch.setattr(imports, "PARALLEL_MIN_ROWS", 0 if request.param else 10**9)
-    return request.param
+    monkeypatch.setattr(imports, "MAX_WORKERS", request.param)
+    monkeypatch.setattr(imports.os, "cpu_count", lambda: 2)
+    if request.param == 2:  # one-row chunks, so the two workers take turns
+        monkeypatch.setattr(imports, "CHUNK_ROWS", 1)
+    return bool(request.param)
 
 
 def test_valid_file_applies_the_same_either_way(tmp_path, parallel):
@@ -34,8 +38,11 @@ def test_problems_and_repeated_ids_either_way(tmp_path, parallel):
     out = run(path)
     assert out.status == ImportStatus.REJECTED
     assert Beneficiary.objects.count() == 0
-    assert [(r[0], r[3]) for r in report_rows(out.error_report)[1:]] == [
-        (3, "amount_not_positive"), (5, "citizen_id_repeated"), (2, "citizen_id_repeated")]
+    report = report_rows(out.error_report)[1:]
+    assert [(r[0], r[3]) for r in report] == [
+        (3, "amount_not_positive"), (2, "citizen_id_repeated"), (5, "citizen_id_repeated")]
+    assert "cũng ở dòng 5" in report[1][4]
+    assert "also at row 2" in report[2][5]
     out = run(path, accept_valid=True)
     assert (out.status, out.created, out.rows_invalid) == (ImportStatus.APPLIED, 1, 3)
     assert list(Beneficiary.objects.values_list("full_name", flat=True)) == ["Đặng Văn Đức"]

@@ -289,21 +289,21 @@ def test_bulk_load_mode_restores_indexes_and_foreign_keys(tmp_path, monkeypatch)
     schema must come back identical and the data must be the same as the normal path."""
     from django.db import connection
 
-    from chitra.registry import imports
+    from chitra.registry import bulkload
 
     def schema() -> set[tuple[str, ...]]:
         if connection.vendor != "postgresql":
             return set()
         with connection.cursor() as c:
             c.execute("SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
-                      [list(imports.BULK_TABLES)])
+                      [list(bulkload.BULK_TABLES)])
             found = {(r[0],) for r in c.fetchall()}
             c.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                      "WHERE conrelid::regclass::text = ANY(%s)", [list(imports.BULK_TABLES)])
+                      "WHERE conrelid::regclass::text = ANY(%s)", [list(bulkload.BULK_TABLES)])
             return found | {tuple(r) for r in c.fetchall()}
 
     before = schema()
-    monkeypatch.setattr(imports, "BULK_MIN_ROWS", 1)
+    monkeypatch.setattr(bulkload, "BULK_MIN_ROWS", 1)
     out = run(write_csv(tmp_path / "a.csv", three_people()))
     assert out.created == 3
     assert schema() == before

@@ -7,42 +7,48 @@ background task, :mod:`chitra.registry.tasks`) and tests all call :func:`run_imp
 How it works (DESIGN §3.5 "bad input never half-lands", §5 "bulk paths are set-based"):
 
 1. The file is read streaming (:mod:`chitra.registry.importing.reading`) and every row is
-   validated in Python (:mod:`chitra.registry.importing.validate`); problems stream into the
-   xlsx error report, valid rows stream in chunks into a TEMP staging table — ``COPY`` on
-   PostgreSQL, ``executemany`` on SQLite. Nothing in the registry changes during this pass.
-   Duplicate personal IDs inside the file are caught with one in-memory dict of integers.
-2. Cross-table checks run in SQL on the staging table (a personal ID already registered in
-   another province).
+   validated in Python (:mod:`chitra.registry.importing.validate`), in worker processes for
+   big files (:mod:`chitra.registry.importing.pipeline`); problems stream into the xlsx error
+   report, valid rows stream in chunks into a TEMP staging table — ``COPY`` on PostgreSQL,
+   ``executemany`` on SQLite. Nothing in the registry changes during this pass.
+2. Checks that need every row run in SQL on the staging table: personal IDs repeated in the
+   file, and people already registered in another province.
 3. If there is any problem and "accept valid rows" was not asked for, or on a dry run, the
    stage is dropped and nothing changes. Otherwise a handful of ``UPDATE … FROM`` /
    ``INSERT … SELECT`` statements apply the stage in one transaction, keyed on the personal
    ID (beneficiaries), (beneficiary, benefit type, start date) (benefits) and the current
    account (a changed account closes the current version and adds a new one).
+
+A big first load of a province on PostgreSQL skips the stage: the rows go straight into the
+registry inside one transaction, checked the same way (:mod:`chitra.registry.bulkload`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
+import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from chitra.access.models import OrganizationKind, Role, User
 from chitra.core import audit
 from chitra.core.errors import DomainError, Problem
 from chitra.core.models import PaymentProvider
+from chitra.registry import bulkload
 from chitra.registry.anomalies import refresh_anomalies
+from chitra.registry.bulkload import DirectLoad, repeated_rows
 from chitra.registry.importing import pipeline
 from chitra.registry.importing.columns import resolve_header
 from chitra.registry.importing.pipeline import End, Plan
@@ -65,9 +71,11 @@ from chitra.registry.models import (
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 20_000
-# Files of at least this many rows are read and validated in a worker process, overlapping
-# with the staging COPY (importing.pipeline); smaller ones in-process.
+# Files of at least this many rows are read and validated in worker processes (one per core,
+# at most two; xlsx one), overlapping with the COPY (importing.pipeline); smaller ones
+# in-process.
 PARALLEL_MIN_ROWS = 50_000
+MAX_WORKERS = 2
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 DEFAULT_PROVINCE = "12"  # Lai Châu, for superusers who do not say
@@ -231,10 +239,16 @@ class _Stage:
     def delete_rows(self, row_numbers: Iterable[int]) -> None:
         numbers = sorted(set(row_numbers))
         with connection.cursor() as c:
+            if self.pg:  # one hashed = ANY over the stage
+                c.execute(f"DELETE FROM {STAGE} WHERE row_no = ANY(%s)", [numbers])
+                return
             for i in range(0, len(numbers), 500):
                 part = numbers[i:i + 500]
                 c.execute(f"DELETE FROM {STAGE} WHERE row_no IN ("
                           + ", ".join(["%s"] * len(part)) + ")", part)
+
+    def repeated_rows(self) -> list[tuple[str, list[int]]]:
+        return repeated_rows(STAGE, "row_no")
 
     def finish(self) -> None:
         """Index and analyze: TEMP tables are never analyzed by autovacuum."""
@@ -399,78 +413,6 @@ def _apply(province: str, actor: str, today: date, phase: _Phases | None = None)
         c.execute("DROP TABLE IF EXISTS chitra_import_acc")
 
 
-BULK_TABLES = ("registry_beneficiary", "registry_benefit", "registry_paymentaccount")
-BULK_MIN_ROWS = 100_000
-
-
-@contextmanager
-def _bulk_load(new_rows: int, phase: _Phases | None = None) -> Iterator[None]:
-    """PostgreSQL, large loads only: the "Populating a Database" recipe of the PostgreSQL
-    manual (§14.4) inside the caller's transaction. The indexes (all but primary keys),
-    unique constraints and foreign keys of the three registry tables are dropped, the rows
-    loaded, then the indexes and unique constraints rebuilt (one sort each instead of a
-    million random B-tree inserts) and the foreign keys re-added (validated by one join each
-    instead of one trigger per row at commit).
-
-    Definitions are read from the catalog (``pg_get_indexdef`` / ``pg_get_constraintdef``),
-    so they come back exactly as migrations made them; the DDL is transactional, so a
-    failure restores everything. Uniqueness is still enforced before commit: rebuilding a
-    unique index or constraint fails on any duplicate, which rolls the whole import back
-    (and the apply statements themselves never insert a key that exists). Takes an ACCESS
-    EXCLUSIVE lock on those tables until commit (nobody else can write meanwhile): used only
-    when the import at least doubles a table of ≥ ``BULK_MIN_ROWS`` new rows (a first load,
-    a migration).
-    """
-    if connection.vendor != "postgresql" or new_rows < BULK_MIN_ROWS:
-        yield
-        return
-    with connection.cursor() as c:
-        c.execute("SELECT COALESCE(SUM(GREATEST(reltuples, 0)), 0) FROM pg_class "
-                  "WHERE relname = %s", [BULK_TABLES[0]])
-        existing = float(c.fetchone()[0])
-    if new_rows < existing:
-        yield
-        return
-    with connection.cursor() as c:
-        # Indexes that back no constraint (unique-constraint indexes go with the constraint).
-        c.execute("""
-            SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-            FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-            WHERE t.relname = ANY(%s) AND NOT i.indisprimary
-              AND t.relnamespace = 'public'::regnamespace
-              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
-                              AND k.contype IN ('p', 'u', 'x'))
-            ORDER BY i.indisunique DESC
-        """, [list(BULK_TABLES)])
-        indexes = c.fetchall()
-        c.execute("""
-            SELECT t.relname, con.conname, pg_get_constraintdef(con.oid), con.contype
-            FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid
-            WHERE t.relname = ANY(%s) AND con.contype IN ('f', 'u')
-              AND t.relnamespace = 'public'::regnamespace
-            ORDER BY con.contype DESC
-        """, [list(BULK_TABLES)])
-        constraints = c.fetchall()  # unique ones first (re-added first), then foreign keys
-        for table, name, _, _ in reversed(constraints):
-            c.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-        for name, _ in indexes:
-            c.execute(f"DROP INDEX {name}")
-    phase = phase or _Phases()
-    phase("bulk: drop indexes+FKs")
-    yield
-    with connection.cursor() as c:
-        c.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for name, definition in indexes:
-            c.execute(definition)
-            phase(f"bulk: index {name[-30:]}")
-        for table, name, definition, _ in constraints:
-            c.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-            phase(f"bulk: constraint {name[-30:]}")
-        for table in BULK_TABLES:
-            c.execute(f'ANALYZE "{table}"')
-        phase("bulk: analyze")
-
-
 def _other_province_rows(province: str) -> list[tuple[int, str]]:
     with connection.cursor() as c:
         c.execute(f"""
@@ -491,8 +433,10 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
     with ``accept_valid``, apply the valid rows). Raises :class:`FileRefused` when the file as
     a whole cannot be read (encoding, legacy font, missing columns, not a workbook).
 
-    Owns its transactions: the stage is written outside of one (so progress can be seen by
-    other connections) and the apply runs in one ``transaction.atomic`` block.
+    Owns its transactions. Normally the stage is written outside of one (so progress can be
+    seen by other connections) and the apply runs in one ``transaction.atomic`` block. A big
+    first load of a province (PostgreSQL) runs whole in one block instead, loading the rows
+    straight into the registry while the file is validated (:mod:`chitra.registry.bulkload`).
     """
     today = today or timezone.localdate()
     report_path = report_path or (Path(settings.MEDIA_ROOT) / "imports" / "reports"
@@ -501,7 +445,6 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
     outcome = ImportOutcome(status=ImportStatus.RUNNING, sha256=_sha256(path))
     phase("sha256")
     table = open_table(path)
-    stage = _Stage()
     try:
         layout, header_problems = resolve_header(table.header)
         if header_problems:
@@ -514,66 +457,67 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
                            ("ward_code", 5), ("ward_code_2024", 5)):
             if layout.has(key):
                 table.zero_pad[layout.index[key]] = width
+        total_hint = table.total_hint
+        workers = 0
+        if total_hint >= PARALLEL_MIN_ROWS:
+            workers = 1 if path.suffix.lower() == ".xlsx" else max(
+                1, min(MAX_WORKERS, os.cpu_count() or 1))
         plan = Plan(path=path, layout=layout, lookups=load_lookups(province_code, today),
                     zero_pad=dict(table.zero_pad), accept_valid=accept_valid,
-                    copy_text=stage.pg, chunk_rows=CHUNK_ROWS)
-        total_hint = table.total_hint
-        table.close()  # the pass below (maybe in a worker process) opens the file again
+                    copy_text=connection.vendor == "postgresql", chunk_rows=CHUNK_ROWS)
+    finally:
+        table.close()  # the pass (maybe in worker processes) opens the file again
+    direct = (not dry_run and bulkload.worth_bulk_loading(total_hint)
+              and bulkload.province_is_empty(province_code))
+    if not direct:
+        return _staged(path, plan, workers, outcome, province_code, actor, dry_run,
+                       report_path, progress, today, job_id, phase, total_hint)
+    with transaction.atomic():
+        _fast_session()
+        with bulkload.indexes_dropped(phase, keep_beneficiary_ordered=True):
+            load = DirectLoad(province=province_code, actor=actor, today=today,
+                              now=timezone.now(), max_row_no=path.stat().st_size + 2)
+            plan = dataclasses.replace(plan, direct=load.begin())
+            with ErrorReport(report_path) as report:
+                ok = _pass(plan, workers, load, outcome, report, progress, total_hint, phase)
+                if ok:
+                    others = load.other_province_rows()
+                    ok = _other_province(others, load, outcome, report, accept_valid)
+                    phase("other-province check")
+                _close_report(outcome, report)
+            if outcome.problems_count and not accept_valid:
+                load.release()
+                transaction.set_rollback(True)  # nothing of the file stays
+                outcome.status = ImportStatus.REJECTED
+                return outcome
+            assert ok
+            outcome.created = load.created()
+            load.finish()
+            phase("created+sequences")
+        _record(outcome, path, province_code, actor, accept_valid, job_id, phase)
+    phase("commit")
+    outcome.status = ImportStatus.APPLIED
+    return outcome
+
+
+def _staged(path: Path, plan: Plan, workers: int, outcome: ImportOutcome, province_code: str,
+            actor: str, dry_run: bool, report_path: Path, progress: Progress | None,
+            today: date, job_id: int | None, phase: _Phases, total_hint: int
+            ) -> ImportOutcome:
+    """The general path: stage the valid rows, then apply them set-based."""
+    accept_valid = plan.accept_valid
+    stage = _Stage()
+    try:
         stage.create()
-        staging = True
-        invalid_rows = 0
-        repeated_first: list[tuple[int, str]] = []
-        parallel = total_hint >= PARALLEL_MIN_ROWS
         with ErrorReport(report_path) as report:
-            for item in pipeline.run(plan, parallel=parallel):
-                if isinstance(item, End):
-                    outcome.rows_total = item.rows_total
-                    repeated_first = item.repeated_first
-                    break
-                for p in item.problems:
-                    report.add(p)
-                if item.invalid:
-                    invalid_rows += item.invalid
-                    if not accept_valid:
-                        staging = False
-                if staging and item.rows is not None:
-                    stage.add(item.rows, item.count)
-                outcome.rows_total = item.rows_seen
-                if progress and item.rows_seen:
-                    progress(item.rows_seen, max(total_hint, item.rows_seen))
-            # The first occurrence of a repeated ID is a problem too (reported last).
-            for first, cid in repeated_first:
-                report.add(Problem(first, "citizen_id", cid, "citizen_id_repeated",
-                                   "Số định danh lặp lại ở dòng khác trong tệp.",
-                                   "Personal ID repeated in another row of the file."))
-            invalid_rows += len(repeated_first)
-            logger.debug("import staging took %.2f s of the pass (parallel: %s)",
-                          stage.seconds, parallel)
-            phase("read+validate+stage")
-            if staging:
-                if repeated_first:
-                    stage.delete_rows(r for r, _ in repeated_first)
+            ok = _pass(plan, workers, stage, outcome, report, progress, total_hint, phase)
+            if ok:
                 stage.finish()
                 phase("stage finish (analyze)")
                 others = _other_province_rows(province_code)
-                for row_no, cid in others:
-                    report.add(Problem(row_no, "citizen_id", cid, "citizen_id_other_province",
-                                       "Người này đã có trong danh sách của tỉnh khác.",
-                                       "This person is registered in another province."))
-                if others:
-                    invalid_rows += len(others)
-                    if accept_valid:
-                        stage.delete_rows(r for r, _ in others)
-                    else:
-                        staging = False
+                _other_province(others, stage, outcome, report, accept_valid)
                 phase("other-province check")
-            outcome.rows_invalid = invalid_rows
-            outcome.problems_count = report.count
-            outcome.first_problems = list(report.first)
-            outcome.error_report = report.close()
-        if progress:
-            progress(outcome.rows_total, outcome.rows_total)
-
+            _close_report(outcome, report)
         if outcome.problems_count and not accept_valid:
             outcome.status = ImportStatus.REJECTED
             return outcome
@@ -583,30 +527,109 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
             outcome.status = ImportStatus.CHECKED
             return outcome
         with transaction.atomic():
-            if stage.pg:
-                with connection.cursor() as c:
-                    # The import is idempotent and re-runnable, so a crash losing the last
-                    # commit is harmless: no need to wait for the WAL flush at commit.
-                    c.execute("SET LOCAL synchronous_commit = off")
-                    c.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
-            with _bulk_load(outcome.created, phase):
+            _fast_session()
+            if bulkload.worth_bulk_loading(outcome.created):
+                with bulkload.indexes_dropped(phase):
+                    _apply(province_code, actor, today, phase)
+            else:
                 _apply(province_code, actor, today, phase)
-            # Bulk path: one summarizing audit entry per import (counts and the file's
-            # SHA-256), not one per row; the rows themselves carry created_by.
-            audit.record(actor, "beneficiary.import", "import_job",
-                         job_id if job_id is not None else outcome.sha256[:16],
-                         after={"file": path.name, **outcome.summary(),
-                                "province": province_code,
-                                "accept_valid": accept_valid})
-            phase("audit")
-            refresh_anomalies(province_code)
-            phase("refresh_anomalies")
+            _record(outcome, path, province_code, actor, accept_valid, job_id, phase)
         phase("commit")
         outcome.status = ImportStatus.APPLIED
         return outcome
     finally:
-        table.close()
         stage.drop()
+
+
+class _Sink(Protocol):
+    def add(self, rows: Any, count: int) -> None: ...
+    def delete_rows(self, row_numbers: Iterable[int]) -> None: ...
+    def repeated_rows(self) -> list[tuple[str, list[int]]]: ...
+
+
+def _pass(plan: Plan, workers: int, sink: _Sink, outcome: ImportOutcome, report: ErrorReport,
+          progress: Progress | None, total_hint: int, phase: _Phases) -> bool:
+    """Read and validate the file, load the valid rows into ``sink`` and every problem into
+    ``report``. Returns whether the loaded rows are worth going on with (no problem, or
+    ``accept_valid``). Every row of a personal ID repeated in the file is a problem; with
+    ``accept_valid`` those rows are taken out again."""
+    loading = True
+    invalid_rows = 0
+    for item in pipeline.run(plan, workers=workers):
+        if isinstance(item, End):
+            outcome.rows_total = item.rows_total
+            break
+        for p in item.problems:
+            report.add(p)
+        if item.invalid:
+            invalid_rows += item.invalid
+            loading = plan.accept_valid
+        if item.rows is not None:  # loaded even after a problem: repeats are found in them
+            sink.add(item.rows, item.count)
+        outcome.rows_total = item.rows_seen
+        if progress and item.rows_seen:
+            progress(item.rows_seen, max(total_hint, item.rows_seen))
+    phase(f"read+validate+load ({workers} workers)")
+    repeated = 0
+    for cid, rows in sink.repeated_rows():
+        for row_no in rows:
+            others = ", ".join(str(r) for r in rows if r != row_no)
+            report.add(Problem(row_no, "citizen_id", cid, "citizen_id_repeated",
+                               f"Số định danh lặp lại trong tệp (cũng ở dòng {others}).",
+                               f"Personal ID repeated in the file (also at row {others})."))
+        repeated += len(rows)
+        if plan.accept_valid:
+            sink.delete_rows(rows)
+    outcome.rows_invalid = invalid_rows + repeated
+    loading = loading and (plan.accept_valid or not repeated)
+    phase("repeated personal IDs")
+    if progress:
+        progress(outcome.rows_total, outcome.rows_total)
+    return loading
+
+
+def _other_province(others: list[tuple[int, str]], sink: _Sink, outcome: ImportOutcome,
+                    report: ErrorReport, accept_valid: bool) -> bool:
+    """Report rows of people registered in another province; with ``accept_valid`` take
+    them out. Returns whether the load may go on."""
+    for row_no, cid in others:
+        report.add(Problem(row_no, "citizen_id", cid, "citizen_id_other_province",
+                           "Người này đã có trong danh sách của tỉnh khác.",
+                           "This person is registered in another province."))
+    if not others:
+        return True
+    outcome.rows_invalid += len(others)
+    if accept_valid:
+        sink.delete_rows(r for r, _ in others)
+    return accept_valid
+
+
+def _close_report(outcome: ImportOutcome, report: ErrorReport) -> None:
+    outcome.problems_count = report.count
+    outcome.first_problems = list(report.first)
+    outcome.error_report = report.close()
+
+
+def _fast_session() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            # The import is idempotent and re-runnable, so a crash losing the last commit is
+            # harmless: no need to wait for the WAL flush at commit.
+            c.execute("SET LOCAL synchronous_commit = off")
+            c.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
+
+
+def _record(outcome: ImportOutcome, path: Path, province_code: str, actor: str,
+            accept_valid: bool, job_id: int | None, phase: _Phases) -> None:
+    # Bulk path: one summarizing audit entry per import (counts and the file's SHA-256),
+    # not one per row; the rows themselves carry created_by.
+    audit.record(actor, "beneficiary.import", "import_job",
+                 job_id if job_id is not None else outcome.sha256[:16],
+                 after={"file": path.name, **outcome.summary(), "province": province_code,
+                        "accept_valid": accept_valid})
+    phase("audit")
+    refresh_anomalies(province_code)
+    phase("refresh_anomalies")
 
 
 # --- jobs (web and task) --------------------------------------------------------------------
@@ -661,6 +684,31 @@ def _too_big() -> DomainError:
     return DomainError("file_too_big", f"Tệp lớn hơn {mb} MB.", f"The file is over {mb} MB.")
 
 
+class ProgressWriter:
+    """Writes a job's progress where the page polling it can see it. A first load runs whole
+    in one transaction (registry.bulkload), whose writes nobody sees before commit: its
+    progress goes through a second connection of its own."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.side: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not (connection.vendor == "postgresql" and connection.in_atomic_block):
+            ImportJob.objects.filter(pk=self.job_id).update(rows_done=done, rows_total=total)
+            return
+        if self.side is None:
+            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self.side.cursor() as c:
+            c.execute("UPDATE registry_importjob SET rows_done = %s, rows_total = %s "
+                      "WHERE id = %s", [done, total, self.job_id])
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+
 def run_job(job_id: int) -> ImportJob:
     """Run a queued job: the same :func:`run_import` as the CLI, with progress on the job."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
@@ -669,9 +717,7 @@ def run_job(job_id: int) -> ImportJob:
     if not claimed:
         return job  # already run (a retried task must not import twice)
 
-    def progress(done: int, total: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(rows_done=done, rows_total=total)
-
+    progress = ProgressWriter(job_id)
     report_path = Path(job.stored_path).parent / "loi-errors.xlsx"
     try:
         outcome = run_import(Path(job.stored_path), province_code=job.province_code,
@@ -701,6 +747,8 @@ def run_job(job_id: int) -> ImportJob:
              "message_vi": p.message_vi, "message_en": p.message_en}
             for p in outcome.first_problems[:50]]
         job.error_report_path = str(outcome.error_report or "")
+    finally:
+        progress.close()
     job.finished_at = timezone.now()
     job.save()
     return job

@@ -110,7 +110,9 @@ class BenefitStatus(models.TextChoices):
 
 
 class Benefit(models.Model):
-    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="benefits")
+    # No index of its own: benefit_unique_per_start starts with beneficiary_id.
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="benefits",
+                                    db_index=False)
     benefit_type = models.CharField(max_length=20, choices=BenefitType.choices)
     group = models.CharField(max_length=10, choices=BenefitGroup.choices)
     sub_kind = models.CharField(max_length=60, blank=True)  # e.g. TNLĐ-BNN, tử tuất hàng tháng
@@ -154,8 +156,11 @@ class PaymentAccount(models.Model):
     beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT,
                                     related_name="payment_accounts")
     channel = models.CharField(max_length=15, choices=Channel.choices)
+    # No index of its own: current accounts are found by account_current_number_idx, and
+    # providers (reference data) are never deleted.
     provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="accounts")
+                                 on_delete=models.PROTECT, related_name="accounts",
+                                 db_index=False)
     # Looked up only as a current account, by (provider, number): account_current_number_idx.
     account_number = models.CharField(max_length=34, blank=True)
     holder_name = models.CharField(max_length=120, blank=True)  # NFC, as the provider holds it
