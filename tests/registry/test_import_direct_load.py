@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from chitra.registry import bulkload, imports
+from chitra.registry import bulkload, import_jobs, imports
 from chitra.registry.models import (
     Anomaly,
     Beneficiary,
@@ -189,7 +189,7 @@ def test_progress_of_a_load_in_one_transaction_is_seen_outside_it():
 
     job = ImportJob.objects.create(file_name="a.csv", stored_path="/nowhere/a.csv",
                                    province_code=f.LAI_CHAU, created_by="officer1")
-    progress = imports.ProgressWriter(job.pk)
+    progress = import_jobs.ProgressWriter(job.pk)
     reader = connections.create_connection("default")
     try:
         with transaction.atomic():

@@ -29,17 +29,16 @@ import dataclasses
 import hashlib
 import logging
 import os
-import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from chitra.access.models import OrganizationKind, Role, User
@@ -63,7 +62,6 @@ from chitra.registry.importing.validate import (
 )
 from chitra.registry.models import (
     BenefitType,
-    ImportJob,
     ImportStatus,
     PaymentPoint,
 )
@@ -76,8 +74,6 @@ CHUNK_ROWS = 20_000
 # in-process.
 PARALLEL_MIN_ROWS = 50_000
 MAX_WORKERS = 2
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-ALLOWED_SUFFIXES = (".csv", ".xlsx")
 DEFAULT_PROVINCE = "12"  # Lai Châu, for superusers who do not say
 STAGE = "chitra_import_stage"
 STAGE_TEMP_BUFFERS = "256MB"  # PostgreSQL session memory for the stage (see _Stage)
@@ -630,125 +626,3 @@ def _record(outcome: ImportOutcome, path: Path, province_code: str, actor: str,
     phase("audit")
     refresh_anomalies(province_code)
     phase("refresh_anomalies")
-
-
-# --- jobs (web and task) --------------------------------------------------------------------
-
-def _safe_name(name: str) -> str:
-    base = Path(name).name
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "_" for c in base)
-    return cleaned[-100:] or "import"
-
-
-def submit_import(*, file_obj: IO[bytes] | Any, file_name: str, actor: User,
-                  dry_run: bool = False, accept_valid: bool = False,
-                  province: str | None = None) -> ImportJob:
-    """Store the upload under MEDIA_ROOT/imports and queue it. Checks rights, the extension
-    and the size before anything is stored."""
-    province_code = province_for(actor, province)
-    suffix = Path(file_name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise DomainError("file_type", "Chỉ nhận tệp .csv hoặc .xlsx.",
-                          "Only .csv and .xlsx files are accepted.")
-    size = getattr(file_obj, "size", None)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        raise _too_big()
-    folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / _safe_name(file_name)
-    written = 0
-    chunks = file_obj.chunks() if hasattr(file_obj, "chunks") else iter(
-        lambda: file_obj.read(1 << 20), b"")
-    with target.open("wb") as out:
-        for chunk in chunks:
-            written += len(chunk)
-            if written > MAX_UPLOAD_BYTES:
-                out.close()
-                shutil.rmtree(folder, ignore_errors=True)
-                raise _too_big()
-            out.write(chunk)
-    job = ImportJob.objects.create(
-        file_name=Path(file_name).name[:255], stored_path=str(target), dry_run=dry_run,
-        accept_valid=accept_valid, province_code=province_code, created_by=actor.username)
-    audit.record(actor.username, "beneficiary.import.submit", "import_job", job.pk,
-                 after={"file": job.file_name, "dry_run": dry_run,
-                        "accept_valid": accept_valid, "bytes": written})
-    from chitra.registry.tasks import run_import_job
-
-    run_import_job.enqueue(job.pk)
-    return job
-
-
-def _too_big() -> DomainError:
-    mb = MAX_UPLOAD_BYTES // (1024 * 1024)
-    return DomainError("file_too_big", f"Tệp lớn hơn {mb} MB.", f"The file is over {mb} MB.")
-
-
-class ProgressWriter:
-    """Writes a job's progress where the page polling it can see it. A first load runs whole
-    in one transaction (registry.bulkload), whose writes nobody sees before commit: its
-    progress goes through a second connection of its own."""
-
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.side: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not (connection.vendor == "postgresql" and connection.in_atomic_block):
-            ImportJob.objects.filter(pk=self.job_id).update(rows_done=done, rows_total=total)
-            return
-        if self.side is None:
-            self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-        with self.side.cursor() as c:
-            c.execute("UPDATE registry_importjob SET rows_done = %s, rows_total = %s "
-                      "WHERE id = %s", [done, total, self.job_id])
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
-            self.side = None
-
-
-def run_job(job_id: int) -> ImportJob:
-    """Run a queued job: the same :func:`run_import` as the CLI, with progress on the job."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING)
-    job = ImportJob.objects.get(pk=job_id)
-    if not claimed:
-        return job  # already run (a retried task must not import twice)
-
-    progress = ProgressWriter(job_id)
-    report_path = Path(job.stored_path).parent / "loi-errors.xlsx"
-    try:
-        outcome = run_import(Path(job.stored_path), province_code=job.province_code,
-                             actor=job.created_by, dry_run=job.dry_run,
-                             accept_valid=job.accept_valid, report_path=report_path,
-                             progress=progress, job_id=job.pk)
-    except FileRefused as e:
-        job.status = ImportStatus.REJECTED
-        job.message = f"{e.message_vi}\n{e.message_en}"
-    except Exception:
-        # Logged with its traceback, recorded on the job for the user, then re-raised so the
-        # task fails visibly.
-        logger.exception("import job %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED, finished_at=timezone.now(),
-            message="Lỗi hệ thống khi nhập; đã ghi nhật ký. / System error; logged.")
-        raise
-    else:
-        job.status = outcome.status
-        job.rows_total = job.rows_done = outcome.rows_total
-        job.rows_invalid = outcome.rows_invalid
-        job.created, job.updated, job.unchanged = (outcome.created, outcome.updated,
-                                                   outcome.unchanged)
-        job.problems_count = outcome.problems_count
-        job.problems_preview = [
-            {"row": p.row, "column": p.column, "value": p.value, "code": p.code,
-             "message_vi": p.message_vi, "message_en": p.message_en}
-            for p in outcome.first_problems[:50]]
-        job.error_report_path = str(outcome.error_report or "")
-    finally:
-        progress.close()
-    job.finished_at = timezone.now()
-    job.save()
-    return job
