@@ -472,7 +472,7 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
         _fast_session()
         with bulkload.indexes_dropped(phase, keep_beneficiary_ordered=True):
             load = DirectLoad(province=province_code, actor=actor, today=today,
-                              now=timezone.now(), max_row_no=path.stat().st_size + 2)
+                              now=timezone.now(), max_row_no=_max_row_no(path))
             plan = dataclasses.replace(plan, direct=load.begin())
             with ErrorReport(report_path) as report:
                 ok = _pass(plan, workers, load, outcome, report, progress, total_hint, phase)
@@ -494,6 +494,12 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
     phase("commit")
     outcome.status = ImportStatus.APPLIED
     return outcome
+
+
+def _max_row_no(path: Path) -> int:
+    """A bound on the row numbers of ``path``: a CSV row takes at least one byte; a sheet
+    has at most 1,048,576 rows (however well empty rows compress)."""
+    return path.stat().st_size + 2 if path.suffix.lower() == ".csv" else 1_048_577
 
 
 def _staged(path: Path, plan: Plan, workers: int, outcome: ImportOutcome, province_code: str,
