@@ -15,10 +15,7 @@ PDF is written with reportlab's ``invariant`` flag, so the same input gives the 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -29,6 +26,7 @@ from xml.sax.saxutils import escape
 from chitra.core.errors import DomainError
 from chitra.core.money import format_vnd
 from chitra.core.text import nfc
+from chitra.payments import atomicfile
 
 TITLE_CASH = "DANH SÁCH CHI TRẢ LƯƠNG HƯU, TRỢ CẤP BHXH BẰNG TIỀN MẶT"
 TITLE_HOME = "DANH SÁCH CHI TRẢ TẠI NHÀ"
@@ -103,22 +101,6 @@ def _checked(lines: Iterable[CashLine]) -> Iterator[CashLine]:
         yield line
 
 
-@contextmanager
-def _atomic(out: Path) -> Iterator[Path]:
-    """A temporary path next to ``out``, renamed onto it if the block succeeds."""
-    fd, name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        tmp.chmod(0o644)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 # --- xlsx --------------------------------------------------------------------------------
 
 
@@ -185,7 +167,7 @@ def write_cash_list_xlsx(out: Path, header: CashListHeader,
 
     out.parent.mkdir(parents=True, exist_ok=True)
     count = amount = 0
-    with _atomic(out) as tmp:
+    with atomicfile.replacing(out) as tmp:
         try:
             for line in _checked(lines):
                 count += 1
@@ -216,7 +198,7 @@ def write_cash_list_xlsx(out: Path, header: CashListHeader,
                        cell(SIGNATURES[2][1])])
         finally:
             # Closes the streamed sheet even when a line was refused; the temporary
-            # file is then discarded by _atomic.
+            # file is then discarded by atomicfile.replacing.
             wb.save(tmp)
     return CashTotals(count, amount)
 
@@ -335,7 +317,7 @@ def write_cash_list_pdf(out: Path, header: CashListHeader,
         canvas.restoreState()
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _atomic(out) as tmp:
+    with atomicfile.replacing(out) as tmp:
         doc = SimpleDocTemplate(
             str(tmp), pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
             topMargin=10 * mm, bottomMargin=12 * mm, title=header.title,

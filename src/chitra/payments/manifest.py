@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from chitra.payments import atomicfile
 
 FORMAT = "chitra-manifest/1"
 _CHUNK = 1024 * 1024
@@ -59,17 +59,7 @@ def render_manifest(entries: list[ManifestEntry], meta: dict[str, Any]) -> bytes
 def write_manifest(out_path: Path, entries: list[ManifestEntry], meta: dict[str, Any]) -> None:
     """Write the manifest atomically (temporary file in the same directory, then rename)."""
     data = render_manifest(entries, meta)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomicfile.write_bytes(out_path, data)
 
 
 def verify_manifest(manifest_path: Path) -> list[str]:

@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import os
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from chitra.core.errors import DomainError
+from chitra.payments import atomicfile
 
 DEMO_KEYSTORE_PASSWORD = b"chitra-demo-keystore"  # = config.py default
 DEMO_COMMON_NAME = "BHXH tỉnh Lai Châu (demo)"
@@ -64,7 +64,7 @@ class Signer:
         if when.tzinfo is None:
             raise ValueError("signing_time must be timezone-aware")
         der = self._signed_data(_sha256_file(data_path), when.astimezone(dt.UTC))
-        _atomic_write(out_path, der)
+        atomicfile.write_bytes(out_path, der)
 
     def _signed_data(self, digest: bytes, when: dt.datetime) -> bytes:
         cert = self.certificate
@@ -210,8 +210,8 @@ def make_demo_keystore(path: Path, password: bytes | str = DEMO_KEYSTORE_PASSWOR
         common_name.encode(), key, cert, None,
         serialization.BestAvailableEncryption(pw) if pw else serialization.NoEncryption())
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _atomic_write(path, p12, mode=0o600)
-    _atomic_write(demo_cert_path(path), cert.public_bytes(serialization.Encoding.PEM))
+    atomicfile.write_bytes(path, p12, mode=0o600)
+    atomicfile.write_bytes(demo_cert_path(path), cert.public_bytes(serialization.Encoding.PEM))
     return path
 
 
@@ -239,20 +239,6 @@ def _sha256_file(path: Path) -> bytes:
         while chunk := fh.read(_CHUNK):
             h.update(chunk)
     return h.digest()
-
-
-def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- minimal DER -----------------------------------------------------------------------
