@@ -140,7 +140,6 @@ class DirectLoad:
         self.province, self.actor, self.today, self.now = province, actor, today, now
         self.max_row_no = max_row_no  # an upper bound of the file's row numbers
         self.bases: dict[str, int] = {}
-        self.rows = 0
 
     def begin(self) -> DirectRows:
         """Reserve an id range per table past every id in use or handed out. Every insert
@@ -165,7 +164,6 @@ class DirectLoad:
             actor=self.actor.replace("\\", "\\\\").replace("\t", " ").replace("\n", " "))
 
     def add(self, rows: tuple[bytes, bytes, bytes], count: int) -> None:
-        self.rows += count
         with connection.cursor() as c:
             for (table, columns), text in zip(DIRECT_COLUMNS.items(), rows, strict=True):
                 with c.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:

@@ -184,8 +184,6 @@ class _Stage:
 
     def __init__(self) -> None:
         self.pg = connection.vendor == "postgresql"
-        self.rows = 0
-        self.seconds = 0.0  # time spent staging (the rest of the pass is waiting for rows)
 
     def create(self) -> None:
         date_type = "date" if self.pg else "text"
@@ -221,8 +219,6 @@ class _Stage:
         """Stage a chunk: ``COPY`` text (PostgreSQL) or a list of tuples (SQLite)."""
         if not count:
             return
-        self.rows += count
-        started = time.perf_counter()
         with connection.cursor() as c:
             if isinstance(rows, bytes):  # PostgreSQL: COPY text
                 with c.cursor.copy(f"COPY {STAGE} FROM STDIN") as copy:
@@ -230,7 +226,6 @@ class _Stage:
             else:
                 c.executemany(f"INSERT INTO {STAGE} VALUES ("
                               + ", ".join(["%s"] * len(STAGE_COLUMNS)) + ")", rows)
-        self.seconds += time.perf_counter() - started
 
     def delete_rows(self, row_numbers: Iterable[int]) -> None:
         numbers = sorted(set(row_numbers))
@@ -463,37 +458,58 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
                     copy_text=connection.vendor == "postgresql", chunk_rows=CHUNK_ROWS)
     finally:
         table.close()  # the pass (maybe in worker processes) opens the file again
-    direct = (not dry_run and bulkload.worth_bulk_loading(total_hint)
-              and bulkload.province_is_empty(province_code))
-    if not direct:
-        return _staged(path, plan, workers, outcome, province_code, actor, dry_run,
-                       report_path, progress, today, job_id, phase, total_hint)
+    run = _Run(path, plan, workers, total_hint, province_code, actor, today, dry_run,
+               report_path, progress, job_id, phase, outcome)
+    if (not dry_run and bulkload.worth_bulk_loading(total_hint)
+            and bulkload.province_is_empty(province_code)):
+        return _direct(run)
+    return _staged(run)
+
+
+@dataclass
+class _Run:
+    """One import under way: what both paths need."""
+
+    path: Path
+    plan: Plan
+    workers: int
+    total_hint: int
+    province_code: str
+    actor: str
+    today: date
+    dry_run: bool
+    report_path: Path
+    progress: Progress | None
+    job_id: int | None
+    phase: _Phases
+    outcome: ImportOutcome
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.outcome.problems_count) and not self.plan.accept_valid
+
+
+def _direct(run: _Run) -> ImportOutcome:
+    """A big first load of a province: straight into the registry, in one transaction."""
     with transaction.atomic():
         _fast_session()
-        with bulkload.indexes_dropped(phase, keep_beneficiary_ordered=True):
-            load = DirectLoad(province=province_code, actor=actor, today=today,
-                              now=timezone.now(), max_row_no=_max_row_no(path))
-            plan = dataclasses.replace(plan, direct=load.begin())
-            with ErrorReport(report_path) as report:
-                ok = _pass(plan, workers, load, outcome, report, progress, total_hint, phase)
-                if ok:
-                    others = load.other_province_rows()
-                    ok = _other_province(others, load, outcome, report, accept_valid)
-                    phase("other-province check")
-                _close_report(outcome, report)
-            if outcome.problems_count and not accept_valid:
+        with bulkload.indexes_dropped(run.phase, keep_beneficiary_ordered=True):
+            load = DirectLoad(province=run.province_code, actor=run.actor, today=run.today,
+                              now=timezone.now(), max_row_no=_max_row_no(run.path))
+            run.plan = dataclasses.replace(run.plan, direct=load.begin())
+            _load_and_check(run, load, load.other_province_rows)
+            if run.refused:
                 load.release()
                 transaction.set_rollback(True)  # nothing of the file stays
-                outcome.status = ImportStatus.REJECTED
-                return outcome
-            assert ok
-            outcome.created = load.created()
+                run.outcome.status = ImportStatus.REJECTED
+                return run.outcome
+            run.outcome.created = load.created()
             load.finish()
-            phase("created+sequences")
-        _record(outcome, path, province_code, actor, accept_valid, job_id, phase)
-    phase("commit")
-    outcome.status = ImportStatus.APPLIED
-    return outcome
+            run.phase("created+sequences")
+        _record(run)
+    run.phase("commit")
+    run.outcome.status = ImportStatus.APPLIED
+    return run.outcome
 
 
 def _max_row_no(path: Path) -> int:
@@ -502,40 +518,35 @@ def _max_row_no(path: Path) -> int:
     return path.stat().st_size + 2 if path.suffix.lower() == ".csv" else 1_048_577
 
 
-def _staged(path: Path, plan: Plan, workers: int, outcome: ImportOutcome, province_code: str,
-            actor: str, dry_run: bool, report_path: Path, progress: Progress | None,
-            today: date, job_id: int | None, phase: _Phases, total_hint: int
-            ) -> ImportOutcome:
+def _staged(run: _Run) -> ImportOutcome:
     """The general path: stage the valid rows, then apply them set-based."""
-    accept_valid = plan.accept_valid
+    outcome, phase = run.outcome, run.phase
     stage = _Stage()
     try:
         stage.create()
-        with ErrorReport(report_path) as report:
-            ok = _pass(plan, workers, stage, outcome, report, progress, total_hint, phase)
-            if ok:
-                stage.finish()
-                phase("stage finish (analyze)")
-                others = _other_province_rows(province_code)
-                _other_province(others, stage, outcome, report, accept_valid)
-                phase("other-province check")
-            _close_report(outcome, report)
-        if outcome.problems_count and not accept_valid:
+
+        def others() -> list[tuple[int, str]]:
+            stage.finish()
+            phase("stage finish (analyze)")
+            return _other_province_rows(run.province_code)
+
+        _load_and_check(run, stage, others)
+        if run.refused:
             outcome.status = ImportStatus.REJECTED
             return outcome
-        outcome.created, outcome.updated, outcome.unchanged = _classify(province_code)
+        outcome.created, outcome.updated, outcome.unchanged = _classify(run.province_code)
         phase("classify")
-        if dry_run:
+        if run.dry_run:
             outcome.status = ImportStatus.CHECKED
             return outcome
         with transaction.atomic():
             _fast_session()
             if bulkload.worth_bulk_loading(outcome.created):
                 with bulkload.indexes_dropped(phase):
-                    _apply(province_code, actor, today, phase)
+                    _apply(run.province_code, run.actor, run.today, phase)
             else:
-                _apply(province_code, actor, today, phase)
-            _record(outcome, path, province_code, actor, accept_valid, job_id, phase)
+                _apply(run.province_code, run.actor, run.today, phase)
+            _record(run)
         phase("commit")
         outcome.status = ImportStatus.APPLIED
         return outcome
@@ -549,29 +560,40 @@ class _Sink(Protocol):
     def repeated_rows(self) -> list[tuple[str, list[int]]]: ...
 
 
-def _pass(plan: Plan, workers: int, sink: _Sink, outcome: ImportOutcome, report: ErrorReport,
-          progress: Progress | None, total_hint: int, phase: _Phases) -> bool:
+def _load_and_check(run: _Run, sink: _Sink,
+                    other_province_rows: Callable[[], list[tuple[int, str]]]) -> None:
+    """The pass into ``sink``, then the checks that need every row; every problem goes into
+    the error report. With ``accept_valid`` the rows found bad by the checks are taken out
+    of ``sink`` again; :attr:`_Run.refused` tells whether anything may be applied."""
+    with ErrorReport(run.report_path) as report:
+        _pass(run, sink, report)
+        if not run.refused:
+            _other_province(run, other_province_rows(), sink, report)
+            run.phase("other-province check")
+        run.outcome.problems_count = report.count
+        run.outcome.first_problems = list(report.first)
+        run.outcome.error_report = report.close()
+
+
+def _pass(run: _Run, sink: _Sink, report: ErrorReport) -> None:
     """Read and validate the file, load the valid rows into ``sink`` and every problem into
-    ``report``. Returns whether the loaded rows are worth going on with (no problem, or
-    ``accept_valid``). Every row of a personal ID repeated in the file is a problem; with
+    ``report``. Every row of a personal ID repeated in the file is a problem; with
     ``accept_valid`` those rows are taken out again."""
-    loading = True
+    outcome, progress, accept_valid = run.outcome, run.progress, run.plan.accept_valid
     invalid_rows = 0
-    for item in pipeline.run(plan, workers=workers):
+    for item in pipeline.run(run.plan, workers=run.workers):
         if isinstance(item, End):
             outcome.rows_total = item.rows_total
             break
         for p in item.problems:
             report.add(p)
-        if item.invalid:
-            invalid_rows += item.invalid
-            loading = plan.accept_valid
+        invalid_rows += item.invalid
         if item.rows is not None:  # loaded even after a problem: repeats are found in them
             sink.add(item.rows, item.count)
         outcome.rows_total = item.rows_seen
         if progress and item.rows_seen:
-            progress(item.rows_seen, max(total_hint, item.rows_seen))
-    phase(f"read+validate+load ({workers} workers)")
+            progress(item.rows_seen, max(run.total_hint, item.rows_seen))
+    run.phase(f"read+validate+load ({run.workers} workers)")
     repeated = 0
     for cid, rows in sink.repeated_rows():
         for row_no in rows:
@@ -580,36 +602,26 @@ def _pass(plan: Plan, workers: int, sink: _Sink, outcome: ImportOutcome, report:
                                f"Số định danh lặp lại trong tệp (cũng ở dòng {others}).",
                                f"Personal ID repeated in the file (also at row {others})."))
         repeated += len(rows)
-        if plan.accept_valid:
+        if accept_valid:
             sink.delete_rows(rows)
     outcome.rows_invalid = invalid_rows + repeated
-    loading = loading and (plan.accept_valid or not repeated)
-    phase("repeated personal IDs")
+    outcome.problems_count = report.count
+    run.phase("repeated personal IDs")
     if progress:
         progress(outcome.rows_total, outcome.rows_total)
-    return loading
 
 
-def _other_province(others: list[tuple[int, str]], sink: _Sink, outcome: ImportOutcome,
-                    report: ErrorReport, accept_valid: bool) -> bool:
+def _other_province(run: _Run, others: list[tuple[int, str]], sink: _Sink,
+                    report: ErrorReport) -> None:
     """Report rows of people registered in another province; with ``accept_valid`` take
-    them out. Returns whether the load may go on."""
+    them out."""
     for row_no, cid in others:
         report.add(Problem(row_no, "citizen_id", cid, "citizen_id_other_province",
                            "Người này đã có trong danh sách của tỉnh khác.",
                            "This person is registered in another province."))
-    if not others:
-        return True
-    outcome.rows_invalid += len(others)
-    if accept_valid:
+    run.outcome.rows_invalid += len(others)
+    if others and run.plan.accept_valid:
         sink.delete_rows(r for r, _ in others)
-    return accept_valid
-
-
-def _close_report(outcome: ImportOutcome, report: ErrorReport) -> None:
-    outcome.problems_count = report.count
-    outcome.first_problems = list(report.first)
-    outcome.error_report = report.close()
 
 
 def _fast_session() -> None:
@@ -621,14 +633,14 @@ def _fast_session() -> None:
             c.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
 
 
-def _record(outcome: ImportOutcome, path: Path, province_code: str, actor: str,
-            accept_valid: bool, job_id: int | None, phase: _Phases) -> None:
+def _record(run: _Run) -> None:
     # Bulk path: one summarizing audit entry per import (counts and the file's SHA-256),
     # not one per row; the rows themselves carry created_by.
-    audit.record(actor, "beneficiary.import", "import_job",
-                 job_id if job_id is not None else outcome.sha256[:16],
-                 after={"file": path.name, **outcome.summary(), "province": province_code,
-                        "accept_valid": accept_valid})
-    phase("audit")
-    refresh_anomalies(province_code)
-    phase("refresh_anomalies")
+    outcome = run.outcome
+    audit.record(run.actor, "beneficiary.import", "import_job",
+                 run.job_id if run.job_id is not None else outcome.sha256[:16],
+                 after={"file": run.path.name, **outcome.summary(),
+                        "province": run.province_code, "accept_valid": run.plan.accept_valid})
+    run.phase("audit")
+    refresh_anomalies(run.province_code)
+    run.phase("refresh_anomalies")
