@@ -189,6 +189,8 @@ def main() -> None:
     ap.add_argument("--beneficiaries", type=int, default=3_400_000)
     ap.add_argument("--skip-cash-lists", action="store_true",
                     help="leave out the (slow) post-office cash lists step")
+    ap.add_argument("--profile-export", type=Path, default=None,
+                    help="write a cProfile of the export step here")
     ap.add_argument("--profile-ingest", type=Path, default=None,
                     help="write a cProfile of the ingest step here")
     args = ap.parse_args()
@@ -212,7 +214,7 @@ def main() -> None:
     chitra(env, "cycle", "approve", PERIOD, "--as", "approver")
     out = work / "export"
     r["export"] = chitra(env, "cycle", "export", PERIOD, "--as", "officer", "--out", str(out),
-                         "--no-cash-lists")
+                         "--no-cash-lists", profile=args.profile_export)
     files = sorted(out.glob("*.xml"))
     tx = int(subprocess.run(
         [sys.executable, "-m", "chitra.cli", "shell", "-c",

@@ -3,7 +3,11 @@ shows them, one step at a time."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection, connections
+from django.utils import timezone
 
 from chitra.core.models import AuditEntry
 from chitra.payments import services, tasks
@@ -90,3 +94,80 @@ def test_a_failed_step_may_be_submitted_again(people):
     tasks.submit(tasks.COMPUTE, cycle.pk, "officer")
     cycle.refresh_from_db()
     assert (cycle.status, cycle.progress_step) == (CycleStatus.COMPUTED, "")
+
+
+# --- a step whose worker died ----------------------------------------------------------------
+
+def _stuck(cycle: PaymentCycle, step: str = tasks.QUEUED, minutes: int = 16) -> None:
+    PaymentCycle.objects.filter(pk=cycle.pk).update(
+        progress_step=step, progress_at=timezone.now() - timedelta(minutes=minutes))
+
+
+def test_submit_stamps_the_step(people, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    cycle = services.open_cycle("12", NOV, "officer")
+    before = timezone.now()
+    tasks.submit(tasks.COMPUTE, cycle.pk, "officer")  # queued, never run
+    cycle.refresh_from_db()
+    assert cycle.progress_step == tasks.QUEUED
+    assert cycle.progress_at is not None
+    assert cycle.progress_at >= before
+    assert not tasks.is_stuck(cycle)
+
+
+def test_a_stuck_step_is_released_and_may_run_again(people):
+    cycle = services.open_cycle("12", NOV, "officer")
+    _stuck(cycle, tasks.COMPUTE)
+    cycle.refresh_from_db()
+    assert tasks.is_stuck(cycle)
+    with pytest.raises(PaymentError) as running:
+        tasks.submit(tasks.COMPUTE, cycle.pk, "officer")
+    assert running.value.code == "task_running"
+
+    assert tasks.release_stuck_step(cycle.pk, "approver1") == tasks.COMPUTE
+    cycle.refresh_from_db()
+    assert cycle.progress_step == tasks.FAILED
+    failure = tasks.last_failure(cycle)
+    assert failure is not None
+    assert (failure["code"], failure["step"], failure["released_by"]) == (
+        "task_stuck", "compute", "approver1")
+    tasks.submit(tasks.COMPUTE, cycle.pk, "officer")
+    cycle.refresh_from_db()
+    assert (cycle.status, cycle.progress_step) == (CycleStatus.COMPUTED, "")
+
+
+@pytest.mark.parametrize(("step", "minutes", "code"), [
+    (tasks.EXPORT, 14, "task_running"),  # reported 14 minutes ago: maybe alive
+    ("", 60, "no_task"),  # nothing running
+    (tasks.FAILED, 60, "no_task"),
+])
+def test_a_live_or_absent_step_is_not_released(people, step, minutes, code):
+    cycle = services.open_cycle("12", NOV, "officer")
+    _stuck(cycle, step, minutes)
+    with pytest.raises(PaymentError) as refused:
+        tasks.release_stuck_step(cycle.pk, "officer")
+    assert refused.value.code == code
+    assert PaymentCycle.objects.get(pk=cycle.pk).progress_step == step
+    assert not AuditEntry.objects.filter(action="cycle.task_failed").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_step_holding_the_cycle_lock_is_not_released(people):
+    """Compute holds the cycle's row lock and reports only at commit: silent is not dead."""
+    if not connection.features.has_select_for_update_nowait:
+        pytest.skip("SQLite has no row locks: one writer at a time")
+    cycle = services.open_cycle("12", NOV, "officer")
+    _stuck(cycle, tasks.COMPUTE)
+    worker = connections.create_connection("default")
+    try:
+        with worker.cursor() as c:
+            c.execute("BEGIN")
+            c.execute("SELECT id FROM payments_paymentcycle WHERE id = %s FOR UPDATE",
+                      [cycle.pk])
+            with pytest.raises(PaymentError) as refused:
+                tasks.release_stuck_step(cycle.pk, "officer")
+            c.execute("ROLLBACK")
+    finally:
+        worker.close()
+    assert refused.value.code == "task_running"
+    assert tasks.release_stuck_step(cycle.pk, "officer") == tasks.COMPUTE

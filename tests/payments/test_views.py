@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from chitra.access.models import OrganizationKind, Role
@@ -184,6 +185,7 @@ def test_compute_button_runs_the_task_and_the_cycle_moves(login, people, officer
     status = client.get(reverse("payment_cycle_status", args=[cycle.pk])).json()
     assert status == {"id": cycle.pk, "status": "computed", "status_label": "Đã tính",
                       "step": "", "done": 4, "total": 4, "percent": 100, "running": False,
+                      "stuck": False,
                       "failed": False, "message": ""}
 
 
@@ -547,3 +549,59 @@ def test_detail_page_in_english(login, people, officer):
     assert "Payment cycle" in page
     assert "Computed" in page
     assert "Deceased" in page
+
+
+# --- a stuck step ----------------------------------------------------------------------------
+
+def _stuck(cycle: PaymentCycle) -> None:
+    PaymentCycle.objects.filter(pk=cycle.pk).update(
+        progress_step="queued", progress_at=timezone.now() - timedelta(hours=1))
+
+
+def test_a_stuck_step_offers_release_and_releasing_frees_the_cycle(login, officer, approver):
+    cycle = opened(officer)
+    _stuck(cycle)
+    client = login(approver)
+    page = text(client.get(reverse("payment_cycle", args=[cycle.pk])))
+    assert 'id="btn-release"' in page
+    assert 'data-stuck="1"' in page
+    status = client.get(reverse("payment_cycle_status", args=[cycle.pk])).json()
+    assert (status["running"], status["stuck"]) == (True, True)
+    response = client.post(reverse("payment_cycle_release", args=[cycle.pk]), follow=True)
+    assert PaymentCycle.objects.get(pk=cycle.pk).progress_step == "failed"
+    page = text(response)
+    assert 'id="task-failure"' in page
+    assert approver.username in page  # who released it
+    assert 'id="btn-compute"' in page  # may run again
+
+
+def test_a_live_step_offers_no_release(login, officer):
+    cycle = opened(officer)
+    PaymentCycle.objects.filter(pk=cycle.pk).update(progress_step="queued",
+                                                    progress_at=timezone.now())
+    client = login(officer)
+    assert 'id="btn-release"' not in text(client.get(reverse("payment_cycle", args=[cycle.pk])))
+    response = client.post(reverse("payment_cycle_release", args=[cycle.pk]), follow=True)
+    assert "vẫn đang chạy" in text(response)
+    assert PaymentCycle.objects.get(pk=cycle.pk).progress_step == "queued"
+
+
+@pytest.mark.parametrize("who", ["ward", "other_province"])
+def test_only_the_province_office_may_release(login, officer, who):
+    cycle = opened(officer)
+    _stuck(cycle)
+    user = (f.user(Role.WARD_TEAM) if who == "ward" else
+            f.user(Role.BHXH_OFFICER, org=f.organization(province_code="01")))
+    response = login(user).post(reverse("payment_cycle_release", args=[cycle.pk]))
+    assert response.status_code == 404
+    assert PaymentCycle.objects.get(pk=cycle.pk).progress_step == "queued"
+
+
+def test_release_from_the_command_line(officer):
+    cycle = opened(officer)
+    _stuck(cycle)
+    out = io.StringIO()
+    call_command("cycle", "release", "2026-11", "--as", officer.username, stdout=out)
+    assert "released step 'queued'" in out.getvalue()
+    with pytest.raises(CommandError, match="No step is running"):
+        call_command("cycle", "release", "2026-11", "--as", officer.username)

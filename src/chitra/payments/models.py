@@ -37,6 +37,8 @@ class PaymentCycle(models.Model):
     progress_step = models.CharField(max_length=20, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
+    # When the running step last reported (or was queued): a step silent for long is stuck.
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period", "province_code"]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/approve/", views.cycle_approve, name="payment_cycle_approve"),
     path("<int:pk>/export/", views.cycle_export, name="payment_cycle_export"),
     path("<int:pk>/close/", views.cycle_close, name="payment_cycle_close"),
+    path("<int:pk>/release/", views.cycle_release, name="payment_cycle_release"),
     path("<int:pk>/manifest.json", views.manifest_download, name="payment_manifest"),
     path("<int:pk>/cash/<str:name>", views.cash_list_download, name="payment_cash_list"),
     path("<int:pk>/reconciliation/", views.reconciliation, name="payment_reconciliation"),

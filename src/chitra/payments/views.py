@@ -185,6 +185,8 @@ def _actions(user: User, cycle: PaymentCycle) -> dict[str, Any]:
                    and not busy and may(user, CycleAction.EXPORT, p)),
         "close": (st in (CycleStatus.EXPORTED, CycleStatus.RECONCILING) and not busy
                   and may(user, CycleAction.CLOSE, p)),
+        # Whoever may start a step may give back one whose worker died.
+        "release": busy and tasks.is_stuck(cycle) and may(user, CycleAction.COMPUTE, p),
     }
 
 
@@ -203,6 +205,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_manifest": _manifest_path(cycle).is_file(),
         "actions": _actions(user, cycle),
         "running": _running(cycle),
+        "stuck": tasks.is_stuck(cycle),
         "percent": _percent(cycle),
         "failure": tasks.last_failure(cycle),
         "show_ids": sees_full_citizen_ids(user),
@@ -218,7 +221,8 @@ def cycle_status(request: HttpRequest, pk: int) -> JsonResponse:
         "id": cycle.pk, "status": cycle.status, "status_label": str(cycle.get_status_display()),
         "step": cycle.progress_step, "done": cycle.progress_done,
         "total": cycle.progress_total, "percent": _percent(cycle),
-        "running": _running(cycle), "failed": failure is not None,
+        "running": _running(cycle), "stuck": tasks.is_stuck(cycle),
+        "failed": failure is not None,
         "message": (failure or {}).get("message_en" if get_language() == "en"
                                        else "message_vi", ""),
     })
@@ -258,6 +262,19 @@ def cycle_compute(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
     return _submit(request, pk, CycleAction.EXPORT, tasks.EXPORT,
                    str(_("Đã đưa việc xuất tệp chi trả vào hàng đợi.")))
+
+
+@login_required
+@require_POST
+def cycle_release(request: HttpRequest, pk: int) -> HttpResponse:
+    user, cycle = _act(request, pk, CycleAction.COMPUTE)
+    try:
+        tasks.release_stuck_step(cycle.pk, user.username)
+    except DomainError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(request, _("Đã gỡ bước bị treo; có thể chạy lại."))
+    return redirect("payment_cycle", pk=cycle.pk)
 
 
 @login_required

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chitra.core.errors import DomainError
-from chitra.payments import export, services
+from chitra.payments import export, services, tasks
 from chitra.payments.management.commands._actor import acting_user
 from chitra.payments.permissions import CycleAction, require
 from chitra.registry.imports import DEFAULT_PROVINCE
@@ -14,12 +14,12 @@ from chitra.registry.imports import DEFAULT_PROVINCE
 
 class Command(BaseCommand):
     help = ("Kỳ chi trả / payment cycle: open | compute | approve | export | cashlists | close "
-            "YYYY-MM "
+            "| release (gỡ bước nền bị treo / release a stuck background step) YYYY-MM "
             "[--province CODE] --as USERNAME [--out DIR]")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["open", "compute", "approve", "export",
-                                               "cashlists", "close"])
+                                               "cashlists", "close", "release"])
         parser.add_argument("period", help="YYYY-MM")
         parser.add_argument("--province", default=None, help="mã tỉnh / province code")
         parser.add_argument("--as", dest="username", help="người thực hiện / acting user")
@@ -33,7 +33,8 @@ class Command(BaseCommand):
                                      else DEFAULT_PROVINCE)
         try:
             period = services.parse_period(o["period"])
-            action = CycleAction.EXPORT if o["action"] == "cashlists" else CycleAction(o["action"])
+            action = {"cashlists": CycleAction.EXPORT, "release": CycleAction.COMPUTE}.get(
+                o["action"]) or CycleAction(o["action"])
             require(user, action, province)
             if action == CycleAction.OPEN:
                 cycle = services.open_cycle(province, period, user.username)
@@ -41,6 +42,10 @@ class Command(BaseCommand):
                                   f"{cycle.transfer_date:%d/%m/%Y}")
                 return
             cycle = services.get_cycle(province, period)
+            if o["action"] == "release":
+                step = tasks.release_stuck_step(cycle.pk, user.username)
+                self.stdout.write(f"Đã gỡ bước / released step '{step}' of {cycle}")
+                return
             if action == CycleAction.COMPUTE:
                 cycle = services.compute_cycle(cycle.pk, user.username, progress=self._progress)
                 self.stdout.write(f"\nĐã tính / computed {cycle}: {cycle.items.count()} khoản chi, "

@@ -1,5 +1,6 @@
 // Payment cycle page: while a compute/export task runs, poll the JSON status endpoint and
-// move the progress bar; reload once it is done so the server renders the new state.
+// move the progress bar; reload once it is done (or has just turned stuck) so the server
+// renders the new state.
 // Served from static (CSP forbids inline scripts).
 (function () {
   "use strict";
@@ -21,7 +22,9 @@
         set("task-done", s.done);
         set("task-total", s.total);
         set("cycle-status", s.status_label);
-        if (!s.running) { window.location.reload(); } else { window.setTimeout(poll, 1500); }
+        var newlyStuck = s.stuck && box.getAttribute("data-stuck") !== "1";
+        if (!s.running || newlyStuck) { window.location.reload(); }
+        else { window.setTimeout(poll, 1500); }
       })
       .catch(function () { window.setTimeout(poll, 5000); });
   }
