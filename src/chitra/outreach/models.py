@@ -1,0 +1,244 @@
+"""Field work of the cashless campaign: campaigns, ward work teams, contacts with cash
+recipients, account-opening referrals to providers and payment-method changes.
+
+Nothing here is typed-in progress: every count is computed from these rows, the registry
+and the payment items (:mod:`chitra.outreach.funnel`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from chitra.registry.models import Channel
+
+
+class Campaign(models.Model):
+    """A province's campaign (e.g. 01/06–31/10 with a peak window) and its targets."""
+
+    name = models.CharField(max_length=200)
+    province_code = models.CharField(max_length=2)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    peak_starts_on = models.DateField(null=True, blank=True)
+    peak_ends_on = models.DateField(null=True, blank=True)
+    # Cashless share targets in percent: monthly recipients > 90 %, one-time 100 % (DESIGN §2).
+    target_monthly_pct = models.PositiveSmallIntegerField(default=90)
+    target_one_time_pct = models.PositiveSmallIntegerField(default=100)
+    created_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")),
+                                   name="campaign_ends_after_start"),
+            models.CheckConstraint(
+                condition=(Q(peak_starts_on__isnull=True) & Q(peak_ends_on__isnull=True))
+                | (Q(peak_starts_on__gte=F("starts_on")) & Q(peak_ends_on__lte=F("ends_on"))
+                   & Q(peak_ends_on__gte=F("peak_starts_on"))),
+                name="campaign_peak_inside"),
+            models.CheckConstraint(condition=Q(target_monthly_pct__lte=100)
+                                   & Q(target_one_time_pct__lte=100),
+                                   name="campaign_targets_are_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WardTarget(models.Model):
+    """A ward's own targets within a campaign (the province sets them per ward)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="ward_targets")
+    ward_code = models.CharField(max_length=5)
+    target_monthly_pct = models.PositiveSmallIntegerField()
+    target_one_time_pct = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "ward_code"], name="ward_target_once"),
+            models.CheckConstraint(condition=Q(target_monthly_pct__lte=100)
+                                   & Q(target_one_time_pct__lte=100),
+                                   name="ward_target_is_percent"),
+        ]
+
+
+class WorkTeam(models.Model):
+    """Tổ công tác: one per ward."""
+
+    province_code = models.CharField(max_length=2)
+    ward_code = models.CharField(max_length=5, unique=True)
+    name = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MemberKind(models.TextChoices):
+    POLICE = "police", "Công an"
+    BHXH = "bhxh", "Cán bộ BHXH"
+    CULTURE_SOCIAL = "culture_social", "Công chức văn hoá – xã hội"
+    POST_OFFICE = "post_office", "Bưu điện"
+    BANK = "bank", "Ngân hàng"
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(WorkTeam, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey("access.User", on_delete=models.PROTECT, related_name="teams")
+    kind = models.CharField(max_length=20, choices=MemberKind.choices)
+    is_leader = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="team_member_once"),
+            models.UniqueConstraint(fields=["team"], condition=Q(is_leader=True),
+                                    name="team_one_leader"),
+            models.CheckConstraint(condition=Q(kind__in=MemberKind.values),
+                                   name="team_member_kind_valid"),
+        ]
+
+
+class ContactPlace(models.TextChoices):
+    PAYMENT_POINT = "payment_point", "Tại điểm chi trả"
+    HOME = "home", "Tại nhà"
+    PHONE = "phone", "Qua điện thoại"
+
+
+class ContactOutcome(models.TextChoices):
+    AGREED = "agreed", "Đồng ý mở tài khoản"
+    HAS_ACCOUNT = "has_account", "Đã có tài khoản"
+    REFUSES = "refuses", "Từ chối"
+    NEEDS_PROXY = "needs_proxy", "Cần người được ủy quyền"
+    NOT_PRESENT = "not_present", "Không có mặt"
+    MOVED = "moved", "Đã chuyển đi"
+    DECEASED = "deceased", "Báo đã mất"
+    NOT_FOUND = "not_found", "Không tìm thấy"
+
+
+# Outcomes that, once confirmed by BHXH, suspend payment (DESIGN §3 death rule).
+REVIEW_OUTCOMES = (ContactOutcome.MOVED, ContactOutcome.DECEASED, ContactOutcome.NOT_FOUND)
+
+
+class Contact(models.Model):
+    """One visit or call to a cash recipient. ``client_ref`` is made by the phone that
+    recorded it, so an entry sent twice after a lost connection is stored once."""
+
+    client_ref = models.UUIDField(unique=True)
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
+                                    related_name="contacts")
+    ward_code = models.CharField(max_length=5)  # the beneficiary's ward when contacted
+    contacted_at = models.DateTimeField()
+    place = models.CharField(max_length=15, choices=ContactPlace.choices)
+    payment_point = models.ForeignKey("registry.PaymentPoint", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    outcome = models.CharField(max_length=15, choices=ContactOutcome.choices)
+    reason = models.CharField(max_length=300, blank=True)  # why they refuse
+    notes = models.TextField(blank=True, max_length=2000)
+    follow_up_on = models.DateField(null=True, blank=True)
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["beneficiary", "-contacted_at"]),
+                   models.Index(fields=["ward_code", "-contacted_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(place__in=ContactPlace.values),
+                                   name="contact_place_valid"),
+            models.CheckConstraint(condition=Q(outcome__in=ContactOutcome.values),
+                                   name="contact_outcome_valid"),
+            models.CheckConstraint(condition=~Q(outcome=ContactOutcome.REFUSES) | ~Q(reason=""),
+                                   name="contact_refusal_has_reason"),
+        ]
+
+
+class ReferralStatus(models.TextChoices):
+    REQUESTED = "requested", "Đã giới thiệu"
+    ACCOUNT_OPENED = "account_opened", "Đã mở tài khoản"
+    CARD_DELIVERED = "card_delivered", "Đã giao thẻ"
+    CANCELLED = "cancelled", "Huỷ"
+
+
+OPEN_REFERRAL_STATUSES = (ReferralStatus.REQUESTED, ReferralStatus.ACCOUNT_OPENED)
+
+
+class Referral(models.Model):
+    """An account-opening referral to one bank or e-wallet, seen by that provider only."""
+
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
+                                    related_name="referrals")
+    provider = models.ForeignKey("core.PaymentProvider", on_delete=models.PROTECT,
+                                 related_name="referrals")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="referrals")
+    ward_code = models.CharField(max_length=5)
+    status = models.CharField(max_length=15, choices=ReferralStatus.choices,
+                              default=ReferralStatus.REQUESTED)
+    # The card must reach the person before the ward's next payment date.
+    deadline = models.DateField()
+    account_number = models.CharField(max_length=34, blank=True)
+    waives_card_fee = models.BooleanField(default=False)
+    waives_account_fee = models.BooleanField(default=False)
+    waives_transfer_fee = models.BooleanField(default=False)
+    requested_by = models.CharField(max_length=150)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    opened_by = models.CharField(max_length=150, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ReferralStatus.values),
+                                   name="referral_status_valid"),
+            models.UniqueConstraint(fields=["beneficiary"],
+                                    condition=Q(status__in=OPEN_REFERRAL_STATUSES),
+                                    name="referral_one_open_per_beneficiary"),
+            models.CheckConstraint(
+                condition=Q(status=ReferralStatus.REQUESTED) | Q(status=ReferralStatus.CANCELLED)
+                | ~Q(account_number=""),
+                name="referral_opened_has_account"),
+        ]
+
+
+class ChangeStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Chờ BHXH duyệt"
+    APPROVED = "approved", "Đã duyệt"
+    REJECTED = "rejected", "Không duyệt"
+
+
+class MethodChange(models.Model):
+    """A ward's request to pay someone another way; BHXH checks and approves it (maker–
+    checker), and the approval adds the new version to the account history."""
+
+    beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
+                                    related_name="method_changes")
+    ward_code = models.CharField(max_length=5)
+    channel = models.CharField(max_length=15, choices=Channel.choices)
+    provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    account_number = models.CharField(max_length=34, blank=True)
+    holder_name = models.CharField(max_length=120, blank=True)
+    authorization = models.ForeignKey("registry.Authorization", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    status = models.CharField(max_length=10, choices=ChangeStatus.choices,
+                              default=ChangeStatus.SUBMITTED)
+    submitted_by = models.CharField(max_length=150)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ChangeStatus.values),
+                                   name="method_change_status_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values),
+                                   name="method_change_channel_valid"),
+            models.UniqueConstraint(fields=["beneficiary"],
+                                    condition=Q(status=ChangeStatus.SUBMITTED),
+                                    name="method_change_one_pending"),
+            # Maker–checker: whoever submitted does not decide.
+            models.CheckConstraint(condition=Q(decided_by="") | ~Q(decided_by=F("submitted_by")),
+                                   name="method_change_decided_by_another"),
+        ]

@@ -1,0 +1,355 @@
+"""Use cases of the field work: record a contact, refer to a provider, move a referral on,
+submit and decide a payment-method change. Each one checks who may do it, validates first
+and runs in one transaction; views, API and CLI only call these."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chitra.access.models import Role, User
+from chitra.access.scoping import scope_of
+from chitra.core import audit
+from chitra.core.accounts import check_account_number
+from chitra.core.errors import DomainError
+from chitra.core.models import PaymentProvider, ProviderKind
+from chitra.core.text import fold_key, nfc
+from chitra.outreach.models import (
+    OPEN_REFERRAL_STATUSES,
+    ChangeStatus,
+    Contact,
+    ContactOutcome,
+    ContactPlace,
+    MethodChange,
+    Referral,
+    ReferralStatus,
+)
+from chitra.payments import calendar
+from chitra.payments.models import CycleStatus, PaymentCycle
+from chitra.registry.models import (
+    Authorization,
+    Beneficiary,
+    Channel,
+    PaymentAccount,
+    PaymentPoint,
+)
+from chitra.registry.services import record_payment_account
+
+
+class OutreachForbidden(DomainError):
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__("outreach_forbidden", "Bạn không có quyền làm việc này.",
+                         "You may not do this.")
+
+
+def _ward_member(user: User, beneficiary: Beneficiary) -> None:
+    """Ward team users act on their ward's people; BHXH staff on their province's."""
+    scope = scope_of(user)
+    if user.role == Role.WARD_TEAM and scope.ward_code == beneficiary.ward_code:
+        return
+    if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER) and (
+            scope.province_code in (None, beneficiary.province_code)):
+        return
+    if user.is_superuser:
+        return
+    raise OutreachForbidden()
+
+
+def _bhxh(user: User, province_code: str) -> None:
+    scope = scope_of(user)
+    if user.is_superuser or (user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER)
+                             and scope.province_code == province_code):
+        return
+    raise OutreachForbidden()
+
+
+def _provider_desk(user: User, referral: Referral) -> None:
+    if user.is_superuser or (user.role == Role.BANK_OPERATOR
+                             and scope_of(user).provider_id == referral.provider_id):
+        return
+    raise OutreachForbidden()
+
+
+# --- when the next payment is ------------------------------------------------------------------
+
+def next_transfer_date(province_code: str, today: date) -> date:
+    """The transfer date of the first cycle a change made today can still reach: the first
+    month from today's on whose cycle is not computed yet and whose transfer day is ahead."""
+    taken = set(PaymentCycle.objects.filter(province_code=province_code,
+                                            period__gte=today.replace(day=1))
+                .exclude(status=CycleStatus.OPEN).values_list("period", flat=True))
+    period = today.replace(day=1)
+    while period in taken or calendar.transfer_date(period) <= today:
+        period = (period + timedelta(days=32)).replace(day=1)
+    return calendar.transfer_date(period)
+
+
+# --- contacts ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ContactInput:
+    """What the phone form sends. ``client_ref`` is made on the phone, once per entry."""
+
+    client_ref: str
+    beneficiary_id: int
+    contacted_at: datetime
+    place: str
+    outcome: str
+    payment_point_id: int | None = None
+    reason: str = ""
+    notes: str = ""
+    follow_up_on: date | None = None
+    refer_to_provider_id: int | None = None  # with "agreed": open a referral there
+
+
+def record_contact(user: User, data: ContactInput, now: datetime | None = None
+                   ) -> tuple[Contact, bool]:
+    """Store a contact (and, when the person agreed, the referral). Sending the same entry
+    again (same ``client_ref``) stores nothing more: returns ``(contact, False)``."""
+    now = now or timezone.now()
+    try:
+        ref = uuid.UUID(str(data.client_ref))
+    except ValueError:
+        raise _invalid("client_ref", "Mã phiếu không hợp lệ.", "Invalid entry id.") from None
+    existing = Contact.objects.filter(client_ref=ref).first()
+    if existing is not None:
+        if existing.recorded_by != user.username:
+            raise OutreachForbidden()
+        return existing, False
+    person = Beneficiary.objects.filter(pk=data.beneficiary_id).first()
+    if person is None:
+        raise _invalid("beneficiary", "Không có người hưởng này.", "No such beneficiary.")
+    _ward_member(user, person)
+    _check_contact(data, person, now)
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.create(
+                client_ref=ref, beneficiary=person, ward_code=person.ward_code,
+                contacted_at=data.contacted_at, place=data.place,
+                payment_point_id=data.payment_point_id, outcome=data.outcome,
+                reason=nfc(data.reason.strip())[:300], notes=nfc(data.notes.strip())[:2000],
+                follow_up_on=data.follow_up_on, recorded_by=user.username)
+            if data.outcome == ContactOutcome.AGREED and data.refer_to_provider_id:
+                _refer(user, person, data.refer_to_provider_id, contact, now.date())
+            audit.record(user.username, "outreach.contact", "beneficiary", person.pk,
+                         after={"outcome": data.outcome, "place": data.place,
+                                "client_ref": str(ref)})
+    except IntegrityError:  # the same entry arriving twice at once: the first one won
+        contact = Contact.objects.get(client_ref=ref)
+        return contact, False
+    return contact, True
+
+
+def _check_contact(data: ContactInput, person: Beneficiary, now: datetime) -> None:
+    if data.place not in ContactPlace.values:
+        raise _invalid("place", "Nơi gặp không hợp lệ.", "Unknown place.")
+    if data.outcome not in ContactOutcome.values:
+        raise _invalid("outcome", "Kết quả không hợp lệ.", "Unknown outcome.")
+    if data.contacted_at > now + timedelta(minutes=10):
+        raise _invalid("contacted_at", "Thời điểm gặp ở tương lai.",
+                       "The contact is in the future.")
+    if data.contacted_at < now - timedelta(days=60):
+        raise _invalid("contacted_at", "Thời điểm gặp quá 60 ngày trước.",
+                       "The contact is more than 60 days old.")
+    if data.outcome == ContactOutcome.REFUSES and not data.reason.strip():
+        raise _invalid("reason", "Cần ghi lý do từ chối.", "Give the reason for refusing.")
+    if data.follow_up_on is not None and data.follow_up_on < data.contacted_at.date():
+        raise _invalid("follow_up_on", "Ngày hẹn lại trước ngày gặp.",
+                       "The follow-up date is before the contact.")
+    if data.place == ContactPlace.PAYMENT_POINT:
+        if data.payment_point_id is None or not PaymentPoint.objects.filter(
+                pk=data.payment_point_id, ward_code=person.ward_code).exists():
+            raise _invalid("payment_point", "Chọn điểm chi trả của phường/xã.",
+                           "Choose one of the ward's payment points.")
+    elif data.payment_point_id is not None:
+        raise _invalid("payment_point", "Điểm chi trả chỉ ghi khi gặp tại điểm chi trả.",
+                       "A payment point only goes with a contact at a payment point.")
+    if data.refer_to_provider_id and data.outcome != ContactOutcome.AGREED:
+        raise _invalid("provider", "Chỉ giới thiệu khi người hưởng đồng ý mở tài khoản.",
+                       "Refer only when the person agreed to open an account.")
+
+
+def _invalid(field: str, vi: str, en: str) -> DomainError:
+    return DomainError(f"invalid_{field}", vi, en)
+
+
+# --- referrals -----------------------------------------------------------------------------------
+
+def _refer(user: User, person: Beneficiary, provider_id: int, contact: Contact | None,
+           today: date) -> Referral:
+    provider = PaymentProvider.objects.filter(pk=provider_id).first()
+    if provider is None:
+        raise _invalid("provider", "Không có ngân hàng/ví này.", "No such bank or e-wallet.")
+    if Referral.objects.filter(beneficiary=person, status__in=OPEN_REFERRAL_STATUSES).exists():
+        raise DomainError("referral_open", "Người này đã có một giới thiệu đang mở.",
+                          "This person already has an open referral.")
+    return Referral.objects.create(
+        beneficiary=person, provider=provider, contact=contact, ward_code=person.ward_code,
+        deadline=next_transfer_date(person.province_code, today) - timedelta(days=1),
+        requested_by=user.username)
+
+
+@transaction.atomic
+def mark_account_opened(user: User, referral_id: int, account_number: str, *,
+                        waives_card_fee: bool = False, waives_account_fee: bool = False,
+                        waives_transfer_fee: bool = False) -> Referral:
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("provider").get(
+        pk=referral_id)
+    _provider_desk(user, referral)
+    if referral.status != ReferralStatus.REQUESTED:
+        raise DomainError("referral_state", "Giới thiệu này không ở bước chờ mở tài khoản.",
+                          "This referral is not waiting for an account.")
+    account_number = account_number.replace(" ", "")
+    problems = check_account_number(account_number, referral.provider.account_min_length,
+                                    referral.provider.account_max_length)
+    if problems:
+        raise DomainError(problems[0].code, problems[0].message_vi, problems[0].message_en)
+    referral.status = ReferralStatus.ACCOUNT_OPENED
+    referral.account_number = account_number
+    referral.opened_by, referral.opened_at = user.username, timezone.now()
+    referral.waives_card_fee = waives_card_fee
+    referral.waives_account_fee = waives_account_fee
+    referral.waives_transfer_fee = waives_transfer_fee
+    referral.save()
+    audit.record(user.username, "outreach.referral_opened", "referral", referral.pk,
+                 after={"provider": referral.provider.short_name})
+    return referral
+
+
+@transaction.atomic
+def mark_card_delivered(user: User, referral_id: int) -> Referral:
+    referral = Referral.objects.select_for_update().get(pk=referral_id)
+    _provider_desk(user, referral)
+    if referral.status != ReferralStatus.ACCOUNT_OPENED:
+        raise DomainError("referral_state", "Chưa mở tài khoản nên chưa giao thẻ được.",
+                          "The account is not open yet.")
+    referral.status = ReferralStatus.CARD_DELIVERED
+    referral.delivered_at = timezone.now()
+    referral.save(update_fields=["status", "delivered_at"])
+    audit.record(user.username, "outreach.card_delivered", "referral", referral.pk)
+    return referral
+
+
+def is_overdue(referral: Referral, today: date) -> bool:
+    return referral.status in OPEN_REFERRAL_STATUSES and referral.deadline < today
+
+
+# --- method changes ------------------------------------------------------------------------------
+
+@transaction.atomic
+def submit_method_change(user: User, beneficiary_id: int, *, channel: str,
+                         provider_id: int | None = None, account_number: str = "",
+                         holder_name: str = "", authorization_id: int | None = None,
+                         referral_id: int | None = None) -> MethodChange:
+    person = Beneficiary.objects.select_for_update().get(pk=beneficiary_id)
+    _ward_member(user, person)
+    if channel not in Channel.values:
+        raise _invalid("channel", "Hình thức nhận không hợp lệ.", "Unknown channel.")
+    provider = None
+    account_number = account_number.replace(" ", "")
+    if channel != Channel.CASH:
+        provider = (PaymentProvider.objects.filter(pk=provider_id).first()
+                    if provider_id is not None else None)
+        if provider is None or not holder_name.strip():
+            raise DomainError("account_incomplete",
+                              "Cần tổ chức, số tài khoản và tên chủ tài khoản.",
+                              "Provider, account number and holder name are required.")
+        if (provider.kind == ProviderKind.EWALLET) != (channel == Channel.EWALLET):
+            raise _invalid("provider", "Loại tổ chức không khớp hình thức nhận.",
+                           "The provider does not match the channel.")
+        problems = check_account_number(account_number, provider.account_min_length,
+                                        provider.account_max_length)
+        if problems:
+            raise DomainError(problems[0].code, problems[0].message_vi, problems[0].message_en)
+    if authorization_id is not None and not Authorization.objects.filter(
+            pk=authorization_id, beneficiary=person).exists():
+        raise _invalid("authorization", "Giấy ủy quyền không phải của người này.",
+                       "The authorization is not this person's.")
+    if MethodChange.objects.filter(beneficiary=person, status=ChangeStatus.SUBMITTED).exists():
+        raise DomainError("change_pending", "Người này đã có một đề nghị đang chờ duyệt.",
+                          "A change for this person is already waiting.")
+    change = MethodChange.objects.create(
+        beneficiary=person, ward_code=person.ward_code, channel=channel, provider=provider,
+        account_number=account_number if provider else "",
+        holder_name=nfc(holder_name.strip()) if provider else "",
+        authorization_id=authorization_id, referral_id=referral_id,
+        submitted_by=user.username)
+    audit.record(user.username, "outreach.method_change_submitted", "beneficiary", person.pk,
+                 after={"change": change.pk, "channel": channel})
+    return change
+
+
+def change_problems(change: MethodChange, today: date) -> list[str]:
+    """What BHXH's check finds (empty: fine). Holder name must match the beneficiary's after
+    accent-insensitive comparison, unless a valid authorization is on file; the account must
+    not be anyone else's current account."""
+    found: list[str] = []
+    person = change.beneficiary
+    if change.channel == Channel.CASH:
+        return found
+    if fold_key(change.holder_name) != person.name_key:
+        proxy_ok = Authorization.objects.filter(
+            beneficiary=person, valid_from__lte=today, valid_to__gte=today).filter(
+            Q(pk=change.authorization_id) if change.authorization_id else Q()).exists()
+        if not proxy_ok:
+            found.append("holder_name_mismatch")
+    if PaymentAccount.objects.filter(
+            valid_to__isnull=True, provider_id=change.provider_id,
+            account_number=change.account_number).exclude(beneficiary=person).exists():
+        found.append("account_used_by_another")
+    return found
+
+
+_PROBLEM_TEXT = {
+    "holder_name_mismatch": ("Tên chủ tài khoản khác tên người hưởng và không có giấy ủy quyền "
+                             "còn hiệu lực.",
+                             "The holder name differs from the beneficiary's and no valid "
+                             "authorization is on file."),
+    "account_used_by_another": ("Tài khoản đang dùng để nhận tiền cho người khác.",
+                                "The account is another beneficiary's current account."),
+}
+
+
+@transaction.atomic
+def decide_method_change(user: User, change_id: int, *, approve: bool, note: str = "",
+                         today: date | None = None) -> MethodChange:
+    """BHXH approves (the new account becomes current: the next cycle computed pays it) or
+    rejects. Approval is refused while the check finds a problem."""
+    today = today or timezone.localdate()
+    change = (MethodChange.objects.select_for_update(of=("self",))
+              .select_related("beneficiary", "provider").get(pk=change_id))
+    _bhxh(user, change.beneficiary.province_code)
+    if change.status != ChangeStatus.SUBMITTED:
+        raise DomainError("change_state", "Đề nghị này đã được xử lý.",
+                          "This change was already decided.")
+    if user.username == change.submitted_by:
+        raise DomainError("maker_checker", "Người đề nghị không tự duyệt được.",
+                          "Whoever submitted a change cannot decide it.")
+    if approve:
+        problems = change_problems(change, today)
+        if problems:
+            vi, en = _PROBLEM_TEXT[problems[0]]
+            raise DomainError(problems[0], vi, en)
+        current = PaymentAccount.objects.filter(beneficiary=change.beneficiary,
+                                                valid_to__isnull=True).first()
+        valid_from = today if current is None or current.valid_from < today else (
+            current.valid_from + timedelta(days=1))
+        record_payment_account(
+            change.beneficiary, channel=Channel(change.channel), provider=change.provider,
+            account_number=change.account_number, holder_name=change.holder_name,
+            valid_from=valid_from, actor=change.submitted_by, approved_by=user.username,
+            reason="đổi phương thức nhận / payment method changed")
+    change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
+    change.decided_by, change.decided_at = user.username, timezone.now()
+    change.decision_note = note.strip()[:300]
+    change.save()
+    audit.record(user.username, "outreach.method_change_decided", "beneficiary",
+                 change.beneficiary_id, after={"change": change.pk, "approved": approve})
+    return change

@@ -1,0 +1,76 @@
+"""The ward team's worklist: the ward's cash recipients, most urgent first, with their last
+contact — one query, ordered in the database."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from chitra.outreach.models import Contact
+from chitra.payments.models import ItemStatus, PaymentItem
+from chitra.registry.models import (
+    Beneficiary,
+    BeneficiaryStatus,
+    Benefit,
+    BenefitGroup,
+    BenefitStatus,
+    Channel,
+    PaymentAccount,
+)
+
+YOUNG_BEFORE_AGE = 70  # younger pensioners are likelier to open an account (the plan's order)
+FAILED_WITHIN = timedelta(days=92)  # "a recent failed bank payment": the last three cycles
+
+
+def cash_recipients(ward_code: str) -> QuerySet[Beneficiary]:
+    """Active beneficiaries of the ward whose current account is cash."""
+    on_cash = PaymentAccount.objects.filter(beneficiary=OuterRef("pk"), valid_to__isnull=True,
+                                            channel=Channel.CASH)
+    return Beneficiary.objects.filter(ward_code=ward_code, status=BeneficiaryStatus.ACTIVE
+                                      ).filter(Exists(on_cash))
+
+
+def worklist(ward_code: str, today: date) -> QuerySet[Beneficiary]:
+    """Cash recipients of the ward annotated with ``one_time``, ``young``,
+    ``failed_recently``, ``priority`` (higher first), ``last_contact_at`` and
+    ``last_outcome``. Never contacted come before contacted at equal priority."""
+    one_time = Benefit.objects.filter(beneficiary=OuterRef("pk"), group=BenefitGroup.ONE_TIME,
+                                      status=BenefitStatus.ACTIVE)
+    failed = PaymentItem.objects.filter(
+        beneficiary=OuterRef("pk"), status__in=(ItemStatus.REJECTED, ItemStatus.RETURNED),
+        cycle__period__gte=(today - FAILED_WITHIN).replace(day=1))
+    # born after this day: younger than YOUNG_BEFORE_AGE (29 February counts as 1 March)
+    young_born_after = (date(today.year - YOUNG_BEFORE_AGE, 3, 1)
+                        if (today.month, today.day) == (2, 29)
+                        else today.replace(year=today.year - YOUNG_BEFORE_AGE))
+    last = Contact.objects.filter(beneficiary=OuterRef("pk")).order_by("-contacted_at", "-id")
+
+    def points(condition: Q | Exists, weight: int) -> Case:
+        return Case(When(condition, then=Value(weight)), default=Value(0),
+                    output_field=IntegerField())
+
+    young = Q(date_of_birth__gt=young_born_after)
+    return (cash_recipients(ward_code)
+            .annotate(one_time=Exists(one_time), failed_recently=Exists(failed),
+                      young=Case(When(young, then=Value(True)), default=Value(False),
+                                 output_field=BooleanField()),
+                      priority=points(Exists(failed), 4) + points(Exists(one_time), 2)
+                      + points(young, 1),
+                      last_contact_at=Subquery(last.values("contacted_at")[:1]),
+                      last_outcome=Coalesce(Subquery(last.values("outcome")[:1]), Value("")))
+            .order_by("-priority", F("last_contact_at").asc(nulls_first=True), "name_key",
+                      "id"))
