@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from chitra.access.models import Role
 from chitra.payments.queries import sees_payments
 from chitra.registry.imports import can_import
 
@@ -11,5 +12,8 @@ from chitra.registry.imports import can_import
 def navigation(request: HttpRequest) -> dict[str, bool]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_imports": False, "nav_payments": False}
-    return {"nav_imports": can_import(user), "nav_payments": sees_payments(user)}
+        return {"nav_imports": False, "nav_payments": False, "nav_outreach": False,
+                "nav_referrals": False}
+    return {"nav_imports": can_import(user), "nav_payments": sees_payments(user),
+            "nav_outreach": user.role == Role.WARD_TEAM and bool(user.organization_id),
+            "nav_referrals": user.role == Role.BANK_OPERATOR and bool(user.organization_id)}

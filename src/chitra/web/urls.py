@@ -9,4 +9,5 @@ urlpatterns = [
     path("beneficiaries/", include("chitra.registry.urls")),
     path("imports/", include("chitra.registry.import_urls")),
     path("payments/", include("chitra.payments.urls")),
+    path("outreach/", include("chitra.outreach.urls")),
 ]

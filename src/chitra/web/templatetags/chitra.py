@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from chitra.core.admin_units import current_wards
 from chitra.core.identifiers import mask
 from chitra.core.money import format_vnd
+from chitra.outreach.models import ContactOutcome
 from chitra.registry.models import Channel
 
 register = template.Library()
@@ -54,5 +55,14 @@ def channel_label(value: str) -> str:
     """The translated label of a :class:`Channel` value (for annotated rows)."""
     try:
         return gettext(Channel(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def contact_outcome(value: str) -> str:
+    """The translated label of a :class:`ContactOutcome` value (for annotated rows)."""
+    try:
+        return gettext(ContactOutcome(value).label)
     except ValueError:
         return value

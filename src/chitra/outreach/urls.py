@@ -1,0 +1,11 @@
+from django.urls import path
+
+from chitra.outreach import views
+
+urlpatterns = [
+    path("", views.worklist_view, name="outreach_worklist"),
+    path("contact/<int:beneficiary_id>/", views.contact_form, name="outreach_contact"),
+    path("api/contacts/", views.contact_api, name="outreach_contact_api"),
+    path("referrals/", views.referral_desk, name="outreach_referrals"),
+    path("referrals/<int:pk>/", views.referral_step, name="outreach_referral_step"),
+]

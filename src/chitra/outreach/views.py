@@ -1,0 +1,197 @@
+"""Outreach pages: parse the request, call a service or a scoped query, render (STYLE §1).
+
+The contact form works without JavaScript (a plain POST carrying a client-made entry id);
+with it, ``contact_queue.js`` keeps entries in the browser while offline and sends them to
+:func:`contact_api` when the connection is back — the entry id makes a resend harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chitra.access.models import Role, User
+from chitra.access.scoping import scope_of, sees_full_citizen_ids
+from chitra.core.errors import DomainError
+from chitra.core.models import PaymentProvider
+from chitra.outreach import services
+from chitra.outreach.models import ContactOutcome, ContactPlace, Referral, ReferralStatus
+from chitra.outreach.worklist import worklist
+from chitra.registry.models import Beneficiary, PaymentPoint
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # guaranteed by login_required
+    return request.user
+
+
+def _ward_of(user: User) -> str:
+    """The ward whose worklist ``user`` works: ward team members only."""
+    scope = scope_of(user)
+    if user.role != Role.WARD_TEAM or not scope.ward_code:
+        raise PermissionDenied
+    return scope.ward_code
+
+
+def _message(e: DomainError) -> str:
+    return e.message_en if get_language() == "en" else e.message_vi
+
+
+@login_required
+@require_GET
+def worklist_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    ward = _ward_of(user)
+    today = timezone.localdate()
+    return render(request, "outreach/worklist.html", {
+        "ward_code": ward, "rows": worklist(ward, today)[:500], "today": today,
+        "show_ids": sees_full_citizen_ids(user),
+    })
+
+
+def _form_choices(person: Beneficiary) -> dict[str, object]:
+    return {
+        "places": ContactPlace.choices, "outcomes": ContactOutcome.choices,
+        "points": PaymentPoint.objects.filter(ward_code=person.ward_code).order_by("name"),
+        "providers": PaymentProvider.objects.order_by("kind", "short_name"),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_form(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
+    user = _user(request)
+    ward = _ward_of(user)
+    person = get_object_or_404(Beneficiary, pk=beneficiary_id, ward_code=ward)
+    if request.method == "POST":
+        try:
+            data = _contact_input(request.POST, person.pk)
+            _contact, created = services.record_contact(user, data)
+        except DomainError as e:
+            messages.error(request, _message(e))
+        else:
+            messages.success(request, _("Đã ghi nhận.") if created
+                             else _("Phiếu này đã được ghi nhận trước đó."))
+            return redirect("outreach_worklist")
+    return render(request, "outreach/contact_form.html", {
+        "person": person, "client_ref": uuid.uuid4(), "now": timezone.localtime(),
+        "show_ids": sees_full_citizen_ids(user), **_form_choices(person),
+    })
+
+
+def _contact_input(data: object, beneficiary_id: int) -> services.ContactInput:
+    get = data.get  # type: ignore[attr-defined]
+    when = _aware(get("contacted_at", ""))
+    if when is None:
+        raise DomainError("invalid_contacted_at", "Thời điểm gặp không hợp lệ.",
+                          "Invalid contact time.")
+    follow = get("follow_up_on") or ""
+    follow_up = parse_date(follow) if follow else None
+    if follow and follow_up is None:
+        raise DomainError("invalid_follow_up_on", "Ngày hẹn lại không hợp lệ.",
+                          "Invalid follow-up date.")
+    return services.ContactInput(
+        client_ref=str(get("client_ref", "")), beneficiary_id=beneficiary_id,
+        contacted_at=when, place=str(get("place", "")), outcome=str(get("outcome", "")),
+        payment_point_id=_int(get("payment_point")), reason=str(get("reason", ""))[:300],
+        notes=str(get("notes", ""))[:2000], follow_up_on=follow_up,
+        refer_to_provider_id=_int(get("provider")))
+
+
+def _aware(text: str) -> datetime | None:
+    try:
+        value = parse_datetime(str(text))
+    except ValueError:
+        return None
+    if value is None:
+        return None
+    return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _int(value: object) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 18:
+        raise DomainError("invalid_id", "Mã không hợp lệ.", "Invalid id.")
+    return int(text)
+
+
+@login_required
+@require_POST
+def contact_api(request: HttpRequest) -> JsonResponse:
+    """One queued entry from the phone, as JSON. 201 stored, 200 already stored."""
+    user = _user(request)
+    _ward_of(user)
+    if len(request.body) > 16_384:
+        return JsonResponse({"error": "too_big"}, status=413)
+    try:
+        body = json.loads(request.body)
+        if not isinstance(body, dict):
+            raise ValueError
+        data = _contact_input(body, _int(body.get("beneficiary_id")) or 0)
+        contact, created = services.record_contact(user, data)
+    except ValueError:
+        return JsonResponse({"error": "bad_json"}, status=400)
+    except DomainError as e:
+        return JsonResponse({"error": e.code, "message": _message(e)}, status=e.http_status)
+    return JsonResponse({"id": contact.pk, "created": created}, status=201 if created else 200)
+
+
+# --- the provider's referral desk --------------------------------------------------------------
+
+def _desk_provider(user: User) -> int:
+    provider_id = scope_of(user).provider_id
+    if user.role != Role.BANK_OPERATOR or provider_id is None:
+        raise PermissionDenied
+    return provider_id
+
+
+@login_required
+@require_GET
+def referral_desk(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    provider_id = _desk_provider(user)
+    today = timezone.localdate()
+    rows = (Referral.objects.filter(provider_id=provider_id)
+            .exclude(status=ReferralStatus.CANCELLED).select_related("beneficiary")
+            .order_by("status", "deadline", "id")[:500])
+    return render(request, "outreach/referral_desk.html", {
+        "rows": [(r, services.is_overdue(r, today)) for r in rows], "today": today,
+    })
+
+
+@login_required
+@require_POST
+def referral_step(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    provider_id = _desk_provider(user)
+    referral = get_object_or_404(Referral, pk=pk, provider_id=provider_id)
+    try:
+        if request.POST.get("step") == "opened":
+            services.mark_account_opened(
+                user, referral.pk, request.POST.get("account_number", "")[:40],
+                waives_card_fee=bool(request.POST.get("waives_card_fee")),
+                waives_account_fee=bool(request.POST.get("waives_account_fee")),
+                waives_transfer_fee=bool(request.POST.get("waives_transfer_fee")))
+        elif request.POST.get("step") == "delivered":
+            services.mark_card_delivered(user, referral.pk)
+        else:
+            raise DomainError("invalid_step", "Bước không hợp lệ.", "Unknown step.")
+    except DomainError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(request, _("Đã cập nhật giới thiệu."))
+    return redirect("outreach_referrals")

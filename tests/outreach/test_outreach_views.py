@@ -1,0 +1,137 @@
+"""Outreach pages and the phone's JSON endpoint: a ward sees only its worklist, a bank only
+its referrals; a resent entry is stored once; bad input is refused and changes nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from chitra.access.models import OrganizationKind, Role
+from chitra.outreach.models import Contact, ContactOutcome, Referral, ReferralStatus
+from chitra.registry.models import Channel
+from tests import factories as f
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+@pytest.fixture
+def people():
+    return {"pom": f.beneficiary("Lò Văn Pọm"),
+            "bank": f.beneficiary("Có Tài Khoản", channel=Channel.BANK_ACCOUNT),
+            "other": f.beneficiary("Phường Khác", ward_code=f.TAN_PHONG)}
+
+
+def entry(person, **kw) -> dict[str, str]:
+    data = {"client_ref": str(uuid.uuid4()), "beneficiary_id": str(person.pk),
+            "contacted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "place": "home", "outcome": "not_present"}
+    data.update(kw)
+    return data
+
+
+def post_json(client, data, **extra):
+    return client.post(reverse("outreach_contact_api"), data=json.dumps(data),
+                       content_type="application/json", **extra)
+
+
+def test_a_ward_sees_only_its_cash_recipients(login, people):
+    client = login(f.user(Role.WARD_TEAM))
+    page = text(client.get(reverse("outreach_worklist")))
+    assert f'data-beneficiary="{people["pom"].pk}"' in page
+    assert f'data-beneficiary="{people["bank"].pk}"' not in page  # not on cash
+    assert f'data-beneficiary="{people["other"].pk}"' not in page  # another ward
+    assert 'id="nav-outreach"' in page
+    assert client.get(reverse("outreach_contact", args=[people["other"].pk])).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.BHXH_OFFICER, Role.BANK_OPERATOR, Role.VIEWER,
+                                  Role.POLICE_VERIFIER])
+def test_other_roles_have_no_worklist(login, role, people):
+    client = login(f.user(role))
+    assert client.get(reverse("outreach_worklist")).status_code == 403
+    assert post_json(client, entry(people["pom"])).status_code == 403
+    assert not Contact.objects.exists()
+
+
+def test_the_form_records_a_contact_once_even_if_sent_twice(login, people):
+    client = login(f.user(Role.WARD_TEAM))
+    form = entry(people["pom"], outcome="agreed", provider=str(f.provider("BIDV").pk))
+    url = reverse("outreach_contact", args=[people["pom"].pk])
+    assert client.post(url, form).status_code == 302
+    assert client.post(url, form).status_code == 302
+    assert Contact.objects.count() == 1
+    assert Referral.objects.get().provider.short_name == "BIDV"
+
+
+def test_the_phone_queue_endpoint_is_idempotent_and_validates(login, people):
+    client = login(f.user(Role.WARD_TEAM))
+    data = entry(people["pom"])
+    first = post_json(client, data)
+    assert (first.status_code, first.json()["created"]) == (201, True)
+    again = post_json(client, data)
+    assert (again.status_code, again.json()["created"]) == (200, False)
+    assert Contact.objects.count() == 1
+    for bad, code in [({"outcome": "refuses"}, "invalid_reason"),
+                      ({"contacted_at": "yesterday"}, "invalid_contacted_at"),
+                      ({"beneficiary_id": str(people["other"].pk)}, "outreach_forbidden"),
+                      ({"beneficiary_id": "1; DROP TABLE x"}, "invalid_id")]:
+        response = post_json(client, entry(people["pom"], **bad))
+        assert response.status_code in (400, 403), bad
+        assert response.json()["error"] == code
+    assert post_json(client, ["not", "an", "object"]).status_code == 400
+    huge = client.post(reverse("outreach_contact_api"), data="{" + " " * 20_000 + "}",
+                       content_type="application/json")
+    assert huge.status_code == 413
+    assert Contact.objects.count() == 1
+
+
+def test_the_endpoint_needs_the_csrf_token(client, people):
+    from django.test import Client
+
+    user = f.user(Role.WARD_TEAM)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(user)
+    assert post_json(strict, entry(people["pom"])).status_code == 403
+    assert not Contact.objects.exists()
+
+
+def test_a_bank_sees_and_moves_only_its_referrals(login, people):
+    ward_user = f.user(Role.WARD_TEAM)
+    ward = login(ward_user)
+    ward.post(reverse("outreach_contact", args=[people["pom"].pk]),
+              entry(people["pom"], outcome="agreed", provider=str(f.provider("Agribank").pk)))
+    referral = Referral.objects.get()
+    bidv = login(f.user(Role.BANK_OPERATOR, org=f.organization(
+        OrganizationKind.BANK, provider=f.provider("BIDV"))))
+    assert f'data-referral="{referral.pk}"' not in text(bidv.get(reverse("outreach_referrals")))
+    assert bidv.post(reverse("outreach_referral_step", args=[referral.pk]),
+                     {"step": "opened", "account_number": "8800205123456"}).status_code == 404
+    agribank = login(f.user(Role.BANK_OPERATOR))
+    page = text(agribank.get(reverse("outreach_referrals")))
+    assert f'data-referral="{referral.pk}"' in page
+    assert 'id="nav-referrals"' in page
+    agribank.post(reverse("outreach_referral_step", args=[referral.pk]),
+                  {"step": "opened", "account_number": "8800205123456", "waives_card_fee": "1"})
+    referral.refresh_from_db()
+    assert (referral.status, referral.waives_card_fee) == (ReferralStatus.ACCOUNT_OPENED, True)
+    assert login(ward_user).get(reverse("outreach_referrals")).status_code == 403
+
+
+def test_an_overdue_referral_is_highlighted(login, people):
+    referral = Referral.objects.create(
+        beneficiary=people["pom"], provider=f.provider("Agribank"), ward_code=f.DOAN_KET,
+        deadline=timezone.localdate().replace(year=2020), requested_by="x")
+    page = text(login(f.user(Role.BANK_OPERATOR)).get(reverse("outreach_referrals")))
+    assert f'data-referral="{referral.pk}" class="overdue"' in page
+
+
+def test_outcome_labels_are_vietnamese_first(login, people):
+    client = login(f.user(Role.WARD_TEAM))
+    post_json(client, entry(people["pom"], outcome=ContactOutcome.NEEDS_PROXY.value))
+    assert "Cần người được ủy quyền" in text(client.get(reverse("outreach_worklist")))
