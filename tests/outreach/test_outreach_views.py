@@ -135,3 +135,12 @@ def test_outcome_labels_are_vietnamese_first(login, people):
     client = login(f.user(Role.WARD_TEAM))
     post_json(client, entry(people["pom"], outcome=ContactOutcome.NEEDS_PROXY.value))
     assert "Cần người được ủy quyền" in text(client.get(reverse("outreach_worklist")))
+
+
+def test_the_worklist_in_english(login, people):
+    client = login(f.user(Role.WARD_TEAM))
+    post_json(client, entry(people["pom"], outcome=ContactOutcome.NEEDS_PROXY.value))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/outreach/"})
+    page = text(client.get(reverse("outreach_worklist")))
+    assert "Outreach worklist" in page
+    assert "Needs a proxy" in page

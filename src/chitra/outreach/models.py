@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from chitra.registry.models import Channel
 
@@ -75,11 +76,11 @@ class WorkTeam(models.Model):
 
 
 class MemberKind(models.TextChoices):
-    POLICE = "police", "Công an"
-    BHXH = "bhxh", "Cán bộ BHXH"
-    CULTURE_SOCIAL = "culture_social", "Công chức văn hoá – xã hội"
-    POST_OFFICE = "post_office", "Bưu điện"
-    BANK = "bank", "Ngân hàng"
+    POLICE = "police", _("Công an")
+    BHXH = "bhxh", _("Cán bộ BHXH")
+    CULTURE_SOCIAL = "culture_social", _("Công chức văn hoá – xã hội")
+    POST_OFFICE = "post_office", _("Bưu điện")
+    BANK = "bank", _("Ngân hàng")
 
 
 class TeamMember(models.Model):
@@ -99,20 +100,20 @@ class TeamMember(models.Model):
 
 
 class ContactPlace(models.TextChoices):
-    PAYMENT_POINT = "payment_point", "Tại điểm chi trả"
-    HOME = "home", "Tại nhà"
-    PHONE = "phone", "Qua điện thoại"
+    PAYMENT_POINT = "payment_point", _("Tại điểm chi trả")
+    HOME = "home", _("Tại nhà")
+    PHONE = "phone", _("Qua điện thoại")
 
 
 class ContactOutcome(models.TextChoices):
-    AGREED = "agreed", "Đồng ý mở tài khoản"
-    HAS_ACCOUNT = "has_account", "Đã có tài khoản"
-    REFUSES = "refuses", "Từ chối"
-    NEEDS_PROXY = "needs_proxy", "Cần người được ủy quyền"
-    NOT_PRESENT = "not_present", "Không có mặt"
-    MOVED = "moved", "Đã chuyển đi"
-    DECEASED = "deceased", "Báo đã mất"
-    NOT_FOUND = "not_found", "Không tìm thấy"
+    AGREED = "agreed", _("Đồng ý mở tài khoản")
+    HAS_ACCOUNT = "has_account", _("Đã có tài khoản")
+    REFUSES = "refuses", _("Từ chối")
+    NEEDS_PROXY = "needs_proxy", _("Cần người được ủy quyền")
+    NOT_PRESENT = "not_present", _("Không có mặt")
+    MOVED = "moved", _("Đã chuyển đi")
+    DECEASED = "deceased", _("Báo đã mất")
+    NOT_FOUND = "not_found", _("Không tìm thấy")
 
 
 # Outcomes that, once confirmed by BHXH, suspend payment (DESIGN §3 death rule).
@@ -152,10 +153,10 @@ class Contact(models.Model):
 
 
 class ReferralStatus(models.TextChoices):
-    REQUESTED = "requested", "Đã giới thiệu"
-    ACCOUNT_OPENED = "account_opened", "Đã mở tài khoản"
-    CARD_DELIVERED = "card_delivered", "Đã giao thẻ"
-    CANCELLED = "cancelled", "Huỷ"
+    REQUESTED = "requested", _("Đã giới thiệu")
+    ACCOUNT_OPENED = "account_opened", _("Đã mở tài khoản")
+    CARD_DELIVERED = "card_delivered", _("Đã giao thẻ")
+    CANCELLED = "cancelled", _("Huỷ")
 
 
 OPEN_REFERRAL_STATUSES = (ReferralStatus.REQUESTED, ReferralStatus.ACCOUNT_OPENED)
@@ -200,9 +201,9 @@ class Referral(models.Model):
 
 
 class ChangeStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Chờ BHXH duyệt"
-    APPROVED = "approved", "Đã duyệt"
-    REJECTED = "rejected", "Không duyệt"
+    SUBMITTED = "submitted", _("Chờ BHXH duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    REJECTED = "rejected", _("Không duyệt")
 
 
 class MethodChange(models.Model):

@@ -63,6 +63,6 @@ def channel_label(value: str) -> str:
 def contact_outcome(value: str) -> str:
     """The translated label of a :class:`ContactOutcome` value (for annotated rows)."""
     try:
-        return gettext(ContactOutcome(value).label)
+        return str(ContactOutcome(value).label)  # a lazy translation
     except ValueError:
         return value
