@@ -11,8 +11,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chitra.access.models import OrganizationKind, Role
-from chitra.outreach.models import Contact, ContactOutcome, Referral, ReferralStatus
-from chitra.registry.models import Channel
+from chitra.outreach.models import (
+    ChangeStatus,
+    Contact,
+    ContactOutcome,
+    MethodChange,
+    Referral,
+    ReferralStatus,
+)
+from chitra.registry.models import Channel, PaymentAccount
 from tests import factories as f
 
 
@@ -144,3 +151,46 @@ def test_the_worklist_in_english(login, people):
     page = text(client.get(reverse("outreach_worklist")))
     assert "Outreach worklist" in page
     assert "Needs a proxy" in page
+
+
+# --- method changes on screen -------------------------------------------------------------------
+
+def test_ward_submits_and_bhxh_approves_a_method_change(login, people):
+    ward_user = f.user(Role.WARD_TEAM)
+    ward = login(ward_user)
+    agribank = f.provider("Agribank")
+    url = reverse("outreach_method_change", args=[people["pom"].pk])
+    assert ward.get(url).status_code == 200
+    assert ward.get(reverse("outreach_method_change",
+                            args=[people["other"].pk])).status_code == 404
+    assert ward.get(reverse("outreach_method_changes")).status_code == 403
+    ward.post(url, {"channel": "bank_account", "provider": str(agribank.pk),
+                    "account_number": "8800205123456", "holder_name": "LO VAN POM"})
+    change = MethodChange.objects.get()
+    assert change.submitted_by == ward_user.username
+
+    other_province = login(f.user(Role.BHXH_APPROVER, org=f.organization(province_code="01")))
+    assert f'data-change="{change.pk}"' not in text(
+        other_province.get(reverse("outreach_method_changes")))
+    assert other_province.post(reverse("outreach_method_change_decide", args=[change.pk]),
+                               {"decision": "approve"}).status_code == 404
+
+    bhxh = login(f.user(Role.BHXH_APPROVER))
+    page = text(bhxh.get(reverse("outreach_method_changes")))
+    assert f'data-change="{change.pk}"' in page
+    assert "data-problem" not in page
+    bhxh.post(reverse("outreach_method_change_decide", args=[change.pk]), {"decision": "approve"})
+    assert MethodChange.objects.get().status == ChangeStatus.APPROVED
+    current = PaymentAccount.objects.get(beneficiary=people["pom"], valid_to__isnull=True)
+    assert (current.account_number, current.approved_by) == ("8800205123456",
+                                                             MethodChange.objects.get().decided_by)
+
+
+def test_the_queue_shows_what_the_check_found(login, people):
+    ward = login(f.user(Role.WARD_TEAM))
+    ward.post(reverse("outreach_method_change", args=[people["pom"].pk]),
+              {"channel": "bank_account", "provider": str(f.provider("Agribank").pk),
+               "account_number": "8800205123456", "holder_name": "TRAN VAN KHAC"})
+    page = text(login(f.user(Role.BHXH_OFFICER)).get(reverse("outreach_method_changes")))
+    assert 'data-problem="holder_name_mismatch"' in page
+    assert 'value="approve"' not in page

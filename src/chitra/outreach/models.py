@@ -203,7 +203,7 @@ class Referral(models.Model):
 class ChangeStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Chờ BHXH duyệt")
     APPROVED = "approved", _("Đã duyệt")
-    REJECTED = "rejected", _("Không duyệt")
+    REJECTED = "rejected", _("Không được duyệt")
 
 
 class MethodChange(models.Model):

@@ -6,6 +6,10 @@ urlpatterns = [
     path("", views.worklist_view, name="outreach_worklist"),
     path("contact/<int:beneficiary_id>/", views.contact_form, name="outreach_contact"),
     path("api/contacts/", views.contact_api, name="outreach_contact_api"),
+    path("change/<int:beneficiary_id>/", views.method_change_form,
+         name="outreach_method_change"),
+    path("changes/", views.method_change_queue, name="outreach_method_changes"),
+    path("changes/<int:pk>/", views.method_change_decide, name="outreach_method_change_decide"),
     path("referrals/", views.referral_desk, name="outreach_referrals"),
     path("referrals/<int:pk>/", views.referral_step, name="outreach_referral_step"),
 ]

@@ -23,13 +23,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chitra.access.models import Role, User
-from chitra.access.scoping import scope_of, sees_full_citizen_ids
+from chitra.access.scoping import scope_of, sees_full_account_numbers, sees_full_citizen_ids
 from chitra.core.errors import DomainError
 from chitra.core.models import PaymentProvider
 from chitra.outreach import services
-from chitra.outreach.models import ContactOutcome, ContactPlace, Referral, ReferralStatus
+from chitra.outreach.models import (
+    ChangeStatus,
+    ContactOutcome,
+    ContactPlace,
+    MethodChange,
+    Referral,
+    ReferralStatus,
+)
 from chitra.outreach.worklist import worklist
-from chitra.registry.models import Beneficiary, PaymentPoint
+from chitra.registry.models import Beneficiary, Channel, PaymentPoint
 
 
 def _user(request: HttpRequest) -> User:
@@ -195,3 +202,73 @@ def referral_step(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Đã cập nhật giới thiệu."))
     return redirect("outreach_referrals")
+
+
+# --- payment-method changes: the ward submits, BHXH decides --------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def method_change_form(request: HttpRequest, beneficiary_id: int) -> HttpResponse:
+    user = _user(request)
+    ward = _ward_of(user)
+    person = get_object_or_404(Beneficiary, pk=beneficiary_id, ward_code=ward)
+    opened = (Referral.objects.filter(beneficiary=person, status__in=(
+        ReferralStatus.ACCOUNT_OPENED, ReferralStatus.CARD_DELIVERED))
+        .select_related("provider").order_by("-id").first())
+    if request.method == "POST":
+        try:
+            services.submit_method_change(
+                user, person.pk, channel=request.POST.get("channel", ""),
+                provider_id=_int(request.POST.get("provider")),
+                account_number=request.POST.get("account_number", "")[:40],
+                holder_name=request.POST.get("holder_name", "")[:120],
+                referral_id=opened.pk if opened else None)
+        except DomainError as e:
+            messages.error(request, _message(e))
+        else:
+            messages.success(request, _("Đã gửi đề nghị cho BHXH duyệt."))
+            return redirect("outreach_worklist")
+    return render(request, "outreach/method_change_form.html", {
+        "person": person, "opened": opened, "channels": Channel.choices,
+        "providers": PaymentProvider.objects.order_by("kind", "short_name"),
+        "show_ids": sees_full_citizen_ids(user),
+    })
+
+
+def _bhxh_province(user: User) -> str:
+    scope = scope_of(user)
+    if user.role not in (Role.BHXH_OFFICER, Role.BHXH_APPROVER) or not scope.province_code:
+        raise PermissionDenied
+    return scope.province_code
+
+
+@login_required
+@require_GET
+def method_change_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    province = _bhxh_province(user)
+    today = timezone.localdate()
+    pending = (MethodChange.objects.filter(status=ChangeStatus.SUBMITTED,
+                                           beneficiary__province_code=province)
+               .select_related("beneficiary", "provider").order_by("submitted_at")[:200])
+    return render(request, "outreach/method_changes.html", {
+        "rows": [(c, services.change_problems(c, today)) for c in pending],
+        "show_accounts": sees_full_account_numbers(user),
+    })
+
+
+@login_required
+@require_POST
+def method_change_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    province = _bhxh_province(user)
+    change = get_object_or_404(MethodChange, pk=pk, beneficiary__province_code=province)
+    try:
+        services.decide_method_change(user, change.pk,
+                                      approve=request.POST.get("decision") == "approve",
+                                      note=request.POST.get("note", "")[:300])
+    except DomainError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(request, _("Đã xử lý đề nghị."))
+    return redirect("outreach_method_changes")
