@@ -48,6 +48,12 @@ def current_wards() -> dict[str, Ward]:
 
 
 @cache
+def ward_name(code: str) -> str:
+    """The current name of a ward code, or the code itself if unknown."""
+    ward = current_wards().get(code)
+    return ward.name if ward else code
+
+
 def current_provinces() -> dict[str, str]:
     return {w.province_code: w.province_name for w in current_wards().values()}
 

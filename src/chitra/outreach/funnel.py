@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from chitra.outreach.models import Campaign, Contact, ContactOutcome, Referral, ReferralStatus
 from chitra.payments.models import ItemStatus, PaymentItem
@@ -25,15 +26,23 @@ class Funnel:
 
     def as_rows(self) -> list[tuple[str, str, int]]:
         """(key, Vietnamese label, count), in funnel order."""
-        return [
-            ("cash_at_start", "Nhận tiền mặt lúc bắt đầu", self.cash_at_start),
-            ("contacted", "Đã gặp / liên hệ", self.contacted),
-            ("agreed", "Đồng ý mở tài khoản", self.agreed),
-            ("referred", "Đã giới thiệu ngân hàng", self.referred),
-            ("account_opened", "Đã mở tài khoản", self.account_opened),
-            ("switched", "Đã chuyển sang không tiền mặt", self.switched),
-            ("converted", "Đã nhận lần đầu qua tài khoản", self.converted),
-        ]
+        return [(key, label, getattr(self, key)) for key, label in FUNNEL_LABELS]
+
+
+FUNNEL_LABELS = [
+    ("cash_at_start", gettext_noop("Nhận tiền mặt lúc bắt đầu")),
+    ("contacted", gettext_noop("Đã gặp / liên hệ")),
+    ("agreed", gettext_noop("Đồng ý mở tài khoản")),
+    ("referred", gettext_noop("Đã giới thiệu ngân hàng")),
+    ("account_opened", gettext_noop("Đã mở tài khoản")),
+    ("switched", gettext_noop("Đã chuyển sang không tiền mặt")),
+    ("converted", gettext_noop("Đã nhận lần đầu qua tài khoản")),
+]
+# The English headings of the xlsx report, which carries both languages.
+FUNNEL_EN = ["Paid in cash at the start", "Contacted", "Agreed to open an account",
+             "Referred to a bank", "Account opened", "Switched to cashless",
+             "First cashless payment received"]
+
 
 
 def cash_at_start(campaign: Campaign, ward_code: str) -> QuerySet[Beneficiary]:

@@ -21,6 +21,7 @@ from chitra.core.models import PaymentProvider, ProviderKind
 from chitra.core.text import fold_key, nfc
 from chitra.outreach.models import (
     OPEN_REFERRAL_STATUSES,
+    Campaign,
     ChangeStatus,
     Contact,
     ContactOutcome,
@@ -353,3 +354,44 @@ def decide_method_change(user: User, change_id: int, *, approve: bool, note: str
     audit.record(user.username, "outreach.method_change_decided", "beneficiary",
                  change.beneficiary_id, after={"change": change.pk, "approved": approve})
     return change
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_campaign(user: User, *, name: str, starts_on: date, ends_on: date,
+                    peak_starts_on: date | None = None, peak_ends_on: date | None = None,
+                    province_code: str | None = None) -> Campaign:
+    province = province_code or scope_of(user).province_code or ""
+    _bhxh(user, province)
+    name = nfc(name.strip())
+    if not name or len(name) > 200:
+        raise _invalid("name", "Cần tên chiến dịch (tối đa 200 ký tự).",
+                       "A campaign name of at most 200 characters is required.")
+    if ends_on < starts_on:
+        raise _invalid("dates", "Ngày kết thúc trước ngày bắt đầu.", "The end is before the start.")
+    if (peak_starts_on is None) != (peak_ends_on is None) or (
+            peak_starts_on and peak_ends_on and not (
+                starts_on <= peak_starts_on <= peak_ends_on <= ends_on)):
+        raise _invalid("peak", "Đợt cao điểm phải nằm trong thời gian chiến dịch.",
+                       "The peak window must lie inside the campaign.")
+    campaign = Campaign.objects.create(name=name, province_code=province, starts_on=starts_on,
+                                       ends_on=ends_on, peak_starts_on=peak_starts_on,
+                                       peak_ends_on=peak_ends_on, created_by=user.username)
+    audit.record(user.username, "outreach.campaign_created", "campaign", campaign.pk,
+                 after={"name": name, "from": starts_on.isoformat(), "to": ends_on.isoformat()})
+    return campaign
+
+
+def may_see_campaign(user: User, campaign: Campaign) -> str | None:
+    """The ward ``user`` sees the campaign for (``None``: every ward of the province)."""
+    scope = scope_of(user)
+    if user.is_superuser:
+        return None
+    if scope.province_code != campaign.province_code:
+        raise OutreachForbidden()
+    if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.VIEWER):
+        return None
+    if user.role == Role.WARD_TEAM and scope.ward_code:
+        return scope.ward_code
+    raise OutreachForbidden()

@@ -10,6 +10,10 @@ urlpatterns = [
          name="outreach_method_change"),
     path("changes/", views.method_change_queue, name="outreach_method_changes"),
     path("changes/<int:pk>/", views.method_change_decide, name="outreach_method_change_decide"),
+    path("campaigns/", views.campaign_list, name="outreach_campaigns"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="outreach_campaign"),
+    path("campaigns/<int:pk>/report.xlsx", views.campaign_report_xlsx,
+         name="outreach_campaign_report"),
     path("referrals/", views.referral_desk, name="outreach_referrals"),
     path("referrals/<int:pk>/", views.referral_step, name="outreach_referral_step"),
 ]

@@ -8,26 +8,31 @@ with it, ``contact_queue.js`` keeps entries in the browser while offline and sen
 from __future__ import annotations
 
 import json
+import tempfile
 import uuid
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
 
 from chitra.access.models import Role, User
 from chitra.access.scoping import scope_of, sees_full_account_numbers, sees_full_citizen_ids
+from chitra.core.admin_units import current_wards, ward_name
 from chitra.core.errors import DomainError
 from chitra.core.models import PaymentProvider
 from chitra.outreach import services
+from chitra.outreach.funnel import FUNNEL_EN, FUNNEL_LABELS, Funnel, funnel
 from chitra.outreach.models import (
+    Campaign,
     ChangeStatus,
     ContactOutcome,
     ContactPlace,
@@ -37,6 +42,8 @@ from chitra.outreach.models import (
 )
 from chitra.outreach.worklist import worklist
 from chitra.registry.models import Beneficiary, Channel, PaymentPoint
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _user(request: HttpRequest) -> User:
@@ -272,3 +279,65 @@ def method_change_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Đã xử lý đề nghị."))
     return redirect("outreach_method_changes")
+
+
+# --- campaigns and the funnel -------------------------------------------------------------------
+
+def _campaigns_of(user: User) -> list[Campaign]:
+    province = scope_of(user).province_code
+    rows = Campaign.objects.order_by("-starts_on")
+    return list(rows if user.is_superuser else rows.filter(province_code=province))
+
+
+def _funnel_rows(user: User, campaign: Campaign) -> list[tuple[str, Funnel]]:
+    try:
+        only = services.may_see_campaign(user, campaign)
+    except DomainError:
+        raise PermissionDenied from None
+    wards = [only] if only else sorted(
+        c for c, w in current_wards().items() if w.province_code == campaign.province_code)
+    return [(ward, funnel(campaign, ward)) for ward in wards]
+
+
+@login_required
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if user.role not in (Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.VIEWER, Role.WARD_TEAM):
+        raise PermissionDenied
+    return render(request, "outreach/campaigns.html", {"campaigns": _campaigns_of(user)})
+
+
+@login_required
+@require_GET
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    rows = _funnel_rows(user, campaign)
+    return render(request, "outreach/campaign_detail.html", {
+        "campaign": campaign, "rows": rows, "labels": FUNNEL_LABELS,
+        "totals": [sum(getattr(f, key) for _w, f in rows) for key, _l in FUNNEL_LABELS],
+    })
+
+
+@login_required
+@require_GET
+def campaign_report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
+    """The monthly ward report (wards report to the city through BHXH): the funnel per ward
+    as of today, computed when asked."""
+    user = _user(request)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    rows = _funnel_rows(user, campaign)
+    wb = Workbook(write_only=True)
+    sheet = wb.create_sheet("Bao cao")
+    sheet.append([f"{campaign.name} — {timezone.localdate():%d/%m/%Y}"])
+    sheet.append(["Mã phường/xã / Ward code", "Phường/xã / Ward",
+                  *[f"{vi} / {en}" for (_k, vi), en in zip(FUNNEL_LABELS, FUNNEL_EN,
+                                                          strict=True)]])
+    for ward, counts in rows:
+        sheet.append([ward, ward_name(ward), *[n for _k, _l, n in counts.as_rows()]])
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    wb.save(out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, content_type=XLSX,
+                        filename=f"bao-cao-van-dong-{campaign.pk}-{timezone.localdate():%Y-%m}.xlsx")

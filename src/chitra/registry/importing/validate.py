@@ -14,6 +14,7 @@ from datetime import date
 
 from chitra.core.accounts import check_account_number
 from chitra.core.admin_units import current_wards, ward_for_2024_code
+from chitra.core.dates import parse_date_vn as _date
 from chitra.core.errors import Problem
 from chitra.core.identifiers import Sex, check_bhxh_code, check_citizen_id
 from chitra.core.money import AmountError, parse_amount
@@ -106,23 +107,6 @@ def fold(text: str) -> str:
 _PLAIN = re.compile("[\\x20-\\x7e" + re.escape(
     "".join(sorted(VIETNAMESE_LETTERS | {c.upper() for c in VIETNAMESE_LETTERS}))) + "]*")
 _CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
-
-
-def _date(text: str) -> date | None:
-    """``dd/mm/yyyy`` (also ``d/m/yyyy``, ``dd-mm-yyyy``, ``dd.mm.yyyy`` and ISO ``yyyy-mm-dd``)."""
-    s = text.strip()
-    try:
-        if len(s) == 10 and s[2] == "/" and s[5] == "/":
-            return date(int(s[6:]), int(s[3:5]), int(s[:2]))
-        if len(s) == 10 and s[4] == "-" and s[7] == "-":
-            return date(int(s[:4]), int(s[5:7]), int(s[8:]))
-        for sep in "/-.":
-            parts = s.split(sep)
-            if len(parts) == 3 and len(parts[2]) == 4 and all(p.isdigit() for p in parts):
-                return date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        return None
-    return None
 
 
 _SEX = {"nam": Sex.MALE.value, "m": Sex.MALE.value, "male": Sex.MALE.value,

@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from chitra.core.admin_units import current_wards
+from chitra.core import admin_units
 from chitra.core.identifiers import mask
 from chitra.core.money import format_vnd
 from chitra.outreach.models import ContactOutcome
@@ -43,11 +43,7 @@ def masked(value: str | None, show: bool = False) -> str:
     return value if show else mask(value)
 
 
-@register.filter
-def ward_name(code: str) -> str:
-    """The current name of a ward code, or the code itself if unknown."""
-    ward = current_wards().get(code)
-    return ward.name if ward else code
+register.filter("ward_name", admin_units.ward_name)
 
 
 @register.filter

@@ -1,0 +1,64 @@
+"""``chitra campaign create|funnel``: the same services as the campaign pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chitra.core.admin_units import current_wards
+from chitra.core.dates import parse_date_vn
+from chitra.core.errors import DomainError
+from chitra.outreach import services
+from chitra.outreach.funnel import funnel
+from chitra.outreach.models import Campaign
+from chitra.payments.management.commands._actor import acting_user
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    day = parse_date_vn(text)
+    if day is None:
+        raise CommandError(f"Ngày phải dạng dd/mm/yyyy / dates are dd/mm/yyyy: {text!r}")
+    return day
+
+
+class Command(BaseCommand):
+    help = ("Chiến dịch / campaign: create --name N --from dd/mm/yyyy --to dd/mm/yyyy "
+            "[--peak-from … --peak-to …] --as USER | funnel ID --as USER")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["create", "funnel"])
+        parser.add_argument("campaign_id", nargs="?", type=int)
+        parser.add_argument("--name", default="")
+        parser.add_argument("--from", dest="starts_on")
+        parser.add_argument("--to", dest="ends_on")
+        parser.add_argument("--peak-from", dest="peak_starts_on")
+        parser.add_argument("--peak-to", dest="peak_ends_on")
+        parser.add_argument("--as", dest="username")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        user = acting_user(o["username"])
+        try:
+            if o["action"] == "create":
+                starts, ends = _day(o["starts_on"]), _day(o["ends_on"])
+                if starts is None or ends is None:
+                    raise CommandError("Cần --from và --to / --from and --to are required.")
+                c = services.create_campaign(user, name=o["name"], starts_on=starts,
+                                             ends_on=ends, peak_starts_on=_day(o["peak_starts_on"]),
+                                             peak_ends_on=_day(o["peak_ends_on"]))
+                self.stdout.write(f"Đã tạo chiến dịch / created campaign {c.pk}: {c.name}")
+                return
+            campaign = Campaign.objects.filter(pk=o["campaign_id"]).first()
+            if campaign is None:
+                raise CommandError("Không có chiến dịch này / no such campaign.")
+            services.may_see_campaign(user, campaign)
+            wards = sorted(c for c, w in current_wards().items()
+                           if w.province_code == campaign.province_code)
+            for ward in wards:
+                counts = funnel(campaign, ward)
+                self.stdout.write(ward + "\t" + "\t".join(str(n) for _, _, n in counts.as_rows()))
+        except DomainError as e:
+            raise CommandError(f"{e.message_vi} / {e.message_en}") from e
