@@ -39,8 +39,17 @@
     var entry = queue[0];
     send(url, entry).then(function (result) {
       var rest = load().filter(function (e) { return e.client_ref !== entry.client_ref; });
-      if (result.indexOf("refused:") === 0) {
-        entry.refused = result.slice(8);
+      var refused = result.indexOf("refused:") === 0 ? result.slice(8) : null;
+      if (refused && form && entry.client_ref === form.elements.client_ref.value) {
+        save(rest);  // this form's own entry: say why here, the user corrects and saves again
+        var box = document.getElementById("contact-error");
+        box.textContent = refused;
+        box.hidden = false;
+        document.getElementById("contact-offline-note").hidden = true;
+        return;
+      }
+      if (refused) {
+        entry.refused = refused;
         rest.push(entry);  // kept for the user to see, not resent
       }
       save(rest);
@@ -64,6 +73,7 @@
   var form = document.getElementById("contact-form");
   var holder = form || document.getElementById("offline-queue");
   var url = holder ? holder.getAttribute("data-api-url") : null;
+  var leave = null;  // after this form's entry is sent: back to the worklist
   if (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -74,7 +84,8 @@
       var queue = load().filter(function (e) { return e.client_ref !== entry.client_ref; });
       queue.push(entry);
       save(queue);
-      flush(url, function () { window.location.href = form.getAttribute("data-done-url"); });
+      leave = function () { window.location.href = form.getAttribute("data-done-url"); };
+      flush(url, leave);
       if (!navigator.onLine) {
         document.getElementById("contact-offline-note").hidden = false;
       }
@@ -82,7 +93,7 @@
   }
   if (url) {
     show();
-    window.addEventListener("online", function () { flush(url); });
+    window.addEventListener("online", function () { flush(url, leave); });
     if (navigator.onLine) { flush(url); }
   }
 }());

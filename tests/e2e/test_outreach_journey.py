@@ -1,0 +1,145 @@
+"""Issue 4's journey on a phone, in real headless Chromium: a ward team member runs a payment
+day (worklist, a contact at the payment point with a referral, one contact recorded offline
+and sent when back online), the bank opens the account and delivers the card, the ward
+submits the method change, BHXH approves; the next cycle pays the person by account, and
+after the bank's status file the campaign funnel counts them as converted."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from chitra.access.models import OrganizationKind, Role
+from chitra.outreach import services as outreach
+from chitra.payments import export, reconcile, services
+from chitra.payments.iso20022.ids import end_to_end_id
+from chitra.payments.models import PaymentFile, PaymentItem
+from chitra.registry.models import Channel
+from tests import factories as f
+from tests.e2e.test_payment_journey import _login, audit_cleared_after, office  # noqa: F401
+from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixture
+    SCREENSHOTS,
+    _no_horizontal_scroll,
+    chromium,
+    http_cookies,
+)
+from tests.payments.status_files import pain002
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.usefixtures("http_cookies", "office", "audit_cleared_after")]
+DEC = date(2026, 12, 1)
+
+
+def test_a_payment_day_turns_a_cash_recipient_into_a_cashless_one(
+        live_server, transactional_db, django_db_serialized_rollback, tmp_path: Path):
+    ward = f.organization(OrganizationKind.WARD, ward_code=f.DOAN_KET, name="UBND Đoàn Kết")
+    member = f.user(Role.WARD_TEAM, ward, username="to.cong.tac")
+    bank = f.user(Role.BANK_OPERATOR, username="agribank.op")
+    officer = f.user(Role.BHXH_OFFICER, username="can.bo")
+    approver = f.user(Role.BHXH_APPROVER, username="lanh.dao")
+    point = f.payment_point()
+    pom = f.beneficiary("Lò Văn Pọm", amount=3_100_000)
+    may = f.beneficiary("Tẩn Thị Mẩy", dob=date(1950, 5, 5))
+    campaign = outreach.create_campaign(officer, name="Không tiền mặt 2026",
+                                        starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    url = live_server.url
+
+    with chromium() as browser:
+        # 1. The ward team at the payment point: Pọm agrees and is referred to Agribank.
+        ctx, page, errors = _login(browser, url, member.username)
+        page.click("#nav-outreach")
+        page.wait_for_url(f"{url}/outreach/")
+        assert page.locator("#worklist tbody tr").count() == 2
+        _no_horizontal_scroll(page)
+        page.click(f'tr[data-beneficiary="{pom.pk}"] a.primary')
+        page.select_option("#id_place", "payment_point")
+        page.select_option("#id_payment_point", str(point.pk))
+        page.select_option("#id_outcome", "agreed")
+        page.select_option("#id_provider", label="Agribank")
+        _no_horizontal_scroll(page)
+        page.click("#btn-save-contact")
+        page.wait_for_url(f"{url}/outreach/")
+        assert "Đồng ý mở tài khoản" in page.locator(
+            f'tr[data-beneficiary="{pom.pk}"]').inner_text()
+
+        # 2. Mẩy is not there; the phone has lost its connection when the entry is saved.
+        page.click(f'tr[data-beneficiary="{may.pk}"] a.primary')
+        page.select_option("#id_outcome", "not_present")
+        page.click("#btn-save-contact")  # no payment point chosen: refused, said on the form
+        page.wait_for_selector("#contact-error", state="visible")
+        assert "điểm chi trả" in page.locator("#contact-error").inner_text()
+        page.select_option("#id_payment_point", str(point.pk))
+        ctx.set_offline(True)
+        page.click("#btn-save-contact")
+        page.wait_for_selector("#contact-offline-note", state="visible")
+        queued = page.evaluate("JSON.parse(localStorage.getItem('chitra.outreach.queue'))")
+        assert [e["outcome"] for e in queued] == ["not_present"]
+        ctx.set_offline(False)  # back online: the queue is sent, once
+        page.wait_for_url(f"{url}/outreach/")
+        assert page.evaluate("localStorage.getItem('chitra.outreach.queue')") == "[]"
+        assert "Không có mặt" in page.locator(f'tr[data-beneficiary="{may.pk}"]').inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "outreach-worklist-360.png"), full_page=True)
+
+        # 3. The bank opens the account (free card) and delivers the card.
+        ctx_b, bank_page, errors_b = _login(browser, url, bank.username)
+        bank_page.click("#nav-referrals")
+        row = "tr[data-referral] "
+        bank_page.fill(f"{row}input[name=account_number]", "8800205123456")
+        bank_page.check(f"{row}input[name=waives_card_fee]")
+        bank_page.click(f"{row}button.primary")
+        bank_page.click(f"{row}button.primary")  # now "card delivered"
+        assert "Đã giao thẻ" in bank_page.locator("#referrals").inner_text()
+        _no_horizontal_scroll(bank_page)
+        ctx_b.close()
+
+        # 4. The ward submits the change; the form is filled from the opened account.
+        page.click(f'tr[data-beneficiary="{pom.pk}"] a.secondary')
+        assert page.input_value("#id_account_number") == "8800205123456"
+        page.click("#btn-submit-change")
+        page.wait_for_url(f"{url}/outreach/")
+
+        # 5. BHXH checks and approves.
+        ctx_a, bhxh, errors_a = _login(browser, url, approver.username)
+        bhxh.click("#nav-method-changes")
+        assert bhxh.locator("[data-problem]").count() == 0
+        bhxh.click("#method-changes button[value=approve]")
+        bhxh.wait_for_selector("#changes-empty")
+        _no_horizontal_scroll(bhxh)
+        ctx_a.close()
+        # The refused entry (400) and the offline attempt are expected; nothing else (no CSP
+        # violation, no missing asset).
+        expected = ("400 (Bad Request)", "ERR_INTERNET_DISCONNECTED")
+        assert not [e for e in errors if not any(x in e for x in expected)], errors
+        assert not errors_b, errors_b
+        assert not errors_a, errors_a
+        ctx.close()
+
+    # 6. The next cycle pays Pọm by account; the bank confirms the credit.
+    cycle = services.open_cycle("12", DEC, officer.username)
+    services.compute_cycle(cycle.pk, officer.username)
+    services.approve_cycle(cycle.pk, approver.username)
+    export.export_cycle(cycle.pk, officer.username, tmp_path / "out", cash_lists=False)
+    item = PaymentItem.objects.get(cycle=cycle, beneficiary=pom)
+    assert (item.channel, item.account_number) == (Channel.BANK_ACCOUNT, "8800205123456")
+    msg = PaymentFile.objects.get(cycle=cycle, provider__short_name="Agribank").msg_id
+    status = tmp_path / "pain002.xml"
+    status.write_bytes(pain002(msg, [(end_to_end_id(DEC, item.pk), "ACSC", None, 3_100_000)]))
+    assert not reconcile.ingest_status_file(status, officer).problems
+
+    # 7. The funnel, on the BHXH screen, counts Pọm as converted — and only Pọm.
+    with chromium() as browser:
+        ctx_o, page, errors = _login(browser, url, officer.username)
+        page.goto(f"{url}/outreach/campaigns/{campaign.pk}/")
+        row = page.locator(f'tr[data-ward="{f.DOAN_KET}"]')
+        counts = {key: row.locator(f'td[data-key="{key}"]').inner_text()
+                  for key in ("cash_at_start", "contacted", "agreed", "referred",
+                              "account_opened", "switched", "converted")}
+        assert counts == {"cash_at_start": "2", "contacted": "2", "agreed": "1",
+                          "referred": "1", "account_opened": "1", "switched": "1",
+                          "converted": "1"}
+        _no_horizontal_scroll(page)
+        page.screenshot(path=str(SCREENSHOTS / "outreach-funnel-360.png"), full_page=True)
+        assert not errors, errors
+        ctx_o.close()
