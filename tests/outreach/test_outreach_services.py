@@ -260,3 +260,47 @@ def test_the_funnel_counts_only_what_happened(ward_user):
     assert counts.as_rows()[0][2] == 3
     assert (counts.cash_at_start, counts.contacted, counts.agreed, counts.referred,
             counts.account_opened, counts.switched, counts.converted) == (3, 2, 1, 1, 1, 1, 0)
+
+
+# --- reports that stop payment -------------------------------------------------------------------
+
+def test_a_confirmed_death_report_stops_payment_from_the_next_cycle(ward_user):
+    from chitra.payments import services as payments
+    from chitra.payments.models import CycleExclusion
+    from chitra.registry.models import BeneficiaryStatus, Benefit, BenefitStatus
+    from tests.payments.factories import NOV
+
+    person = f.beneficiary("Lò Văn Mất")
+    report, _ = contact(ward_user, person, ContactOutcome.DECEASED, notes="Gia đình báo")
+    assert report.review == "waiting"
+    with pytest.raises(DomainError) as e:
+        services.review_report(ward_user, report.pk, confirm=True)
+    assert e.value.code == "outreach_forbidden"
+    officer = f.user(Role.BHXH_OFFICER)
+    services.review_report(officer, report.pk, confirm=True)
+    person.refresh_from_db()
+    assert person.status == BeneficiaryStatus.DECEASED
+    assert "BHXH xác nhận" in person.status_reason
+    assert Benefit.objects.get(beneficiary=person).status == BenefitStatus.SUSPENDED
+    cycle = payments.open_cycle("12", NOV, officer.username)
+    payments.compute_cycle(cycle.pk, officer.username)
+    assert not PaymentItem.objects.filter(cycle=cycle, beneficiary=person).exists()
+    assert CycleExclusion.objects.filter(cycle=cycle, beneficiary=person).exists()
+    with pytest.raises(DomainError) as e:
+        services.review_report(officer, report.pk, confirm=False)
+    assert e.value.code == "report_state"
+
+
+def test_a_dismissed_report_changes_nothing_and_others_need_no_review(ward_user):
+    from chitra.registry.models import BeneficiaryStatus
+
+    person = f.beneficiary("Lò Văn Chuyển")
+    moved, _ = contact(ward_user, person, ContactOutcome.MOVED)
+    absent, _ = contact(ward_user, person, ContactOutcome.NOT_PRESENT)
+    assert absent.review == ""
+    services.review_report(f.user(Role.BHXH_APPROVER), moved.pk, confirm=False)
+    person.refresh_from_db()
+    assert person.status == BeneficiaryStatus.ACTIVE
+    assert Contact.objects.get(pk=moved.pk).review == "dismissed"
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database keeps it honest
+        Contact.objects.filter(pk=absent.pk).update(review="waiting")

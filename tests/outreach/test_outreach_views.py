@@ -194,3 +194,19 @@ def test_the_queue_shows_what_the_check_found(login, people):
     page = text(login(f.user(Role.BHXH_OFFICER)).get(reverse("outreach_method_changes")))
     assert 'data-problem="holder_name_mismatch"' in page
     assert 'value="approve"' not in page
+
+
+def test_bhxh_confirms_a_report_on_screen(login, people):
+    ward = login(f.user(Role.WARD_TEAM))
+    post_json(ward, entry(people["pom"], outcome="not_found"))
+    report = Contact.objects.get()
+    other = login(f.user(Role.BHXH_OFFICER, org=f.organization(province_code="01")))
+    assert f'data-report="{report.pk}"' not in text(other.get(reverse("outreach_reports")))
+    assert other.post(reverse("outreach_report_review", args=[report.pk]),
+                      {"decision": "confirm"}).status_code == 404
+    bhxh = login(f.user(Role.BHXH_OFFICER))
+    assert f'data-report="{report.pk}"' in text(bhxh.get(reverse("outreach_reports")))
+    bhxh.post(reverse("outreach_report_review", args=[report.pk]), {"decision": "confirm"})
+    people["pom"].refresh_from_db()
+    assert people["pom"].status == "suspended"
+    assert 'id="reports-empty"' in text(bhxh.get(reverse("outreach_reports")))

@@ -120,6 +120,12 @@ class ContactOutcome(models.TextChoices):
 REVIEW_OUTCOMES = (ContactOutcome.MOVED, ContactOutcome.DECEASED, ContactOutcome.NOT_FOUND)
 
 
+class ReviewState(models.TextChoices):
+    WAITING = "waiting", _("Chờ BHXH xác nhận")
+    CONFIRMED = "confirmed", _("BHXH đã xác nhận")
+    DISMISSED = "dismissed", _("BHXH không xác nhận")
+
+
 class Contact(models.Model):
     """One visit or call to a cash recipient. ``client_ref`` is made by the phone that
     recorded it, so an entry sent twice after a lost connection is stored once."""
@@ -138,6 +144,10 @@ class Contact(models.Model):
     follow_up_on = models.DateField(null=True, blank=True)
     recorded_by = models.CharField(max_length=150)
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Deceased / moved / not found: BHXH confirms (payment stops) or dismisses.
+    review = models.CharField(max_length=10, choices=ReviewState.choices, blank=True)
+    reviewed_by = models.CharField(max_length=150, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["beneficiary", "-contacted_at"]),
@@ -149,6 +159,11 @@ class Contact(models.Model):
                                    name="contact_outcome_valid"),
             models.CheckConstraint(condition=~Q(outcome=ContactOutcome.REFUSES) | ~Q(reason=""),
                                    name="contact_refusal_has_reason"),
+            # Only the reports that need it are reviewed, and they wait until they are.
+            models.CheckConstraint(
+                condition=(Q(outcome__in=REVIEW_OUTCOMES) & Q(review__in=ReviewState.values))
+                | (~Q(outcome__in=REVIEW_OUTCOMES) & Q(review="")),
+                name="contact_review_state"),
         ]
 
 

@@ -21,6 +21,7 @@ from chitra.core.models import PaymentProvider, ProviderKind
 from chitra.core.text import fold_key, nfc
 from chitra.outreach.models import (
     OPEN_REFERRAL_STATUSES,
+    REVIEW_OUTCOMES,
     Campaign,
     ChangeStatus,
     Contact,
@@ -29,17 +30,19 @@ from chitra.outreach.models import (
     MethodChange,
     Referral,
     ReferralStatus,
+    ReviewState,
 )
 from chitra.payments import calendar
 from chitra.payments.models import CycleStatus, PaymentCycle
 from chitra.registry.models import (
     Authorization,
     Beneficiary,
+    BeneficiaryStatus,
     Channel,
     PaymentAccount,
     PaymentPoint,
 )
-from chitra.registry.services import record_payment_account
+from chitra.registry.services import record_payment_account, stop_payment
 
 
 class OutreachForbidden(DomainError):
@@ -136,7 +139,8 @@ def record_contact(user: User, data: ContactInput, now: datetime | None = None
                 contacted_at=data.contacted_at, place=data.place,
                 payment_point_id=data.payment_point_id, outcome=data.outcome,
                 reason=nfc(data.reason.strip())[:300], notes=nfc(data.notes.strip())[:2000],
-                follow_up_on=data.follow_up_on, recorded_by=user.username)
+                follow_up_on=data.follow_up_on, recorded_by=user.username,
+                review=ReviewState.WAITING if data.outcome in REVIEW_OUTCOMES else "")
             if data.outcome == ContactOutcome.AGREED and data.refer_to_provider_id:
                 _refer(user, person, data.refer_to_provider_id, contact, now.date())
             audit.record(user.username, "outreach.contact", "beneficiary", person.pk,
@@ -395,3 +399,35 @@ def may_see_campaign(user: User, campaign: Campaign) -> str | None:
     if user.role == Role.WARD_TEAM and scope.ward_code:
         return scope.ward_code
     raise OutreachForbidden()
+
+
+# --- reports that stop payment ------------------------------------------------------------------
+
+_STOP_AS = {ContactOutcome.DECEASED: (BeneficiaryStatus.DECEASED, "Tổ công tác báo đã mất"),
+            ContactOutcome.MOVED: (BeneficiaryStatus.SUSPENDED, "Tổ công tác báo đã chuyển đi"),
+            ContactOutcome.NOT_FOUND: (BeneficiaryStatus.SUSPENDED,
+                                       "Tổ công tác không tìm thấy người hưởng")}
+
+
+@transaction.atomic
+def review_report(user: User, contact_id: int, *, confirm: bool) -> Contact:
+    """BHXH confirms a deceased / moved / not-found report (payment stops from the next cycle
+    computed) or dismisses it."""
+    contact = Contact.objects.select_for_update().select_related("beneficiary").get(
+        pk=contact_id)
+    _bhxh(user, contact.beneficiary.province_code)
+    if contact.review != ReviewState.WAITING:
+        raise DomainError("report_state", "Báo cáo này đã được xử lý.",
+                          "This report was already reviewed.")
+    if confirm:
+        status, why = _STOP_AS[ContactOutcome(contact.outcome)]
+        stop_payment(contact.beneficiary, status=status, actor=user.username,
+                     reason=f"{why} ngày {contact.contacted_at:%d/%m/%Y}; "
+                            f"BHXH xác nhận ({user.username})")
+    contact.review = ReviewState.CONFIRMED if confirm else ReviewState.DISMISSED
+    contact.reviewed_by, contact.reviewed_at = user.username, timezone.now()
+    contact.save(update_fields=["review", "reviewed_by", "reviewed_at"])
+    audit.record(user.username, "outreach.report_reviewed", "beneficiary",
+                 contact.beneficiary_id, after={"contact": contact.pk, "confirmed": confirm,
+                                                "outcome": contact.outcome})
+    return contact

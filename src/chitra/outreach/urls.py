@@ -14,6 +14,8 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="outreach_campaign"),
     path("campaigns/<int:pk>/report.xlsx", views.campaign_report_xlsx,
          name="outreach_campaign_report"),
+    path("reports/", views.report_queue, name="outreach_reports"),
+    path("reports/<int:pk>/", views.report_review, name="outreach_report_review"),
     path("referrals/", views.referral_desk, name="outreach_referrals"),
     path("referrals/<int:pk>/", views.referral_step, name="outreach_referral_step"),
 ]

@@ -34,11 +34,13 @@ from chitra.outreach.funnel import FUNNEL_EN, FUNNEL_LABELS, Funnel, funnel
 from chitra.outreach.models import (
     Campaign,
     ChangeStatus,
+    Contact,
     ContactOutcome,
     ContactPlace,
     MethodChange,
     Referral,
     ReferralStatus,
+    ReviewState,
 )
 from chitra.outreach.worklist import worklist
 from chitra.registry.models import Beneficiary, Channel, PaymentPoint
@@ -341,3 +343,32 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     out.seek(0)
     return FileResponse(out, as_attachment=True, content_type=XLSX,
                         filename=f"bao-cao-van-dong-{campaign.pk}-{timezone.localdate():%Y-%m}.xlsx")
+
+
+# --- deceased / moved / not-found reports: BHXH confirms ---------------------------------------
+
+@login_required
+@require_GET
+def report_queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    province = _bhxh_province(user)
+    waiting = (Contact.objects.filter(review=ReviewState.WAITING,
+                                      beneficiary__province_code=province)
+               .select_related("beneficiary").order_by("contacted_at")[:200])
+    return render(request, "outreach/reports.html", {
+        "rows": waiting, "show_ids": sees_full_citizen_ids(user)})
+
+
+@login_required
+@require_POST
+def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    province = _bhxh_province(user)
+    contact = get_object_or_404(Contact, pk=pk, beneficiary__province_code=province)
+    try:
+        services.review_report(user, contact.pk, confirm=request.POST.get("decision") == "confirm")
+    except DomainError as e:
+        messages.error(request, _message(e))
+    else:
+        messages.success(request, _("Đã xử lý báo cáo."))
+    return redirect("outreach_reports")

@@ -12,7 +12,15 @@ from chitra.core.errors import DomainError
 from chitra.core.identifiers import check_citizen_id
 from chitra.core.models import PaymentProvider
 from chitra.core.text import fold_key, nfc
-from chitra.registry.models import Authorization, Beneficiary, Channel, PaymentAccount
+from chitra.registry.models import (
+    Authorization,
+    Beneficiary,
+    BeneficiaryStatus,
+    Benefit,
+    BenefitStatus,
+    Channel,
+    PaymentAccount,
+)
 
 MAX_AUTHORIZATION_DAYS = 366  # "at most 12 months" (DESIGN §6), a leap year included
 
@@ -90,3 +98,23 @@ def add_authorization(beneficiary: Beneficiary, *, proxy_name: str, proxy_citize
     audit.record(actor, "authorization.add", "beneficiary", beneficiary.pk,
                  after={"authorization": auth.pk, "valid_to": valid_to.isoformat()})
     return auth
+
+
+def stop_payment(beneficiary: Beneficiary, *, status: BeneficiaryStatus, reason: str,
+                 actor: str) -> bool:
+    """Suspend (or mark deceased) a beneficiary and suspend their active benefits, so no
+    later cycle computes a payment for them. Returns False if they already were so."""
+    if status == BeneficiaryStatus.ACTIVE or not reason.strip():
+        raise DomainError("stop_payment_invalid", "Cần trạng thái dừng chi và lý do.",
+                          "A stopping status and a reason are required.")
+    person = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
+    if person.status == status:
+        return False
+    before = {"status": person.status, "reason": person.status_reason}
+    person.status, person.status_reason = status, reason.strip()[:300]
+    person.save(update_fields=["status", "status_reason", "updated_at"])
+    Benefit.objects.filter(beneficiary=person, status=BenefitStatus.ACTIVE).update(
+        status=BenefitStatus.SUSPENDED)
+    audit.record(actor, "beneficiary.stop_payment", "beneficiary", person.pk, before=before,
+                 after={"status": status, "reason": person.status_reason})
+    return True
