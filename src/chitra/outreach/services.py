@@ -16,6 +16,7 @@ from chitra.access.models import Role, User
 from chitra.access.scoping import scope_of
 from chitra.core import audit
 from chitra.core.accounts import check_account_number
+from chitra.core.admin_units import current_wards, ward_name
 from chitra.core.errors import DomainError
 from chitra.core.models import PaymentProvider, ProviderKind
 from chitra.core.text import fold_key, nfc
@@ -27,10 +28,13 @@ from chitra.outreach.models import (
     Contact,
     ContactOutcome,
     ContactPlace,
+    MemberKind,
     MethodChange,
     Referral,
     ReferralStatus,
     ReviewState,
+    TeamMember,
+    WorkTeam,
 )
 from chitra.payments import calendar
 from chitra.payments.models import CycleStatus, PaymentCycle
@@ -53,10 +57,22 @@ class OutreachForbidden(DomainError):
                          "You may not do this.")
 
 
-def _ward_member(user: User, beneficiary: Beneficiary) -> None:
-    """Ward team users act on their ward's people; BHXH staff on their province's."""
+def team_ward(user: User) -> str | None:
+    """The ward whose worklist ``user`` works: the ward's own staff, or a member of its work
+    team from another organization (police, BHXH, post office, bank)."""
     scope = scope_of(user)
-    if user.role == Role.WARD_TEAM and scope.ward_code == beneficiary.ward_code:
+    if user.role == Role.WARD_TEAM and scope.ward_code:
+        return scope.ward_code
+    if not user.is_active:
+        return None
+    return (TeamMember.objects.filter(user=user).values_list("team__ward_code", flat=True)
+            .first())
+
+
+def _ward_member(user: User, beneficiary: Beneficiary) -> None:
+    """Work team members act on their ward's people; BHXH staff on their province's."""
+    scope = scope_of(user)
+    if team_ward(user) == beneficiary.ward_code:
         return
     if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER) and (
             scope.province_code in (None, beneficiary.province_code)):
@@ -431,3 +447,30 @@ def review_report(user: User, contact_id: int, *, confirm: bool) -> Contact:
                  contact.beneficiary_id, after={"contact": contact.pk, "confirmed": confirm,
                                                 "outcome": contact.outcome})
     return contact
+
+
+# --- work teams ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def add_team_member(user: User, *, ward_code: str, member: User, kind: str,
+                    leader: bool = False) -> TeamMember:
+    """BHXH puts ``member`` on the ward's work team (made on first use); one leader a team."""
+    ward = current_wards().get(ward_code)
+    if ward is None:
+        raise _invalid("ward", "Không có phường/xã này.", "No such ward.")
+    _bhxh(user, ward.province_code)
+    if kind not in MemberKind.values:
+        raise _invalid("kind", "Vai trò trong tổ không hợp lệ.", "Unknown member kind.")
+    if member.organization is None or member.organization.province_code != ward.province_code:
+        raise _invalid("member", "Thành viên phải thuộc một tổ chức trong tỉnh.",
+                       "The member must belong to an organization of the province.")
+    team, _created = WorkTeam.objects.get_or_create(
+        ward_code=ward_code, defaults={"province_code": ward.province_code,
+                                       "name": f"Tổ công tác {ward_name(ward_code)}"})
+    if leader:
+        TeamMember.objects.filter(team=team, is_leader=True).update(is_leader=False)
+    row, _created = TeamMember.objects.update_or_create(
+        team=team, user=member, defaults={"kind": kind, "is_leader": leader})
+    audit.record(user.username, "outreach.team_member", "work_team", team.pk,
+                 after={"user": member.username, "kind": kind, "leader": leader})
+    return row

@@ -41,6 +41,7 @@ from chitra.outreach.models import (
     Referral,
     ReferralStatus,
     ReviewState,
+    TeamMember,
 )
 from chitra.outreach.worklist import worklist
 from chitra.registry.models import Beneficiary, Channel, PaymentPoint
@@ -54,11 +55,11 @@ def _user(request: HttpRequest) -> User:
 
 
 def _ward_of(user: User) -> str:
-    """The ward whose worklist ``user`` works: ward team members only."""
-    scope = scope_of(user)
-    if user.role != Role.WARD_TEAM or not scope.ward_code:
+    """The ward whose worklist ``user`` works (its staff and its work team's members)."""
+    ward = services.team_ward(user)
+    if not ward:
         raise PermissionDenied
-    return scope.ward_code
+    return ward
 
 
 def _message(e: DomainError) -> str:
@@ -73,6 +74,8 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     return render(request, "outreach/worklist.html", {
         "ward_code": ward, "rows": worklist(ward, today)[:500], "today": today,
+        "members": TeamMember.objects.filter(team__ward_code=ward).select_related("user")
+        .order_by("-is_leader", "kind"),
         "show_ids": sees_full_citizen_ids(user),
     })
 

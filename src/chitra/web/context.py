@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from chitra.access.models import Role
+from chitra.outreach.services import team_ward
 from chitra.payments.queries import sees_payments
 from chitra.registry.imports import can_import
 
@@ -16,7 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, bool]:
                 "nav_referrals": False, "nav_method_changes": False,
                 "nav_campaigns": False}
     return {"nav_imports": can_import(user), "nav_payments": sees_payments(user),
-            "nav_outreach": user.role == Role.WARD_TEAM and bool(user.organization_id),
+            "nav_outreach": team_ward(user) is not None,
             "nav_referrals": user.role == Role.BANK_OPERATOR and bool(user.organization_id),
             "nav_method_changes": user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER)
             and bool(user.organization_id),

@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from chitra.core import admin_units
+from chitra.core.admin_units import ward_name
 from chitra.core.identifiers import mask
 from chitra.core.money import format_vnd
 from chitra.outreach.models import ContactOutcome
@@ -43,7 +43,7 @@ def masked(value: str | None, show: bool = False) -> str:
     return value if show else mask(value)
 
 
-register.filter("ward_name", admin_units.ward_name)
+register.filter("ward_name", ward_name)
 
 
 @register.filter
