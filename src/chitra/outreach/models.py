@@ -99,6 +99,27 @@ class TeamMember(models.Model):
         ]
 
 
+class PaymentSchedule(models.Model):
+    """Lịch chi trả: a payment point open on a day, in a time window (Vietnam Post sets it)."""
+
+    payment_point = models.ForeignKey("registry.PaymentPoint", on_delete=models.PROTECT,
+                                      related_name="schedule")
+    ward_code = models.CharField(max_length=5)  # the point's ward, for the ward's lists
+    day = models.DateField()
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+    created_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["day", "opens_at"]
+        indexes = [models.Index(fields=["ward_code", "day"])]
+        constraints = [
+            models.UniqueConstraint(fields=["payment_point", "day"], name="schedule_once_a_day"),
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")),
+                                   name="schedule_window_forward"),
+        ]
+
+
 class ContactPlace(models.TextChoices):
     PAYMENT_POINT = "payment_point", _("Tại điểm chi trả")
     HOME = "home", _("Tại nhà")

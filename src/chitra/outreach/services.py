@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -30,6 +30,7 @@ from chitra.outreach.models import (
     ContactPlace,
     MemberKind,
     MethodChange,
+    PaymentSchedule,
     Referral,
     ReferralStatus,
     ReviewState,
@@ -109,6 +110,38 @@ def next_transfer_date(province_code: str, today: date) -> date:
     while period in taken or calendar.transfer_date(period) <= today:
         period = (period + timedelta(days=32)).replace(day=1)
     return calendar.transfer_date(period)
+
+
+def next_payment_date(province_code: str, ward_code: str, today: date) -> date:
+    """The ward's next payment: its next scheduled payment-point day or the next account
+    transfer, whichever comes first (a new card must be in hand before it)."""
+    transfer = next_transfer_date(province_code, today)
+    scheduled = (PaymentSchedule.objects.filter(ward_code=ward_code, day__gt=today)
+                 .order_by("day").values_list("day", flat=True).first())
+    return min(transfer, scheduled) if scheduled else transfer
+
+
+@transaction.atomic
+def schedule_payment_day(user: User, *, point_id: int, day: date, opens_at: time,
+                         closes_at: time) -> PaymentSchedule:
+    """The post office (or BHXH) of the province sets when a payment point opens."""
+    point = PaymentPoint.objects.filter(pk=point_id).first()
+    if point is None:
+        raise _invalid("payment_point", "Không có điểm chi trả này.", "No such payment point.")
+    scope = scope_of(user)
+    if not (user.is_superuser or (scope.province_code == point.province_code and user.role in (
+            Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.POST_OFFICE_OPERATOR))):
+        raise OutreachForbidden()
+    if closes_at <= opens_at:
+        raise _invalid("window", "Giờ đóng phải sau giờ mở.", "Closing must follow opening.")
+    row, _created = PaymentSchedule.objects.update_or_create(
+        payment_point=point, day=day,
+        defaults={"ward_code": point.ward_code, "opens_at": opens_at, "closes_at": closes_at,
+                  "created_by": user.username})
+    audit.record(user.username, "outreach.schedule", "payment_point", point.pk,
+                 after={"day": day.isoformat(), "opens": opens_at.isoformat(),
+                        "closes": closes_at.isoformat()})
+    return row
 
 
 # --- contacts ------------------------------------------------------------------------------------
@@ -213,7 +246,8 @@ def _refer(user: User, person: Beneficiary, provider_id: int, contact: Contact |
                           "This person already has an open referral.")
     return Referral.objects.create(
         beneficiary=person, provider=provider, contact=contact, ward_code=person.ward_code,
-        deadline=next_transfer_date(person.province_code, today) - timedelta(days=1),
+        deadline=next_payment_date(person.province_code, person.ward_code, today)
+        - timedelta(days=1),
         requested_by=user.username)
 
 

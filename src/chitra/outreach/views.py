@@ -15,7 +15,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -38,6 +38,7 @@ from chitra.outreach.models import (
     ContactOutcome,
     ContactPlace,
     MethodChange,
+    PaymentSchedule,
     Referral,
     ReferralStatus,
     ReviewState,
@@ -69,11 +70,26 @@ def _message(e: DomainError) -> str:
 @login_required
 @require_GET
 def worklist_view(request: HttpRequest) -> HttpResponse:
+    """The ward's worklist; ``?day=<schedule id>`` narrows it to the people expected at that
+    payment point that day, ``?home=1`` to those missed there (home visits to make)."""
     user = _user(request)
     ward = _ward_of(user)
     today = timezone.localdate()
+    days = list(PaymentSchedule.objects.filter(ward_code=ward, day__gte=today)
+                .select_related("payment_point")[:20])
+    day = None
+    if request.GET.get("day"):
+        day = PaymentSchedule.objects.filter(
+            pk=_int(request.GET["day"]) or 0, ward_code=ward).select_related(
+            "payment_point").first()
+        if day is None:
+            raise Http404
+    home = request.GET.get("home") == "1"
+    rows = worklist(ward, today, point_id=day.payment_point_id if day else None,
+                    home_visits=home)
     return render(request, "outreach/worklist.html", {
-        "ward_code": ward, "rows": worklist(ward, today)[:500], "today": today,
+        "ward_code": ward, "rows": rows[:500], "today": today, "days": days, "day": day,
+        "home": home,
         "members": TeamMember.objects.filter(team__ward_code=ward).select_related("user")
         .order_by("-is_leader", "kind"),
         "show_ids": sees_full_citizen_ids(user),

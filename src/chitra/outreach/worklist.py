@@ -20,7 +20,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from chitra.outreach.models import Contact
+from chitra.outreach.models import (
+    OPEN_REFERRAL_STATUSES,
+    Contact,
+    ContactOutcome,
+    ContactPlace,
+    Referral,
+)
 from chitra.payments.models import ItemStatus, PaymentItem
 from chitra.registry.models import (
     Beneficiary,
@@ -44,10 +50,15 @@ def cash_recipients(ward_code: str) -> QuerySet[Beneficiary]:
                                       ).filter(Exists(on_cash))
 
 
-def worklist(ward_code: str, today: date) -> QuerySet[Beneficiary]:
+def worklist(ward_code: str, today: date, *, point_id: int | None = None,
+             home_visits: bool = False) -> QuerySet[Beneficiary]:
     """Cash recipients of the ward annotated with ``one_time``, ``young``,
-    ``failed_recently``, ``priority`` (higher first), ``last_contact_at`` and
-    ``last_outcome``. Never contacted come before contacted at equal priority."""
+    ``failed_recently``, ``priority`` (higher first), ``last_contact_at``, ``last_outcome``,
+    ``last_place`` and their open referral's ``referral_status`` / ``referral_deadline``.
+    Never contacted come before contacted at equal priority.
+
+    ``point_id``: only those who collect at that payment point (a payment day's list);
+    ``home_visits``: only those last missed at their payment point (to visit at home)."""
     one_time = Benefit.objects.filter(beneficiary=OuterRef("pk"), group=BenefitGroup.ONE_TIME,
                                       status=BenefitStatus.ACTIVE)
     failed = PaymentItem.objects.filter(
@@ -64,13 +75,25 @@ def worklist(ward_code: str, today: date) -> QuerySet[Beneficiary]:
                     output_field=IntegerField())
 
     young = Q(date_of_birth__gt=young_born_after)
-    return (cash_recipients(ward_code)
+    referral = Referral.objects.filter(beneficiary=OuterRef("pk"),
+                                       status__in=OPEN_REFERRAL_STATUSES).order_by("-id")
+    people = cash_recipients(ward_code)
+    if point_id is not None:
+        people = people.filter(payment_point_id=point_id)
+    rows = (people
             .annotate(one_time=Exists(one_time), failed_recently=Exists(failed),
                       young=Case(When(young, then=Value(True)), default=Value(False),
                                  output_field=BooleanField()),
                       priority=points(Exists(failed), 4) + points(Exists(one_time), 2)
                       + points(young, 1),
                       last_contact_at=Subquery(last.values("contacted_at")[:1]),
-                      last_outcome=Coalesce(Subquery(last.values("outcome")[:1]), Value("")))
+                      last_outcome=Coalesce(Subquery(last.values("outcome")[:1]), Value("")),
+                      last_place=Coalesce(Subquery(last.values("place")[:1]), Value("")),
+                      referral_status=Subquery(referral.values("status")[:1]),
+                      referral_deadline=Subquery(referral.values("deadline")[:1]))
             .order_by("-priority", F("last_contact_at").asc(nulls_first=True), "name_key",
                       "id"))
+    if home_visits:
+        rows = rows.filter(last_outcome=ContactOutcome.NOT_PRESENT,
+                           last_place=ContactPlace.PAYMENT_POINT)
+    return rows

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from chitra.core.admin_units import ward_name
 from chitra.core.identifiers import mask
 from chitra.core.money import format_vnd
-from chitra.outreach.models import ContactOutcome
+from chitra.outreach.models import ContactOutcome, ReferralStatus
 from chitra.registry.models import Channel
 
 register = template.Library()
@@ -60,5 +60,14 @@ def contact_outcome(value: str) -> str:
     """The translated label of a :class:`ContactOutcome` value (for annotated rows)."""
     try:
         return str(ContactOutcome(value).label)  # a lazy translation
+    except ValueError:
+        return value
+
+
+@register.filter
+def referral_label(value: str) -> str:
+    """The translated label of a :class:`ReferralStatus` value (for annotated rows)."""
+    try:
+        return str(ReferralStatus(value).label)  # a lazy translation
     except ValueError:
         return value

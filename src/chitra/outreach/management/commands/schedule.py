@@ -1,0 +1,51 @@
+"""``chitra schedule add --point CODE --day dd/mm/yyyy --from HH:MM --to HH:MM --as USER``:
+when a post-office payment point opens (the same service as on screen)."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chitra.core.dates import parse_date_vn
+from chitra.core.errors import DomainError
+from chitra.outreach import services
+from chitra.payments.management.commands._actor import acting_user
+from chitra.registry.models import PaymentPoint
+
+
+def _time(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"Giờ phải dạng HH:MM / times are HH:MM: {text!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Lịch chi trả / payment schedule: add --point CODE --day dd/mm/yyyy --from --to"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["add"])
+        parser.add_argument("--point", required=True, help="mã điểm chi trả / point code")
+        parser.add_argument("--day", required=True)
+        parser.add_argument("--from", dest="opens_at", default="07:30")
+        parser.add_argument("--to", dest="closes_at", default="16:30")
+        parser.add_argument("--as", dest="username")
+
+    def handle(self, *args: Any, **o: Any) -> None:
+        user = acting_user(o["username"])
+        day = parse_date_vn(o["day"])
+        if day is None:
+            raise CommandError(f"Ngày phải dạng dd/mm/yyyy / dates are dd/mm/yyyy: {o['day']!r}")
+        point = PaymentPoint.objects.filter(code=o["point"]).first()
+        if point is None:
+            raise CommandError(f"Không có điểm chi trả {o['point']!r} / no such payment point.")
+        try:
+            row = services.schedule_payment_day(user, point_id=point.pk, day=day,
+                                                opens_at=_time(o["opens_at"]),
+                                                closes_at=_time(o["closes_at"]))
+        except DomainError as e:
+            raise CommandError(f"{e.message_vi} / {e.message_en}") from e
+        self.stdout.write(f"{point.name}: {row.day:%d/%m/%Y} {row.opens_at:%H:%M}–"
+                          f"{row.closes_at:%H:%M}")
