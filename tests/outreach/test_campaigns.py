@@ -84,3 +84,24 @@ def test_funnel_from_the_command_line(campaign):
     call_command("campaign", "funnel", str(campaign.pk), "--as",
                  f.user(Role.BHXH_OFFICER).username, stdout=out)
     assert f"{f.DOAN_KET}\t1\t0\t0\t0\t0\t0\t0" in out.getvalue()
+
+
+def test_target_progress_is_counted_from_current_accounts(login, campaign):
+    from chitra.outreach.funnel import target_progress
+    from chitra.outreach.models import WardTarget
+    from chitra.registry.models import BenefitType, Channel
+
+    for n in range(9):
+        f.beneficiary(f"Người {n}", channel=Channel.BANK_ACCOUNT)
+    f.beneficiary("Tiền Mặt")
+    f.beneficiary("Một Lần", benefit_type=BenefitType.LUMP_SUM, channel=Channel.BANK_ACCOUNT)
+    progress = target_progress(campaign, f.DOAN_KET)
+    monthly, one_time = progress["monthly"], progress["one_time"]
+    assert (monthly.cashless, monthly.total, monthly.met) == (9, 10, False)  # 90 % is not > 90
+    assert (one_time.cashless, one_time.total, one_time.met) == (1, 1, True)
+    WardTarget.objects.create(campaign=campaign, ward_code=f.DOAN_KET, target_monthly_pct=85,
+                              target_one_time_pct=100)
+    assert target_progress(campaign, f.DOAN_KET)["monthly"].met
+    page = login(f.user(Role.BHXH_OFFICER)).get(
+        reverse("outreach_campaign", args=[campaign.pk])).content.decode()
+    assert "9/10 (90,0%)" in page or "9/10 (90.0%)" in page

@@ -6,12 +6,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_noop
 
-from chitra.outreach.models import Campaign, Contact, ContactOutcome, Referral, ReferralStatus
+from chitra.outreach.models import (
+    Campaign,
+    Contact,
+    ContactOutcome,
+    Referral,
+    ReferralStatus,
+    WardTarget,
+)
 from chitra.payments.models import ItemStatus, PaymentItem
-from chitra.registry.models import Beneficiary, Channel, PaymentAccount
+from chitra.registry.models import (
+    Beneficiary,
+    BeneficiaryStatus,
+    Benefit,
+    BenefitGroup,
+    BenefitStatus,
+    Channel,
+    PaymentAccount,
+)
 
 
 @dataclass(frozen=True)
@@ -78,3 +93,43 @@ def funnel(campaign: Campaign, ward_code: str) -> Funnel:
         switched=people.filter(Exists(switched)).count(),
         converted=people.filter(Exists(switched), Exists(paid_cashless)).count(),
     )
+
+
+@dataclass(frozen=True)
+class GroupShare:
+    """Active recipients of a benefit group and how many of them are paid cashless now."""
+
+    total: int
+    cashless: int
+    target_pct: int
+
+    @property
+    def pct(self) -> float:
+        return 100.0 * self.cashless / self.total if self.total else 0.0
+
+    @property
+    def met(self) -> bool:
+        # "more than 90 %" for monthly; 100 % means everyone
+        return self.total > 0 and (self.cashless == self.total if self.target_pct >= 100
+                                   else self.cashless * 100 > self.target_pct * self.total)
+
+
+def target_progress(campaign: Campaign, ward_code: str) -> dict[str, GroupShare]:
+    """Progress toward the campaign's targets (the ward's own if set), by benefit group,
+    counted from the current accounts of active recipients."""
+    own = WardTarget.objects.filter(campaign=campaign, ward_code=ward_code).first()
+    targets = {BenefitGroup.MONTHLY: own.target_monthly_pct if own else campaign.target_monthly_pct,
+               BenefitGroup.ONE_TIME: (own.target_one_time_pct if own
+                                       else campaign.target_one_time_pct)}
+    cashless_now = PaymentAccount.objects.filter(
+        beneficiary=OuterRef("pk"), valid_to__isnull=True).exclude(channel=Channel.CASH)
+    result = {}
+    for group, target in targets.items():
+        people = Beneficiary.objects.filter(
+            province_code=campaign.province_code, ward_code=ward_code,
+            status=BeneficiaryStatus.ACTIVE).filter(Exists(Benefit.objects.filter(
+                beneficiary=OuterRef("pk"), group=group, status=BenefitStatus.ACTIVE)))
+        counts = people.aggregate(total=Count("pk"),
+                                  cashless=Count("pk", filter=Q(Exists(cashless_now))))
+        result[str(group)] = GroupShare(counts["total"], counts["cashless"], target)
+    return result

@@ -30,7 +30,14 @@ from chitra.core.admin_units import current_wards, ward_name
 from chitra.core.errors import DomainError
 from chitra.core.models import PaymentProvider
 from chitra.outreach import services
-from chitra.outreach.funnel import FUNNEL_EN, FUNNEL_LABELS, Funnel, funnel
+from chitra.outreach.funnel import (
+    FUNNEL_EN,
+    FUNNEL_LABELS,
+    Funnel,
+    GroupShare,
+    funnel,
+    target_progress,
+)
 from chitra.outreach.models import (
     Campaign,
     ChangeStatus,
@@ -310,14 +317,15 @@ def _campaigns_of(user: User) -> list[Campaign]:
     return list(rows if user.is_superuser else rows.filter(province_code=province))
 
 
-def _funnel_rows(user: User, campaign: Campaign) -> list[tuple[str, Funnel]]:
+def _funnel_rows(user: User, campaign: Campaign
+                 ) -> list[tuple[str, Funnel, dict[str, GroupShare]]]:
     try:
         only = services.may_see_campaign(user, campaign)
     except DomainError:
         raise PermissionDenied from None
     wards = [only] if only else sorted(
         c for c, w in current_wards().items() if w.province_code == campaign.province_code)
-    return [(ward, funnel(campaign, ward)) for ward in wards]
+    return [(ward, funnel(campaign, ward), target_progress(campaign, ward)) for ward in wards]
 
 
 @login_required
@@ -337,7 +345,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = _funnel_rows(user, campaign)
     return render(request, "outreach/campaign_detail.html", {
         "campaign": campaign, "rows": rows, "labels": FUNNEL_LABELS,
-        "totals": [sum(getattr(f, key) for _w, f in rows) for key, _l in FUNNEL_LABELS],
+        "totals": [sum(getattr(f, key) for _w, f, _p in rows) for key, _l in FUNNEL_LABELS],
     })
 
 
@@ -354,9 +362,13 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     sheet.append([f"{campaign.name} — {timezone.localdate():%d/%m/%Y}"])
     sheet.append(["Mã phường/xã / Ward code", "Phường/xã / Ward",
                   *[f"{vi} / {en}" for (_k, vi), en in zip(FUNNEL_LABELS, FUNNEL_EN,
-                                                          strict=True)]])
-    for ward, counts in rows:
-        sheet.append([ward, ward_name(ward), *[n for _k, _l, n in counts.as_rows()]])
+                                                          strict=True)],
+                  "Hàng tháng không tiền mặt / Monthly cashless", "Hàng tháng / Monthly",
+                  "Một lần không tiền mặt / One-time cashless", "Một lần / One-time"])
+    for ward, counts, progress in rows:
+        monthly, one_time = progress["monthly"], progress["one_time"]
+        sheet.append([ward, ward_name(ward), *[n for _k, _l, n in counts.as_rows()],
+                      monthly.cashless, monthly.total, one_time.cashless, one_time.total])
     out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
     wb.save(out)
     out.seek(0)
