@@ -16,6 +16,8 @@ urlpatterns = [
          name="outreach_campaign_report"),
     path("reports/", views.report_queue, name="outreach_reports"),
     path("reports/<int:pk>/", views.report_review, name="outreach_report_review"),
+    path("notices/letters/", views.notice_letters, name="outreach_letters"),
+    path("notices/sms.csv", views.notice_sms_csv, name="outreach_sms"),
     path("referrals/", views.referral_desk, name="outreach_referrals"),
     path("referrals/<int:pk>/", views.referral_step, name="outreach_referral_step"),
 ]

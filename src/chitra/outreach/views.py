@@ -7,15 +7,25 @@ with it, ``contact_queue.js`` keeps entries in the browser while offline and sen
 
 from __future__ import annotations
 
+import csv
 import json
 import tempfile
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
+from itertools import chain
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -51,7 +61,8 @@ from chitra.outreach.models import (
     ReviewState,
     TeamMember,
 )
-from chitra.outreach.worklist import worklist
+from chitra.outreach.notices import Notice, notices
+from chitra.outreach.worklist import cash_recipients, worklist
 from chitra.registry.models import Beneficiary, Channel, PaymentPoint
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -403,3 +414,43 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Đã xử lý báo cáo."))
     return redirect("outreach_reports")
+
+
+# --- notices ----------------------------------------------------------------------------------
+
+def _notices(user: User) -> Iterator[Notice]:
+    ward = _ward_of(user)
+    today = timezone.localdate()
+    days: dict[int, PaymentSchedule] = {}
+    for d in (PaymentSchedule.objects.filter(ward_code=ward, day__gte=today)
+              .select_related("payment_point").order_by("-day")):
+        days[d.payment_point_id] = d  # the nearest day wins (ordered latest first)
+    people = cash_recipients(ward).order_by("name_key", "id").iterator(chunk_size=2000)
+    return notices(people, days)
+
+
+@login_required
+@require_GET
+def notice_letters(request: HttpRequest) -> HttpResponse:
+    """Letters to print, one a page, for the ward's cash recipients."""
+    user = _user(request)
+    return render(request, "outreach/letters.html", {"letters": list(_notices(user))[:1000]})
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def notice_sms_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The SMS list (phone, name, text) for the SMS gateway, streamed."""
+    user = _user(request)
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow([n.phone, n.full_name, n.sms]) for n in _notices(user) if n.phone)
+    head = writer.writerow(["so_dien_thoai", "ho_ten", "noi_dung"])
+    response = StreamingHttpResponse(chain(["\ufeff", head], rows),
+                                     content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="tin-nhan.csv"'
+    return response
