@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from chitra.access.models import Role, User
@@ -47,7 +47,12 @@ from chitra.registry.models import (
     PaymentAccount,
     PaymentPoint,
 )
-from chitra.registry.services import record_payment_account, stop_payment
+from chitra.registry.services import (
+    add_authorization,
+    record_payment_account,
+    stop_payment,
+    store_authorization_letter,
+)
 
 
 class OutreachForbidden(DomainError):
@@ -298,11 +303,24 @@ def is_overdue(referral: Referral, today: date) -> bool:
 
 # --- method changes ------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class ProxyInput:
+    """A giấy ủy quyền handed in with the change: the proxy and the scanned letter."""
+
+    name: str
+    citizen_id: str
+    relationship: str
+    valid_from: date
+    valid_to: date
+    letter: bytes
+
+
 @transaction.atomic
 def submit_method_change(user: User, beneficiary_id: int, *, channel: str,
                          provider_id: int | None = None, account_number: str = "",
                          holder_name: str = "", authorization_id: int | None = None,
-                         referral_id: int | None = None) -> MethodChange:
+                         referral_id: int | None = None,
+                         proxy: ProxyInput | None = None) -> MethodChange:
     person = Beneficiary.objects.select_for_update().get(pk=beneficiary_id)
     _ward_member(user, person)
     if channel not in Channel.values:
@@ -330,6 +348,17 @@ def submit_method_change(user: User, beneficiary_id: int, *, channel: str,
     if MethodChange.objects.filter(beneficiary=person, status=ChangeStatus.SUBMITTED).exists():
         raise DomainError("change_pending", "Người này đã có một đề nghị đang chờ duyệt.",
                           "A change for this person is already waiting.")
+    if proxy is not None:  # last: every other check has passed before a file is written
+        if authorization_id is not None:
+            raise _invalid("authorization", "Chọn giấy ủy quyền có sẵn hoặc nộp giấy mới.",
+                           "Give an existing authorization or a new one, not both.")
+        authorization = add_authorization(
+            person, proxy_name=proxy.name, proxy_citizen_id=proxy.citizen_id,
+            relationship=proxy.relationship[:60], valid_from=proxy.valid_from,
+            valid_to=proxy.valid_to, actor=user.username)
+        authorization.letter_path = store_authorization_letter(proxy.letter)
+        authorization.save(update_fields=["letter_path"])
+        authorization_id = authorization.pk
     change = MethodChange.objects.create(
         beneficiary=person, ward_code=person.ward_code, channel=channel, provider=provider,
         account_number=account_number if provider else "",
@@ -508,3 +537,14 @@ def add_team_member(user: User, *, ward_code: str, member: User, kind: str,
     audit.record(user.username, "outreach.team_member", "work_team", team.pk,
                  after={"user": member.username, "kind": kind, "leader": leader})
     return row
+
+
+REMIND_BEFORE = timedelta(days=30)
+
+
+def expiring_authorizations(ward_code: str, today: date) -> QuerySet[Authorization]:
+    """Authorizations of the ward's people that end within :data:`REMIND_BEFORE` (a new
+    letter is needed before the proxy may collect again)."""
+    return (Authorization.objects.filter(beneficiary__ward_code=ward_code,
+                                         valid_to__gte=today, valid_to__lte=today + REMIND_BEFORE)
+            .select_related("beneficiary").order_by("valid_to"))

@@ -37,6 +37,7 @@ from openpyxl import Workbook
 from chitra.access.models import Role, User
 from chitra.access.scoping import scope_of, sees_full_account_numbers, sees_full_citizen_ids
 from chitra.core.admin_units import current_wards, ward_name
+from chitra.core.dates import parse_date_vn
 from chitra.core.errors import DomainError
 from chitra.core.models import PaymentProvider
 from chitra.outreach import services
@@ -64,6 +65,7 @@ from chitra.outreach.models import (
 from chitra.outreach.notices import Notice, notices
 from chitra.outreach.worklist import cash_recipients, worklist
 from chitra.registry.models import Beneficiary, Channel, PaymentPoint
+from chitra.registry.services import MAX_LETTER_BYTES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -107,7 +109,7 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
                     home_visits=home)
     return render(request, "outreach/worklist.html", {
         "ward_code": ward, "rows": rows[:500], "today": today, "days": days, "day": day,
-        "home": home,
+        "home": home, "expiring": services.expiring_authorizations(ward, today)[:50],
         "members": TeamMember.objects.filter(team__ward_code=ward).select_related("user")
         .order_by("-is_leader", "kind"),
         "show_ids": sees_full_citizen_ids(user),
@@ -268,7 +270,7 @@ def method_change_form(request: HttpRequest, beneficiary_id: int) -> HttpRespons
                 provider_id=_int(request.POST.get("provider")),
                 account_number=request.POST.get("account_number", "")[:40],
                 holder_name=request.POST.get("holder_name", "")[:120],
-                referral_id=opened.pk if opened else None)
+                referral_id=opened.pk if opened else None, proxy=_proxy(request))
         except DomainError as e:
             messages.error(request, _message(e))
         else:
@@ -279,6 +281,29 @@ def method_change_form(request: HttpRequest, beneficiary_id: int) -> HttpRespons
         "providers": PaymentProvider.objects.order_by("kind", "short_name"),
         "show_ids": sees_full_citizen_ids(user),
     })
+
+
+def _proxy(request: HttpRequest) -> services.ProxyInput | None:
+    """The proxy part of the change form, if filled in (a name means it is)."""
+    name = request.POST.get("proxy_name", "").strip()
+    if not name:
+        return None
+    letter = request.FILES.get("proxy_letter")
+    if letter is None:
+        raise DomainError("letter_missing", "Cần tệp giấy ủy quyền.",
+                          "The authorization letter is required.")
+    if letter.size is None or letter.size > MAX_LETTER_BYTES:  # refused before it is read
+        raise DomainError("letter_size", "Giấy ủy quyền phải là tệp dưới 5 MB.",
+                          "The authorization letter must be a file under 5 MB.")
+    start = parse_date_vn(request.POST.get("proxy_from", ""))
+    end = parse_date_vn(request.POST.get("proxy_to", ""))
+    if start is None or end is None:
+        raise DomainError("authorization_period", "Ngày hiệu lực của giấy ủy quyền không hợp lệ.",
+                          "Invalid authorization dates.")
+    return services.ProxyInput(name=name[:120], citizen_id=request.POST.get("proxy_id", "")
+                               .strip()[:12], relationship=request.POST.get("proxy_relation",
+                                                                            "")[:60],
+                               valid_from=start, valid_to=end, letter=letter.read())
 
 
 def _bhxh_province(user: User) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -204,6 +206,8 @@ class Authorization(models.Model):
     proxy_relationship = models.CharField(max_length=60, blank=True)
     valid_from = models.DateField()
     valid_to = models.DateField()
+    # The scanned letter, under MEDIA_ROOT (registry.services.store_authorization_letter).
+    letter_path = models.CharField(max_length=255, blank=True)
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -211,6 +215,10 @@ class Authorization(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")),
                                    name="authorization_to_after_from"),
+            # At most 12 months (366 days: a leap year included), whoever writes the row.
+            models.CheckConstraint(
+                condition=Q(valid_to__lte=F("valid_from") + timedelta(days=366)),
+                name="authorization_at_most_a_year"),
         ]
 
 

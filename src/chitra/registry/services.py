@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from chitra.core import audit
@@ -79,10 +82,32 @@ def record_payment_account(
     return new
 
 
+MAX_LETTER_BYTES = 5 * 1024 * 1024
+# What a scanned letter may be, told by its first bytes (the name and the browser's word for
+# its type are not trusted).
+_LETTER_KINDS = ((b"%PDF-", ".pdf"), (b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"))
+
+
+def store_authorization_letter(data: bytes) -> str:
+    """Keep a scanned authorization letter under MEDIA_ROOT; returns its relative path."""
+    if not data or len(data) > MAX_LETTER_BYTES:
+        raise DomainError("letter_size", "Giấy ủy quyền phải là tệp dưới 5 MB.",
+                          "The authorization letter must be a file under 5 MB.")
+    suffix = next((ext for magic, ext in _LETTER_KINDS if data.startswith(magic)), None)
+    if suffix is None:
+        raise DomainError("letter_type", "Giấy ủy quyền phải là PDF, JPG hoặc PNG.",
+                          "The authorization letter must be a PDF, JPG or PNG.")
+    relative = f"authorizations/{uuid.uuid4().hex}{suffix}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return relative
+
+
 @transaction.atomic
 def add_authorization(beneficiary: Beneficiary, *, proxy_name: str, proxy_citizen_id: str,
                       relationship: str, valid_from: date, valid_to: date,
-                      actor: str) -> Authorization:
+                      actor: str, letter_path: str = "") -> Authorization:
     """Record a giấy ủy quyền; it lasts at most 12 months."""
     if check_citizen_id(proxy_citizen_id):
         p = check_citizen_id(proxy_citizen_id)[0]
@@ -94,7 +119,7 @@ def add_authorization(beneficiary: Beneficiary, *, proxy_name: str, proxy_citize
     auth = Authorization.objects.create(
         beneficiary=beneficiary, proxy_name=nfc(proxy_name), proxy_citizen_id=proxy_citizen_id,
         proxy_relationship=relationship, valid_from=valid_from, valid_to=valid_to,
-        created_by=actor)
+        letter_path=letter_path, created_by=actor)
     audit.record(actor, "authorization.add", "beneficiary", beneficiary.pk,
                  after={"authorization": auth.pk, "valid_to": valid_to.isoformat()})
     return auth
