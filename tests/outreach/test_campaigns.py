@@ -105,3 +105,18 @@ def test_target_progress_is_counted_from_current_accounts(login, campaign):
     page = login(f.user(Role.BHXH_OFFICER)).get(
         reverse("outreach_campaign", args=[campaign.pk])).content.decode()
     assert "9/10 (90,0%)" in page or "9/10 (90.0%)" in page
+
+
+def test_the_monthly_report_as_pdf(login, campaign, tmp_path):
+    import subprocess
+
+    f.beneficiary("Lò Văn Pọm")
+    response = login(f.user(Role.WARD_TEAM)).get(
+        reverse("outreach_campaign_report_pdf", args=[campaign.pk]))
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(b"".join(response.streaming_content))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "BÁO CÁO THÁNG — Chiến dịch 2026" in text
+    assert "Phường Đoàn Kết" in text
+    assert "Phường Tân Phong" not in text  # the ward user's own ward only

@@ -14,6 +14,8 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="outreach_campaign"),
     path("campaigns/<int:pk>/report.xlsx", views.campaign_report_xlsx,
          name="outreach_campaign_report"),
+    path("campaigns/<int:pk>/report.pdf", views.campaign_report_pdf,
+         name="outreach_campaign_report_pdf"),
     path("reports/", views.report_queue, name="outreach_reports"),
     path("reports/<int:pk>/", views.report_review, name="outreach_report_review"),
     path("notices/letters/", views.notice_letters, name="outreach_letters"),

@@ -63,6 +63,7 @@ from chitra.outreach.models import (
     TeamMember,
 )
 from chitra.outreach.notices import Notice, notices
+from chitra.outreach.reports import write_ward_report_pdf
 from chitra.outreach.worklist import cash_recipients, worklist
 from chitra.registry.models import Beneficiary, Channel, PaymentPoint
 from chitra.registry.services import MAX_LETTER_BYTES
@@ -479,3 +480,17 @@ def notice_sms_csv(request: HttpRequest) -> StreamingHttpResponse:
                                      content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="tin-nhan.csv"'
     return response
+
+
+@login_required
+@require_GET
+def campaign_report_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    user = _user(request)
+    campaign = get_object_or_404(Campaign, pk=pk)
+    rows = _funnel_rows(user, campaign)
+    today = timezone.localdate()
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    write_ward_report_pdf(out, campaign, today, rows)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, content_type="application/pdf",
+                        filename=f"bao-cao-van-dong-{campaign.pk}-{today:%Y-%m}.pdf")

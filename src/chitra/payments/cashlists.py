@@ -232,6 +232,9 @@ def _register_fonts() -> None:
     addMapping(FONT, 1, 1, FONT_BOLD)
 
 
+register_fonts = _register_fonts  # for other PDFs of the system (outreach reports)
+
+
 def write_cash_list_pdf(out: Path, header: CashListHeader,
                         lines: Iterable[CashLine]) -> CashTotals:
     """Write the list as an A4 landscape PDF with the column headings on every page."""
