@@ -45,7 +45,7 @@ class Funnel:
 
 
 FUNNEL_LABELS = [
-    ("cash_at_start", gettext_noop("Nhận tiền mặt lúc bắt đầu")),
+    ("cash_at_start", gettext_noop("Nhận tiền mặt khi vào chiến dịch")),
     ("contacted", gettext_noop("Đã gặp / liên hệ")),
     ("agreed", gettext_noop("Đồng ý mở tài khoản")),
     ("referred", gettext_noop("Đã giới thiệu ngân hàng")),
@@ -54,18 +54,19 @@ FUNNEL_LABELS = [
     ("converted", gettext_noop("Đã nhận lần đầu qua tài khoản")),
 ]
 # The English headings of the xlsx report, which carries both languages.
-FUNNEL_EN = ["Paid in cash at the start", "Contacted", "Agreed to open an account",
+FUNNEL_EN = ["Paid in cash when the campaign began", "Contacted", "Agreed to open an account",
              "Referred to a bank", "Account opened", "Switched to cashless",
              "First cashless payment received"]
 
 
 
 def cash_at_start(campaign: Campaign, ward_code: str) -> QuerySet[Beneficiary]:
-    """The ward's people whose account version on the campaign's first day was cash."""
-    day = campaign.starts_on
+    """The ward's people paid in cash when the campaign reached them: on its first day, or
+    from the start of their benefit if that came later (a cash account version that was
+    current on the first day or began during the campaign)."""
     cash_then = PaymentAccount.objects.filter(
-        beneficiary=OuterRef("pk"), channel=Channel.CASH, valid_from__lte=day).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        beneficiary=OuterRef("pk"), channel=Channel.CASH, valid_from__lte=campaign.ends_on
+    ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=campaign.starts_on))
     return Beneficiary.objects.filter(province_code=campaign.province_code,
                                       ward_code=ward_code).filter(Exists(cash_then))
 
