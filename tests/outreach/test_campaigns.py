@@ -120,3 +120,17 @@ def test_the_monthly_report_as_pdf(login, campaign, tmp_path):
     assert "BÁO CÁO THÁNG — Chiến dịch 2026" in text
     assert "Phường Đoàn Kết" in text
     assert "Phường Tân Phong" not in text  # the ward user's own ward only
+
+
+def test_ward_targets_from_the_command_line(campaign):
+    from chitra.outreach.models import WardTarget
+
+    officer = f.user(Role.BHXH_OFFICER)
+    call_command("campaign", "target", str(campaign.pk), "--ward", f.DOAN_KET, "--monthly",
+                 "95", "--one-time", "100", "--as", officer.username, stdout=io.StringIO())
+    assert WardTarget.objects.get().target_monthly_pct == 95
+    for ward, monthly in (("00004", "95"), (f.DOAN_KET, "101")):  # Hà Nội's ward; not a percent
+        with pytest.raises(CommandError):
+            call_command("campaign", "target", str(campaign.pk), "--ward", ward, "--monthly",
+                         monthly, "--one-time", "100", "--as", officer.username)
+    assert WardTarget.objects.get().target_monthly_pct == 95

@@ -35,6 +35,7 @@ from chitra.outreach.models import (
     ReferralStatus,
     ReviewState,
     TeamMember,
+    WardTarget,
     WorkTeam,
 )
 from chitra.payments import calendar
@@ -548,3 +549,23 @@ def expiring_authorizations(ward_code: str, today: date) -> QuerySet[Authorizati
     return (Authorization.objects.filter(beneficiary__ward_code=ward_code,
                                          valid_to__gte=today, valid_to__lte=today + REMIND_BEFORE)
             .select_related("beneficiary").order_by("valid_to"))
+
+
+@transaction.atomic
+def set_ward_target(user: User, campaign: Campaign, *, ward_code: str, monthly_pct: int,
+                    one_time_pct: int) -> WardTarget:
+    """The province sets a ward's own targets (percent cashless, per benefit group)."""
+    _bhxh(user, campaign.province_code)
+    ward = current_wards().get(ward_code)
+    if ward is None or ward.province_code != campaign.province_code:
+        raise _invalid("ward", "Phường/xã không thuộc tỉnh của chiến dịch.",
+                       "The ward is not in the campaign's province.")
+    if not (0 <= monthly_pct <= 100 and 0 <= one_time_pct <= 100):
+        raise _invalid("target", "Chỉ tiêu là phần trăm từ 0 đến 100.",
+                       "Targets are percentages from 0 to 100.")
+    row, _created = WardTarget.objects.update_or_create(
+        campaign=campaign, ward_code=ward_code,
+        defaults={"target_monthly_pct": monthly_pct, "target_one_time_pct": one_time_pct})
+    audit.record(user.username, "outreach.ward_target", "campaign", campaign.pk,
+                 after={"ward": ward_code, "monthly": monthly_pct, "one_time": one_time_pct})
+    return row

@@ -27,16 +27,20 @@ def _day(text: str | None) -> date | None:
 
 class Command(BaseCommand):
     help = ("Chiến dịch / campaign: create --name N --from dd/mm/yyyy --to dd/mm/yyyy "
-            "[--peak-from … --peak-to …] --as USER | funnel ID --as USER")
+            "[--peak-from … --peak-to …] --as USER | funnel ID --as USER | "
+            "target ID --ward CODE --monthly PCT --one-time PCT --as USER")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["create", "funnel"])
+        parser.add_argument("action", choices=["create", "funnel", "target"])
         parser.add_argument("campaign_id", nargs="?", type=int)
         parser.add_argument("--name", default="")
         parser.add_argument("--from", dest="starts_on")
         parser.add_argument("--to", dest="ends_on")
         parser.add_argument("--peak-from", dest="peak_starts_on")
         parser.add_argument("--peak-to", dest="peak_ends_on")
+        parser.add_argument("--ward")
+        parser.add_argument("--monthly", type=int)
+        parser.add_argument("--one-time", dest="one_time", type=int)
         parser.add_argument("--as", dest="username")
 
     def handle(self, *args: Any, **o: Any) -> None:
@@ -54,6 +58,14 @@ class Command(BaseCommand):
             campaign = Campaign.objects.filter(pk=o["campaign_id"]).first()
             if campaign is None:
                 raise CommandError("Không có chiến dịch này / no such campaign.")
+            if o["action"] == "target":
+                if not o["ward"] or o["monthly"] is None or o["one_time"] is None:
+                    raise CommandError("Cần --ward, --monthly và --one-time / "
+                                       "--ward, --monthly and --one-time are required.")
+                services.set_ward_target(user, campaign, ward_code=o["ward"],
+                                         monthly_pct=o["monthly"], one_time_pct=o["one_time"])
+                self.stdout.write(f"Đã đặt chỉ tiêu / target set for {o['ward']}")
+                return
             services.may_see_campaign(user, campaign)
             wards = sorted(c for c, w in current_wards().items()
                            if w.province_code == campaign.province_code)
