@@ -27,7 +27,7 @@ from chitra.payments.models import Obligation, PaymentFile, PaymentItem
 items = PaymentItem.objects
 print(json.dumps({"obligations": Obligation.objects.count(), "items": items.count(),
                   "distinct": items.values("obligation_id").distinct().count(),
-                  "sent": items.filter(status="sent").count(),
+                  "sent": items.in_status("sent").count(),
                   "files": sorted(PaymentFile.objects.values_list("file_name", flat=True))}))
 """
 

@@ -4,8 +4,10 @@ signatures, a manifest, and cash lists per payment point and date (DESIGN §6).
 
 Two phases, so a crash anywhere gives the same files on the next run:
 
-1. *Plan* (one transaction): assign every item to a file (``PaymentFile`` rows with their
-   msg id, created-at, count and control sum) and its EndToEndId; items become ``sent``.
+1. *Plan* (one transaction): describe each file (``PaymentFile`` rows with their msg id,
+   created-at, count, control sum and item id range) and stamp the cycle ``sent_at``, which
+   makes its items ``sent``. No item row is written: a file is an id range, an EndToEndId is
+   derived from the period and the item id (see ``PaymentItem``).
 2. *Write* (outside the transaction): each file is a pure function of the committed plan,
    written streaming to a temporary name and renamed. Re-running phase 2 rewrites the same
    bytes; a file whose hash differs from the one recorded at first export is an error.
@@ -19,11 +21,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from chitra.config import CONFIG
@@ -35,7 +35,6 @@ from chitra.payments.errors import PaymentError
 from chitra.payments.iso20022 import pain001
 from chitra.payments.models import (
     CycleStatus,
-    ItemStatus,
     PaymentCycle,
     PaymentFile,
     PaymentItem,
@@ -130,69 +129,63 @@ def _rule(province_code: str) -> ProvincePaymentRule:
 
 @transaction.atomic
 def _plan(cycle_id: int, actor: str) -> PaymentCycle:
+    """Describe every file by its provider and id range and stamp the cycle ``sent_at``:
+    a handful of rows, whatever the number of items (no item is rewritten)."""
     cycle = PaymentCycle.objects.select_for_update().get(pk=cycle_id)
     if cycle.status not in (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.RECONCILING):
         raise PaymentError("cycle_state", "Chỉ xuất tệp khi kỳ đã được duyệt.",
                            "Only an approved cycle can be exported.")
     _rule(cycle.province_code)
-    pending = PaymentItem.objects.filter(cycle=cycle, status=ItemStatus.PENDING)
-    if not pending.exists():
+    if cycle.sent_at is not None:
         return cycle  # planned before: phase 2 only
+    # An approved, unplanned cycle holds only pending items (compute makes them pending and
+    # a status line about a pending item is refused), so a file's id range names exactly
+    # the items it carries.
     created_at = timezone.now().replace(microsecond=0)
-    providers = (pending.exclude(channel=Channel.CASH).values_list("provider_id", flat=True)
-                 .distinct().order_by("provider_id"))
+    providers = (PaymentItem.objects.filter(cycle=cycle).exclude(channel=Channel.CASH)
+                 .values_list("provider_id", flat=True).distinct().order_by("provider_id"))
     for provider in PaymentProvider.objects.filter(id__in=list(providers)):
         _plan_provider(cycle, provider, created_at)
-    _mark_sent(cycle, "channel = %s", [Channel.CASH.value], None)
+    cycle.sent_at = created_at
+    cycle.save(update_fields=["sent_at"])
     audit.record(actor, "cycle.export_plan", "payment_cycle", cycle.pk,
                  after={"files": cycle.files.count()})
     return cycle
 
 
 def _plan_provider(cycle: PaymentCycle, provider: PaymentProvider, created_at: datetime) -> None:
-    """Split the provider's items into files of at most N, by id ranges (no id list in memory)."""
-    items = PaymentItem.objects.filter(cycle=cycle, provider=provider,
-                                       status=ItemStatus.PENDING).exclude(channel=Channel.CASH)
+    """Split the provider's items into files of at most N consecutive ids: one GROUP BY over
+    the (cycle, provider, id) index gives each file's range, count and control sum."""
     per_file = provider.max_transactions_per_file
-    total = items.count()
-    ordered = items.order_by("id").values_list("id", flat=True)
-    starts = [ordered[k] for k in range(0, total, per_file)]
     code = re.sub(r"[^A-Z0-9]", "", (provider.napas_bin or provider.short_name).upper())[:12]
-    for seq, lo in enumerate(starts, 1):
-        hi = starts[seq] if seq < len(starts) else None
-        chunk = items.filter(id__gte=lo) if hi is None else items.filter(id__gte=lo, id__lt=hi)
-        agg = chunk.aggregate(n=Count("id"), s=Sum("amount"))
-        mid = ids.msg_id(cycle.province_code, cycle.period, code, seq)
-        pf = PaymentFile.objects.create(
-            cycle=cycle, provider=provider, sequence=seq, msg_id=mid,
-            file_name=f"{mid}.xml", created_at=created_at, tx_count=agg["n"],
-            control_sum=agg["s"])
-        where, params = "provider_id = %s AND id >= %s", [provider.pk, lo]
-        if hi is not None:
-            where, params = where + " AND id < %s", [*params, hi]
-        _mark_sent(cycle, where, params, pf.pk)
-
-
-def _mark_sent(cycle: PaymentCycle, where: str, params: list[Any], file_id: int | None) -> None:
-    """One pass over the rows: file, EndToEndId and ``sent`` together (a bulk path)."""
     with connection.cursor() as cur:
         cur.execute(
-            f"UPDATE {PaymentItem._meta.db_table} SET payment_file_id = %s, end_to_end_id = "
-            f"{ids.end_to_end_sql(cycle.period)}, status = %s "
-            f"WHERE cycle_id = %s AND status = %s AND {where}",
-            [file_id, ItemStatus.SENT.value, cycle.pk, ItemStatus.PENDING.value, *params])
+            f"SELECT k, MIN(id), MAX(id), COUNT(*), SUM(amount) FROM ("
+            f"SELECT id, amount, (ROW_NUMBER() OVER (ORDER BY id) - 1) / %s AS k "
+            f"FROM {PaymentItem._meta.db_table} WHERE cycle_id = %s AND provider_id = %s) t "
+            f"GROUP BY k ORDER BY k",
+            [per_file, cycle.pk, provider.pk])
+        chunks = cur.fetchall()
+    PaymentFile.objects.bulk_create([
+        PaymentFile(cycle=cycle, provider=provider, sequence=seq, msg_id=mid,
+                    file_name=f"{mid}.xml", created_at=created_at, tx_count=n,
+                    control_sum=total, first_item_id=lo, last_item_id=hi)
+        for seq, (_k, lo, hi, n, total) in enumerate(chunks, 1)
+        for mid in [ids.msg_id(cycle.province_code, cycle.period, code, seq)]])
 
 
-def _transfers(pf: PaymentFile, remittance: str) -> Iterator[pain001.CreditTransfer]:
+def _transfers(cycle: PaymentCycle, pf: PaymentFile,
+               remittance: str) -> Iterator[pain001.CreditTransfer]:
     provider = pf.provider
-    rows = (PaymentItem.objects.filter(payment_file=pf).order_by("id")
-            .values_list("end_to_end_id", "amount", "holder_name", "full_name",
-                         "account_number"))
-    for e2e, amount, holder, name, account in rows.iterator(chunk_size=5000):
+    prefix = ids.end_to_end_prefix(cycle.period)
+    rows = (pf.items().order_by("id")
+            .values_list("id", "amount", "holder_name", "full_name", "account_number"))
+    for item_id, amount, holder, name, account in rows.iterator(chunk_size=5000):
         yield pain001.CreditTransfer(
-            end_to_end_id=e2e or "", amount=amount, creditor_name=holder or name,
-            creditor_account=account, creditor_agent_bin=provider.napas_bin,
-            creditor_agent_bic=provider.bic or None, remittance=remittance)
+            end_to_end_id=f"{prefix}{item_id:0{ids.E2E_ITEM_WIDTH}d}", amount=amount,
+            creditor_name=holder or name, creditor_account=account,
+            creditor_agent_bin=provider.napas_bin, creditor_agent_bic=provider.bic or None,
+            remittance=remittance)
 
 
 def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
@@ -207,7 +200,7 @@ def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRu
     remittance = f"BHXH chi trả lương hưu, trợ cấp tháng {cycle.period:%m/%Y}"
     tmp = path.with_name(path.name + ".tmp")
     with tmp.open("wb") as fh:
-        pain001.write_pain001(fh, header, _transfers(pf, remittance),
+        pain001.write_pain001(fh, header, _transfers(cycle, pf, remittance),
                               strip_diacritics=pf.provider.strip_diacritics)
         fh.flush()
         os.fsync(fh.fileno())
