@@ -15,12 +15,14 @@ Two phases, so a crash anywhere gives the same files on the next run:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,7 +32,7 @@ from chitra.config import CONFIG
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import PaymentProvider
-from chitra.payments import cashlists, ids, manifest, signing
+from chitra.payments import cashlists, exportpool, ids, manifest, signing
 from chitra.payments.errors import PaymentError
 from chitra.payments.iso20022 import pain001
 from chitra.payments.models import (
@@ -68,29 +70,22 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
     out = out_dir or export_dir(cycle)
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult(out)
-    signer = signing.signer_from_settings()
     files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider")
                  .order_by("provider__short_name", "sequence"))
-    entries = []
-    for n, pf in enumerate(files, 1):
-        path = out / pf.file_name
-        _write_pain001(cycle, pf, rule, path)
-        sha = manifest.sha256_file(path)
-        if pf.sha256 and pf.sha256 != sha:
-            raise PaymentError("export_mismatch",
-                               f"Tệp {pf.file_name} khác lần xuất đầu; không ghi đè.",
-                               f"{pf.file_name} differs from its first export.")
-        if not pf.sha256:
-            PaymentFile.objects.filter(pk=pf.pk, sha256="").update(sha256=sha)
-        sig = path.with_name(path.name + ".p7s")
-        signer.sign_detached(path, sig, signing_time=pf.created_at)
-        entries.append(manifest.ManifestEntry(
-            file_name=pf.file_name, sha256=sha, tx_count=pf.tx_count,
-            control_sum=pf.control_sum, signature_file=sig.name,
-            signature_sha256=manifest.sha256_file(sig)))
-        result.files.append(path)
+    written: dict[int, Written] = {}
+    for n, w in enumerate(_write_files(cycle, files, rule, out), 1):
+        written[w.file_id] = w
+        PaymentFile.objects.filter(pk=w.file_id, sha256="").update(sha256=w.sha256)
         step("export", n, len(files))
         _fault_point(n)
+    entries = []
+    for pf in files:
+        w = written[pf.pk]
+        entries.append(manifest.ManifestEntry(
+            file_name=pf.file_name, sha256=w.sha256, tx_count=pf.tx_count,
+            control_sum=pf.control_sum, signature_file=f"{pf.file_name}.p7s",
+            signature_sha256=w.signature_sha256))
+        result.files.append(out / pf.file_name)
     if cash_lists:
         result.cash_lists = _write_cash_lists(cycle, out)
     result.manifest = out / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
@@ -107,6 +102,44 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
                      after={"files": len(files), "cash_lists": len(result.cash_lists),
                             "out": str(out)})
     return result
+
+
+@dataclass(frozen=True)
+class Written:
+    """A payment file written and signed (what the manifest and the database need)."""
+
+    file_id: int
+    sha256: str
+    signature_sha256: str
+
+
+def _write_files(cycle: PaymentCycle, files: list[PaymentFile], rule: ProvincePaymentRule,
+                 out: Path) -> Iterator[Written]:
+    """Every file written and signed, in the order they finish: by this process alone, or
+    with ``CONFIG.export_workers`` worker processes beside it when they can see the plan."""
+    signer = signing.signer_from_settings()
+
+    def here(pf: PaymentFile) -> Written:
+        return write_file(cycle, pf, rule, out, signer)
+
+    if len(files) < 2 or not exportpool.may_use_workers():
+        return (here(pf) for pf in files)
+    return exportpool.write_files(cycle.pk, files, out, here, CONFIG.export_workers)
+
+
+def write_file(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule, out: Path,
+               signer: signing.Signer) -> Written:
+    """Write one pain.001 file and its signature; a file whose bytes differ from its first
+    export is refused (the recorded hash is the one banks received)."""
+    path = out / pf.file_name
+    sha = _write_pain001(cycle, pf, rule, path)
+    if pf.sha256 and pf.sha256 != sha:
+        raise PaymentError("export_mismatch",
+                           f"Tệp {pf.file_name} khác lần xuất đầu; không ghi đè.",
+                           f"{pf.file_name} differs from its first export.")
+    sig = path.with_name(path.name + ".p7s")
+    signer.sign_detached(path, sig, signing_time=pf.created_at, digest=bytes.fromhex(sha))
+    return Written(pf.pk, sha, manifest.sha256_file(sig))
 
 
 def _fault_point(files_written: int) -> None:
@@ -188,8 +221,20 @@ def _transfers(cycle: PaymentCycle, pf: PaymentFile,
             remittance=remittance)
 
 
+class _Hashing:
+    """A binary file that hashes what is written to it (no second read for the SHA-256)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh, self.hash = fh, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return self._fh.write(data)
+
+
 def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
-                   path: Path) -> None:
+                   path: Path) -> str:
+    """Write the file (temporary name, fsync, rename); its SHA-256 in hex."""
     header = pain001.FileHeader(
         msg_id=pf.msg_id, pmt_inf_id=f"{pf.msg_id}-1", created_at=pf.created_at,
         requested_execution_date=cycle.transfer_date or cycle.period,
@@ -198,13 +243,17 @@ def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRu
         initiating_party=rule.debtor_name, category_purpose="PENS",
         tx_count=pf.tx_count, control_sum=pf.control_sum)
     remittance = f"BHXH chi trả lương hưu, trợ cấp tháng {cycle.period:%m/%Y}"
-    tmp = path.with_name(path.name + ".tmp")
+    # Per process: a worker left over from a killed export never shares a rerun's file.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as fh:
-        pain001.write_pain001(fh, header, _transfers(cycle, pf, remittance),
+        hashing = _Hashing(fh)
+        pain001.write_pain001(hashing, header,  # type: ignore[arg-type]
+                              _transfers(cycle, pf, remittance),
                               strip_diacritics=pf.provider.strip_diacritics)
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
+    return hashing.hash.hexdigest()
 
 
 def write_cash_lists(cycle_id: int, actor: str, out_dir: Path | None = None) -> list[Path]:
