@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -207,18 +207,27 @@ def _plan_provider(cycle: PaymentCycle, provider: PaymentProvider, created_at: d
         for mid in [ids.msg_id(cycle.province_code, cycle.period, code, seq)]])
 
 
-def _transfers(cycle: PaymentCycle, pf: PaymentFile,
-               remittance: str) -> Iterator[pain001.CreditTransfer]:
+class _Transfer(NamedTuple):
+    """A :class:`pain001.Transfer` made cheaply, once per item (see there)."""
+
+    end_to_end_id: str
+    amount: int
+    creditor_name: str
+    creditor_account: str
+    creditor_agent_bin: str | None
+    creditor_agent_bic: str | None
+    remittance: str
+
+
+def _transfers(cycle: PaymentCycle, pf: PaymentFile, remittance: str) -> Iterator[_Transfer]:
     provider = pf.provider
-    prefix = ids.end_to_end_prefix(cycle.period)
+    agent_bin, agent_bic = provider.napas_bin, provider.bic or None
+    prefix, width = ids.end_to_end_prefix(cycle.period), ids.E2E_ITEM_WIDTH
     rows = (pf.items().order_by("id")
             .values_list("id", "amount", "holder_name", "full_name", "account_number"))
     for item_id, amount, holder, name, account in rows.iterator(chunk_size=5000):
-        yield pain001.CreditTransfer(
-            end_to_end_id=f"{prefix}{item_id:0{ids.E2E_ITEM_WIDTH}d}", amount=amount,
-            creditor_name=holder or name, creditor_account=account,
-            creditor_agent_bin=provider.napas_bin, creditor_agent_bic=provider.bic or None,
-            remittance=remittance)
+        yield _Transfer(f"{prefix}{item_id:0{width}d}", amount, holder or name, account,
+                        agent_bin, agent_bic, remittance)
 
 
 class _Hashing:
