@@ -154,11 +154,9 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
             JOIN {_t(PaymentAccount)} a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
             LEFT JOIN {_t(CyclePaymentDay)} d ON d.cycle_id = %(cycle)s
                                               AND d.ward_code = b.ward_code"""
-        # Ids by provider: each provider's items (and so each payment file, an id range) lie
-        # together on disk, so export reads a file's rows in order instead of across the table.
         _execute(f"""INSERT INTO {_t(PaymentItem)} {item_columns}
             SELECT %(cycle)s, o.id, b.id, NULL, {frozen}
-            WHERE o.cycle_id = %(cycle)s ORDER BY a.provider_id, o.id""", p)
+            WHERE o.cycle_id = %(cycle)s""", p)
         step("compute", 3, 4)
         # Reissue: open obligations of earlier cycles whose attempts were all rejected or
         # returned get a new attempt here, with the account the registry holds now.
