@@ -23,7 +23,7 @@ NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 
 @pytest.fixture
 def people():
-    """Four BIDV people with an Agribank one and a cash one between them (interleaved ids)."""
+    """Four BIDV people, an Agribank one and a cash one (BIDV split at 3 per file)."""
     def bidv(name, account, amount):
         return f.beneficiary(name, channel=Channel.BANK_ACCOUNT, provider_name="BIDV",
                              account_number=account, amount=amount)
@@ -80,7 +80,7 @@ def test_files_are_id_ranges_of_their_provider(people, tmp_path):
     assert [(pf.first_item_id, pf.last_item_id, pf.tx_count) for pf in bidv] == [
         (ids_bidv[0], ids_bidv[2], 3), (ids_bidv[3], ids_bidv[3], 1)]
     assert [pf.control_sum for pf in bidv] == [15_200_000, 1_500_000]
-    # The Agribank item lies inside BIDV's first range but is not in its file.
+    # Each file holds exactly its provider's items of its range, in id order.
     for pf in bidv:
         expected = [ids.end_to_end_id(NOV, i) for i in ids_bidv
                     if pf.first_item_id <= i <= pf.last_item_id]
@@ -95,6 +95,21 @@ def test_end_to_end_id_is_the_period_and_the_item_id(people, tmp_path):
     for item in PaymentItem.objects.filter(cycle=cycle):
         assert item.end_to_end_id == f"CT202611{item.pk:012d}"
         assert ids.item_id_of(item.end_to_end_id) == item.pk
+
+
+def test_a_reissue_inside_another_providers_range_is_not_in_its_file(people, tmp_path):
+    """Reissues are numbered after the month's items, so ids of providers interleave."""
+    cycle = approved_cycle(NOV)
+    export.export_cycle(cycle.pk, "officer", tmp_path / "out", cash_lists=False)
+    agri = PaymentFile.objects.get(cycle=cycle, provider__short_name="Agribank")
+    PaymentItem.objects.filter(pk=agri.first_item_id).update(status=ItemStatus.REJECTED)
+    late = PaymentItem.objects.get(pk=agri.first_item_id)
+    late.pk, late.status, late.replaces_id = None, ItemStatus.PENDING, agri.first_item_id
+    late.save()  # an item of the same cycle numbered after every file's range
+    bidv = PaymentFile.objects.get(cycle=cycle, provider__short_name="BIDV", sequence=2)
+    PaymentFile.objects.filter(pk=bidv.pk).update(last_item_id=late.pk)
+    bidv.refresh_from_db()
+    assert late.pk not in set(bidv.items().values_list("id", flat=True))
 
 
 def test_status_line_in_another_file_of_the_same_bank_is_refused(people, tmp_path):
