@@ -72,19 +72,25 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
     result = ExportResult(out)
     files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider")
                  .order_by("provider__short_name", "sequence"))
-    written: dict[int, Written] = {}
+    by_id = {pf.pk: pf for pf in files}
+    signer = signing.signer_from_settings()  # here only: the key never leaves this process
+    signatures: dict[int, str] = {}
     for n, w in enumerate(_write_files(cycle, files, rule, out), 1):
-        written[w.file_id] = w
-        PaymentFile.objects.filter(pk=w.file_id, sha256="").update(sha256=w.sha256)
+        pf = by_id[w.file_id]
+        PaymentFile.objects.filter(pk=pf.pk, sha256="").update(sha256=w.sha256)
+        sig = out / f"{pf.file_name}.p7s"
+        signer.sign_detached(out / pf.file_name, sig, signing_time=pf.created_at,
+                             digest=bytes.fromhex(w.sha256))
+        signatures[pf.pk] = manifest.sha256_file(sig)
+        pf.sha256 = w.sha256
         step("export", n, len(files))
         _fault_point(n)
     entries = []
     for pf in files:
-        w = written[pf.pk]
         entries.append(manifest.ManifestEntry(
-            file_name=pf.file_name, sha256=w.sha256, tx_count=pf.tx_count,
+            file_name=pf.file_name, sha256=pf.sha256, tx_count=pf.tx_count,
             control_sum=pf.control_sum, signature_file=f"{pf.file_name}.p7s",
-            signature_sha256=w.signature_sha256))
+            signature_sha256=signatures[pf.pk]))
         result.files.append(out / pf.file_name)
     if cash_lists:
         result.cash_lists = _write_cash_lists(cycle, out)
@@ -106,40 +112,35 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
 
 @dataclass(frozen=True)
 class Written:
-    """A payment file written and signed (what the manifest and the database need)."""
+    """A payment file written (its signature is made by the exporting process)."""
 
     file_id: int
     sha256: str
-    signature_sha256: str
 
 
 def _write_files(cycle: PaymentCycle, files: list[PaymentFile], rule: ProvincePaymentRule,
                  out: Path) -> Iterator[Written]:
-    """Every file written and signed, in the order they finish: by this process alone, or
-    with ``CONFIG.export_workers`` worker processes beside it when they can see the plan."""
-    signer = signing.signer_from_settings()
+    """Every file written, in the order they finish: by this process alone, or with
+    ``CONFIG.export_workers`` worker processes beside it when they can see the plan."""
 
     def here(pf: PaymentFile) -> Written:
-        return write_file(cycle, pf, rule, out, signer)
+        return write_file(cycle, pf, rule, out)
 
     if len(files) < 2 or not exportpool.may_use_workers():
         return (here(pf) for pf in files)
     return exportpool.write_files(cycle.pk, files, out, here, CONFIG.export_workers)
 
 
-def write_file(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule, out: Path,
-               signer: signing.Signer) -> Written:
-    """Write one pain.001 file and its signature; a file whose bytes differ from its first
-    export is refused (the recorded hash is the one banks received)."""
-    path = out / pf.file_name
-    sha = _write_pain001(cycle, pf, rule, path)
+def write_file(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
+               out: Path) -> Written:
+    """Write one pain.001 file; a file whose bytes differ from its first export is refused
+    (the recorded hash is the one banks received)."""
+    sha = _write_pain001(cycle, pf, rule, out / pf.file_name)
     if pf.sha256 and pf.sha256 != sha:
         raise PaymentError("export_mismatch",
                            f"Tệp {pf.file_name} khác lần xuất đầu; không ghi đè.",
                            f"{pf.file_name} differs from its first export.")
-    sig = path.with_name(path.name + ".p7s")
-    signer.sign_detached(path, sig, signing_time=pf.created_at, digest=bytes.fromhex(sha))
-    return Written(pf.pk, sha, manifest.sha256_file(sig))
+    return Written(pf.pk, sha)
 
 
 def _fault_point(files_written: int) -> None:

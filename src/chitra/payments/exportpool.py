@@ -5,7 +5,8 @@ any file and the bytes are the same. The exporting process writes files itself a
 others, one at a time, to worker processes (``python -m chitra.payments.exportpool``): plain
 child interpreters with their own database connection (as the import pipeline starts its
 workers), fed by one thread each in the parent. Each worker streams one file at a time, so
-memory stays that of one writer per process.
+memory stays that of one writer per process. Workers only write and hash: the exporting
+process signs, so the signing key never leaves it.
 """
 
 from __future__ import annotations
@@ -159,7 +160,7 @@ def _serve() -> None:
     django.setup()
     from django.db import connections
 
-    from chitra.payments import export, signing
+    from chitra.payments import export
     from chitra.payments.models import PaymentCycle, PaymentFile
 
     inp, out = sys.stdin.buffer, sys.stdout.buffer
@@ -168,7 +169,6 @@ def _serve() -> None:
     connections["default"].settings_dict["NAME"] = job.database_name
     cycle = PaymentCycle.objects.get(pk=job.cycle_id)
     rule = export._rule(cycle.province_code)
-    signer = signing.signer_from_settings()
     while True:
         try:
             file_id = pickle.load(inp)  # noqa: S301 - from the parent process
@@ -176,7 +176,7 @@ def _serve() -> None:
             return
         try:
             pf = PaymentFile.objects.select_related("provider").get(pk=file_id)
-            reply: object = export.write_file(cycle, pf, rule, job.out_dir, signer)
+            reply: object = export.write_file(cycle, pf, rule, job.out_dir)
         except PaymentError as e:
             reply = _Failed(e.code, e.message_vi, e.message_en, None)
         except BaseException:
