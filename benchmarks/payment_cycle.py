@@ -159,7 +159,8 @@ def write_status_files(env: dict[str, str], out: Path) -> list[Path]:
     """One pain.002 per payment file, every transaction ACSC, streamed from the database."""
     script = f"""
 from pathlib import Path
-from chitra.payments.models import PaymentFile, PaymentItem
+from chitra.payments.ids import end_to_end_id
+from chitra.payments.models import PaymentFile
 out = Path({str(out)!r})
 for pf in PaymentFile.objects.order_by("id"):
     path = out / ("sts-" + pf.file_name)
@@ -170,9 +171,10 @@ for pf in PaymentFile.objects.order_by("id"):
                 '<OrgnlMsgId>' + pf.msg_id + '</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09'
                 '</OrgnlMsgNmId><GrpSts>PART</GrpSts></OrgnlGrpInfAndSts><OrgnlPmtInfAndSts>'
                 '<OrgnlPmtInfId>' + pf.msg_id + '-1</OrgnlPmtInfId>\\n')
-        ids = PaymentItem.objects.filter(payment_file=pf).values_list("end_to_end_id", flat=True)
-        for e2e in ids.iterator(chunk_size=10000):
-            f.write('<TxInfAndSts><OrgnlEndToEndId>' + e2e + '</OrgnlEndToEndId>'
+        ids = pf.items().order_by("id").values_list("id", flat=True)
+        for item_id in ids.iterator(chunk_size=10000):
+            f.write('<TxInfAndSts><OrgnlEndToEndId>' + end_to_end_id(pf.cycle.period, item_id)
+                    + '</OrgnlEndToEndId>'
                     '<TxSts>ACSC</TxSts></TxInfAndSts>\\n')
         f.write('</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>\\n')
     print(path)

@@ -47,6 +47,8 @@ class Config:
     replica_database_url: str | None
     keystore_path: Path
     keystore_password: str
+    # Extra processes writing pain.001 files beside the exporting one (0: it writes alone).
+    export_workers: int
     # Fault injection for crash tests only: the export process exits after N files.
     fault_export_crash_after_files: int | None
 
@@ -68,6 +70,8 @@ def load() -> Config:
         keystore_path=Path(os.environ.get("CHITRA_KEYSTORE_PATH",
                                           var_dir / "keys" / "bhxh-demo.p12")),
         keystore_password=os.environ.get("CHITRA_KEYSTORE_PASSWORD", "chitra-demo-keystore"),
+        export_workers=int(os.environ.get("CHITRA_EXPORT_WORKERS",
+                                          max(0, min(os.cpu_count() or 1, 4) - 1))),
         fault_export_crash_after_files=int(os.environ["CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES"])
         if os.environ.get("CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES") else None,
     )

@@ -74,7 +74,7 @@ def test_export_writes_schema_valid_signed_files_and_cash_lists(exported, office
     assert doc.findtext(".//p:GrpHdr/p:NbOfTxs", namespaces=ns) == "3"
     assert [p.suffix for p in result.cash_lists] == [".xlsx", ".pdf"]
     assert verify_manifest(result.manifest) == []
-    assert PaymentItem.objects.filter(cycle=cycle, status=ItemStatus.SENT).count() == 5
+    assert PaymentItem.objects.filter(cycle=cycle).in_status(ItemStatus.SENT).count() == 5
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.EXPORTED
 
@@ -166,7 +166,7 @@ def test_unknown_end_to_end_id_refuses_the_whole_file(exported, people, tmp_path
     reply.write_bytes(pain002(bidv.msg_id, [(ok.end_to_end_id, "ACSC", None, None),
                                             ("CT202611999999999999", "ACSC", None, None)]))
     _refused(ingest_status_file(reply, f.user(Role.BHXH_OFFICER)), "unknown_end_to_end_id")
-    assert _item(people["ok"], cycle).status == ItemStatus.SENT
+    assert _item(people["ok"], cycle).current_status == ItemStatus.SENT
     assert not StatusFile.objects.exists()
     assert RefusedStatusFile.objects.get().problems
 
@@ -178,7 +178,7 @@ def test_amount_that_differs_refuses_the_file(exported, people, tmp_path):
     reply = tmp_path / "r.xml"
     reply.write_bytes(pain002(bidv.msg_id, [(ok.end_to_end_id, "ACSC", None, 4_200_001)]))
     _refused(ingest_status_file(reply, f.user(Role.BHXH_OFFICER)), "amount_mismatch")
-    assert _item(people["ok"], cycle).status == ItemStatus.SENT
+    assert _item(people["ok"], cycle).current_status == ItemStatus.SENT
 
 
 def test_unknown_msg_id_refuses_the_file(exported, people, tmp_path):

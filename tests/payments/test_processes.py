@@ -27,7 +27,7 @@ from chitra.payments.models import Obligation, PaymentFile, PaymentItem
 items = PaymentItem.objects
 print(json.dumps({"obligations": Obligation.objects.count(), "items": items.count(),
                   "distinct": items.values("obligation_id").distinct().count(),
-                  "sent": items.filter(status="sent").count(),
+                  "sent": items.in_status("sent").count(),
                   "files": sorted(PaymentFile.objects.values_list("file_name", flat=True))}))
 """
 
@@ -101,8 +101,9 @@ def test_killed_export_reruns_to_the_same_files_and_no_new_items(database, tmp_p
             "CHITRA_KEYSTORE_PASSWORD": DEMO_KEYSTORE_PASSWORD.decode()}
     out = tmp_path / "out"
     export = ("cycle", "export", "2026-11", "--as", "officer", "--out", str(out))
-    crashed = run(database, *export, extra={**keys, "CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES": "1"},
-                  check=False)
+    # Written by the exporting process alone, so "its first file" is exactly one file.
+    crashed = run(database, *export, extra={**keys, "CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES": "1",
+                                            "CHITRA_EXPORT_WORKERS": "0"}, check=False)
     assert crashed.returncode == 70  # the process died right after its first file
     written = sorted(out.glob("*.xml"))
     assert len(written) == 1
@@ -119,6 +120,30 @@ def test_killed_export_reruns_to_the_same_files_and_no_new_items(database, tmp_p
     run(database, *export, extra=keys)
     assert {p.name: p.read_bytes() for p in out.glob("*") if p.suffix != ".xlsx"} == {
         k: v for k, v in snapshot.items() if not k.endswith(".xlsx")}
+
+
+def test_export_with_workers_killed_and_rerun_gives_the_bytes_of_one_process(
+        database, tmp_path, office_keystore):
+    seeded(database)
+    run(database, "cycle", "compute", "2026-11", "--as", "officer")
+    run(database, "cycle", "approve", "2026-11", "--as", "approver")
+    keys = {"CHITRA_KEYSTORE_PATH": str(office_keystore),
+            "CHITRA_KEYSTORE_PASSWORD": DEMO_KEYSTORE_PASSWORD.decode(),
+            "CHITRA_EXPORT_WORKERS": "2"}
+    pooled, alone = tmp_path / "pooled", tmp_path / "alone"
+
+    def export(out: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+        return run(database, "cycle", "export", "2026-11", "--as", "officer", "--out", str(out),
+                   "--no-cash-lists", extra={**keys, **extra}, check=False)
+
+    assert export(pooled, CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES="1").returncode == 70
+    assert export(pooled).returncode == 0
+    assert export(alone, CHITRA_EXPORT_WORKERS="0").returncode == 0
+    files = counts(database)["files"]
+    assert len(files) > 2
+    written = {p.name: p.read_bytes() for p in pooled.glob("*") if not p.name.endswith(".tmp")}
+    assert written == {p.name: p.read_bytes() for p in alone.glob("*")}
+    assert sorted(p.name for p in pooled.glob("*.xml")) == files
 
 
 def test_cli_maker_cannot_approve_own_computation(database):

@@ -401,7 +401,7 @@ def test_refused_upload_shows_every_problem_and_changes_nothing(login, exported,
     assert "Số tiền khác với lệnh chi (4200000 đồng)." in page
     assert "4200001" in page
     assert "CT202611999999999999" in page
-    assert item_of(people["ok"], exported).status == ItemStatus.SENT
+    assert item_of(people["ok"], exported).current_status == ItemStatus.SENT
     assert not StatusFile.objects.exists()
     assert RefusedStatusFile.objects.count() == 1
 
@@ -412,7 +412,7 @@ def test_bank_may_not_report_on_another_banks_items(login, exported, people):
     page = text(upload(login(bank_user("BIDV")), "agri.xml",
                        pain002(agri.msg_id, [(item.end_to_end_id, "ACSC", None, None)])))
     assert "Giao dịch không thuộc tệp của đơn vị bạn." in page
-    assert item_of(people["agri"], exported).status == ItemStatus.SENT
+    assert item_of(people["agri"], exported).current_status == ItemStatus.SENT
 
 
 def test_post_office_uploads_cash_results_for_cash_items_only(login, exported, people):
@@ -428,7 +428,7 @@ def test_post_office_uploads_cash_results_for_cash_items_only(login, exported, p
     refused = client.post(reverse("payment_status_upload"), {
         "file": SimpleUploadedFile("ket-qua-2.csv", bank_line, "text/csv")})
     assert "Giao dịch không thuộc tệp của đơn vị bạn." in text(refused)
-    assert item_of(people["ok"], exported).status == ItemStatus.SENT
+    assert item_of(people["ok"], exported).current_status == ItemStatus.SENT
 
 
 def test_upload_refuses_other_file_types(login, officer):

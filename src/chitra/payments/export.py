@@ -4,8 +4,10 @@ signatures, a manifest, and cash lists per payment point and date (DESIGN §6).
 
 Two phases, so a crash anywhere gives the same files on the next run:
 
-1. *Plan* (one transaction): assign every item to a file (``PaymentFile`` rows with their
-   msg id, created-at, count and control sum) and its EndToEndId; items become ``sent``.
+1. *Plan* (one transaction): describe each file (``PaymentFile`` rows with their msg id,
+   created-at, count, control sum and item id range) and stamp the cycle ``sent_at``, which
+   makes its items ``sent``. No item row is written: a file is an id range, an EndToEndId is
+   derived from the period and the item id (see ``PaymentItem``).
 2. *Write* (outside the transaction): each file is a pure function of the committed plan,
    written streaming to a temporary name and renamed. Re-running phase 2 rewrites the same
    bytes; a file whose hash differs from the one recorded at first export is an error.
@@ -13,29 +15,28 @@ Two phases, so a crash anywhere gives the same files on the next run:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from chitra.config import CONFIG
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import PaymentProvider
-from chitra.payments import cashlists, ids, manifest, signing
+from chitra.payments import cashlists, exportpool, ids, manifest, signing
 from chitra.payments.errors import PaymentError
 from chitra.payments.iso20022 import pain001
 from chitra.payments.models import (
     CycleStatus,
-    ItemStatus,
     PaymentCycle,
     PaymentFile,
     PaymentItem,
@@ -69,29 +70,28 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
     out = out_dir or export_dir(cycle)
     out.mkdir(parents=True, exist_ok=True)
     result = ExportResult(out)
-    signer = signing.signer_from_settings()
     files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider")
                  .order_by("provider__short_name", "sequence"))
-    entries = []
-    for n, pf in enumerate(files, 1):
-        path = out / pf.file_name
-        _write_pain001(cycle, pf, rule, path)
-        sha = manifest.sha256_file(path)
-        if pf.sha256 and pf.sha256 != sha:
-            raise PaymentError("export_mismatch",
-                               f"Tệp {pf.file_name} khác lần xuất đầu; không ghi đè.",
-                               f"{pf.file_name} differs from its first export.")
-        if not pf.sha256:
-            PaymentFile.objects.filter(pk=pf.pk, sha256="").update(sha256=sha)
-        sig = path.with_name(path.name + ".p7s")
-        signer.sign_detached(path, sig, signing_time=pf.created_at)
-        entries.append(manifest.ManifestEntry(
-            file_name=pf.file_name, sha256=sha, tx_count=pf.tx_count,
-            control_sum=pf.control_sum, signature_file=sig.name,
-            signature_sha256=manifest.sha256_file(sig)))
-        result.files.append(path)
+    by_id = {pf.pk: pf for pf in files}
+    signer = signing.signer_from_settings()  # here only: the key never leaves this process
+    signatures: dict[int, str] = {}
+    for n, w in enumerate(_write_files(cycle, files, rule, out), 1):
+        pf = by_id[w.file_id]
+        PaymentFile.objects.filter(pk=pf.pk, sha256="").update(sha256=w.sha256)
+        sig = out / f"{pf.file_name}.p7s"
+        signer.sign_detached(out / pf.file_name, sig, signing_time=pf.created_at,
+                             digest=bytes.fromhex(w.sha256))
+        signatures[pf.pk] = manifest.sha256_file(sig)
+        pf.sha256 = w.sha256
         step("export", n, len(files))
         _fault_point(n)
+    entries = []
+    for pf in files:
+        entries.append(manifest.ManifestEntry(
+            file_name=pf.file_name, sha256=pf.sha256, tx_count=pf.tx_count,
+            control_sum=pf.control_sum, signature_file=f"{pf.file_name}.p7s",
+            signature_sha256=signatures[pf.pk]))
+        result.files.append(out / pf.file_name)
     if cash_lists:
         result.cash_lists = _write_cash_lists(cycle, out)
     result.manifest = out / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
@@ -108,6 +108,39 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
                      after={"files": len(files), "cash_lists": len(result.cash_lists),
                             "out": str(out)})
     return result
+
+
+@dataclass(frozen=True)
+class Written:
+    """A payment file written (its signature is made by the exporting process)."""
+
+    file_id: int
+    sha256: str
+
+
+def _write_files(cycle: PaymentCycle, files: list[PaymentFile], rule: ProvincePaymentRule,
+                 out: Path) -> Iterator[Written]:
+    """Every file written, in the order they finish: by this process alone, or with
+    ``CONFIG.export_workers`` worker processes beside it when they can see the plan."""
+
+    def here(pf: PaymentFile) -> Written:
+        return write_file(cycle, pf, rule, out)
+
+    if len(files) < 2 or not exportpool.may_use_workers():
+        return (here(pf) for pf in files)
+    return exportpool.write_files(cycle.pk, files, out, here, CONFIG.export_workers)
+
+
+def write_file(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
+               out: Path) -> Written:
+    """Write one pain.001 file; a file whose bytes differ from its first export is refused
+    (the recorded hash is the one banks received)."""
+    sha = _write_pain001(cycle, pf, rule, out / pf.file_name)
+    if pf.sha256 and pf.sha256 != sha:
+        raise PaymentError("export_mismatch",
+                           f"Tệp {pf.file_name} khác lần xuất đầu; không ghi đè.",
+                           f"{pf.file_name} differs from its first export.")
+    return Written(pf.pk, sha)
 
 
 def _fault_point(files_written: int) -> None:
@@ -130,73 +163,88 @@ def _rule(province_code: str) -> ProvincePaymentRule:
 
 @transaction.atomic
 def _plan(cycle_id: int, actor: str) -> PaymentCycle:
+    """Describe every file by its provider and id range and stamp the cycle ``sent_at``:
+    a handful of rows, whatever the number of items (no item is rewritten)."""
     cycle = PaymentCycle.objects.select_for_update().get(pk=cycle_id)
     if cycle.status not in (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.RECONCILING):
         raise PaymentError("cycle_state", "Chỉ xuất tệp khi kỳ đã được duyệt.",
                            "Only an approved cycle can be exported.")
     _rule(cycle.province_code)
-    pending = PaymentItem.objects.filter(cycle=cycle, status=ItemStatus.PENDING)
-    if not pending.exists():
+    if cycle.sent_at is not None:
         return cycle  # planned before: phase 2 only
+    # An approved, unplanned cycle holds only pending items (compute makes them pending and
+    # a status line about a pending item is refused), so a file's id range names exactly
+    # the items it carries.
     created_at = timezone.now().replace(microsecond=0)
-    providers = (pending.exclude(channel=Channel.CASH).values_list("provider_id", flat=True)
-                 .distinct().order_by("provider_id"))
-    for provider in PaymentProvider.objects.filter(id__in=list(providers)):
+    # Every provider (a few dozen): one with no item gets no file, and this spares a scan of
+    # the cycle's items for the distinct providers.
+    for provider in PaymentProvider.objects.order_by("id"):
         _plan_provider(cycle, provider, created_at)
-    _mark_sent(cycle, "channel = %s", [Channel.CASH.value], None)
+    cycle.sent_at = created_at
+    cycle.save(update_fields=["sent_at"])
     audit.record(actor, "cycle.export_plan", "payment_cycle", cycle.pk,
                  after={"files": cycle.files.count()})
     return cycle
 
 
 def _plan_provider(cycle: PaymentCycle, provider: PaymentProvider, created_at: datetime) -> None:
-    """Split the provider's items into files of at most N, by id ranges (no id list in memory)."""
-    items = PaymentItem.objects.filter(cycle=cycle, provider=provider,
-                                       status=ItemStatus.PENDING).exclude(channel=Channel.CASH)
+    """Split the provider's items into files of at most N consecutive ids: one GROUP BY over
+    the (cycle, provider, id) index gives each file's range, count and control sum."""
     per_file = provider.max_transactions_per_file
-    total = items.count()
-    ordered = items.order_by("id").values_list("id", flat=True)
-    starts = [ordered[k] for k in range(0, total, per_file)]
     code = re.sub(r"[^A-Z0-9]", "", (provider.napas_bin or provider.short_name).upper())[:12]
-    for seq, lo in enumerate(starts, 1):
-        hi = starts[seq] if seq < len(starts) else None
-        chunk = items.filter(id__gte=lo) if hi is None else items.filter(id__gte=lo, id__lt=hi)
-        agg = chunk.aggregate(n=Count("id"), s=Sum("amount"))
-        mid = ids.msg_id(cycle.province_code, cycle.period, code, seq)
-        pf = PaymentFile.objects.create(
-            cycle=cycle, provider=provider, sequence=seq, msg_id=mid,
-            file_name=f"{mid}.xml", created_at=created_at, tx_count=agg["n"],
-            control_sum=agg["s"])
-        where, params = "provider_id = %s AND id >= %s", [provider.pk, lo]
-        if hi is not None:
-            where, params = where + " AND id < %s", [*params, hi]
-        _mark_sent(cycle, where, params, pf.pk)
-
-
-def _mark_sent(cycle: PaymentCycle, where: str, params: list[Any], file_id: int | None) -> None:
-    """One pass over the rows: file, EndToEndId and ``sent`` together (a bulk path)."""
     with connection.cursor() as cur:
         cur.execute(
-            f"UPDATE {PaymentItem._meta.db_table} SET payment_file_id = %s, end_to_end_id = "
-            f"{ids.end_to_end_sql(cycle.period)}, status = %s "
-            f"WHERE cycle_id = %s AND status = %s AND {where}",
-            [file_id, ItemStatus.SENT.value, cycle.pk, ItemStatus.PENDING.value, *params])
+            f"SELECT k, MIN(id), MAX(id), COUNT(*), SUM(amount) FROM ("
+            f"SELECT id, amount, (ROW_NUMBER() OVER (ORDER BY id) - 1) / %s AS k "
+            f"FROM {PaymentItem._meta.db_table} WHERE cycle_id = %s AND provider_id = %s) t "
+            f"GROUP BY k ORDER BY k",
+            [per_file, cycle.pk, provider.pk])
+        chunks = cur.fetchall()
+    PaymentFile.objects.bulk_create([
+        PaymentFile(cycle=cycle, provider=provider, sequence=seq, msg_id=mid,
+                    file_name=f"{mid}.xml", created_at=created_at, tx_count=n,
+                    control_sum=total, first_item_id=lo, last_item_id=hi)
+        for seq, (_k, lo, hi, n, total) in enumerate(chunks, 1)
+        for mid in [ids.msg_id(cycle.province_code, cycle.period, code, seq)]])
 
 
-def _transfers(pf: PaymentFile, remittance: str) -> Iterator[pain001.CreditTransfer]:
+class _Transfer(NamedTuple):
+    """A :class:`pain001.Transfer` made cheaply, once per item (see there)."""
+
+    end_to_end_id: str
+    amount: int
+    creditor_name: str
+    creditor_account: str
+    creditor_agent_bin: str | None
+    creditor_agent_bic: str | None
+    remittance: str
+
+
+def _transfers(cycle: PaymentCycle, pf: PaymentFile, remittance: str) -> Iterator[_Transfer]:
     provider = pf.provider
-    rows = (PaymentItem.objects.filter(payment_file=pf).order_by("id")
-            .values_list("end_to_end_id", "amount", "holder_name", "full_name",
-                         "account_number"))
-    for e2e, amount, holder, name, account in rows.iterator(chunk_size=5000):
-        yield pain001.CreditTransfer(
-            end_to_end_id=e2e or "", amount=amount, creditor_name=holder or name,
-            creditor_account=account, creditor_agent_bin=provider.napas_bin,
-            creditor_agent_bic=provider.bic or None, remittance=remittance)
+    agent_bin, agent_bic = provider.napas_bin, provider.bic or None
+    prefix, width = ids.end_to_end_prefix(cycle.period), ids.E2E_ITEM_WIDTH
+    rows = (pf.items().order_by("id")
+            .values_list("id", "amount", "holder_name", "full_name", "account_number"))
+    for item_id, amount, holder, name, account in rows.iterator(chunk_size=5000):
+        yield _Transfer(f"{prefix}{item_id:0{width}d}", amount, holder or name, account,
+                        agent_bin, agent_bic, remittance)
+
+
+class _Hashing:
+    """A binary file that hashes what is written to it (no second read for the SHA-256)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self._fh, self.hash = fh, hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return self._fh.write(data)
 
 
 def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
-                   path: Path) -> None:
+                   path: Path) -> str:
+    """Write the file (temporary name, fsync, rename); its SHA-256 in hex."""
     header = pain001.FileHeader(
         msg_id=pf.msg_id, pmt_inf_id=f"{pf.msg_id}-1", created_at=pf.created_at,
         requested_execution_date=cycle.transfer_date or cycle.period,
@@ -205,13 +253,17 @@ def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRu
         initiating_party=rule.debtor_name, category_purpose="PENS",
         tx_count=pf.tx_count, control_sum=pf.control_sum)
     remittance = f"BHXH chi trả lương hưu, trợ cấp tháng {cycle.period:%m/%Y}"
-    tmp = path.with_name(path.name + ".tmp")
+    # Per process: a worker left over from a killed export never shares a rerun's file.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with tmp.open("wb") as fh:
-        pain001.write_pain001(fh, header, _transfers(pf, remittance),
+        hashing = _Hashing(fh)
+        pain001.write_pain001(hashing, header,  # type: ignore[arg-type]
+                              _transfers(cycle, pf, remittance),
                               strip_diacritics=pf.provider.strip_diacritics)
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
+    return hashing.hash.hexdigest()
 
 
 def write_cash_lists(cycle_id: int, actor: str, out_dir: Path | None = None) -> list[Path]:

@@ -1,18 +1,15 @@
 """Identifiers in payment files, derived from row ids so regenerating gives the same bytes.
 
-The formats live in :mod:`chitra.payments.iso20022.ids`; this adds the SQL form of the
-EndToEndId so export assigns ids set-based.
+The formats live in :mod:`chitra.payments.iso20022.ids`. No item stores its EndToEndId:
+it is derived wherever it is needed, from the cycle's period and the item id.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection
-
 from chitra.payments.iso20022.ids import (
     E2E_ITEM_WIDTH,
-    E2E_PREFIX,
     end_to_end_id,
     msg_id,
     parse_end_to_end_id,
@@ -25,12 +22,11 @@ def item_id_of(end_to_end: str) -> int | None:
     return parsed[1] if parsed else None
 
 
-def end_to_end_sql(period: date) -> str:
-    """SQL expression of :func:`end_to_end_id` over the item's ``id`` column."""
-    prefix = f"'{E2E_PREFIX}{period:%Y%m}'"
-    if connection.vendor == "postgresql":
-        return f"{prefix} || lpad(id::text, {E2E_ITEM_WIDTH}, '0')"
-    return f"{prefix} || printf('%0{E2E_ITEM_WIDTH}d', id)"
+def end_to_end_prefix(period: date) -> str:
+    """What every EndToEndId of ``period`` starts with; the item id in
+    :data:`E2E_ITEM_WIDTH` digits follows (a writer's shortcut for :func:`end_to_end_id`)."""
+    return end_to_end_id(period, 1)[:-E2E_ITEM_WIDTH]
 
 
-__all__ = ["end_to_end_id", "end_to_end_sql", "item_id_of", "msg_id"]
+__all__ = ["E2E_ITEM_WIDTH", "end_to_end_id", "end_to_end_prefix", "item_id_of", "msg_id",
+           "parse_end_to_end_id"]

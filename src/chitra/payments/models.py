@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db import models
 from django.db.models import F, Q
 
+from chitra.payments.iso20022.ids import end_to_end_id
 from chitra.registry.models import Channel
 
 
@@ -39,6 +44,9 @@ class PaymentCycle(models.Model):
     progress_total = models.PositiveIntegerField(default=0)
     # When the running step last reported (or was queued): a step silent for long is stuck.
     progress_at = models.DateTimeField(null=True, blank=True)
+    # When the export plan committed: from then on every item still stored ``pending`` is
+    # sent (one row here instead of an UPDATE of millions of items; see PaymentItem).
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period", "province_code"]
@@ -100,8 +108,37 @@ class ItemStatus(models.TextChoices):
 CLOSED_ITEM_STATUSES = (ItemStatus.REJECTED, ItemStatus.RETURNED, ItemStatus.CANCELLED)
 
 
+class ItemQuerySet(models.QuerySet["PaymentItem"]):
+    def in_status(self, *statuses: ItemStatus | str) -> ItemQuerySet:
+        """Items whose current status (see :attr:`PaymentItem.current_status`) is one of
+        ``statuses``."""
+        q = Q()
+        for s in statuses:
+            if s == ItemStatus.SENT:
+                q |= Q(status=s) | Q(status=ItemStatus.PENDING, cycle__sent_at__isnull=False)
+            elif s == ItemStatus.PENDING:
+                q |= Q(status=s, cycle__sent_at__isnull=True)
+            else:
+                q |= Q(status=s)
+        return self.filter(q) if statuses else self.none()
+
+
+def current_status(stored: str, cycle_sent: bool) -> ItemStatus:
+    """The status of an item stored as ``stored`` in a cycle whose export plan has
+    (``cycle_sent``) or has not committed."""
+    if stored == ItemStatus.PENDING and cycle_sent:
+        return ItemStatus.SENT
+    return ItemStatus(stored)
+
+
 class PaymentItem(models.Model):
-    """One attempt to pay an obligation, frozen at compute time (DESIGN §3.3)."""
+    """One attempt to pay an obligation, frozen at compute time (DESIGN §3.3).
+
+    Export writes nothing per item (millions of rows): an item is *sent* when its cycle's
+    export plan commits (``cycle.sent_at``) while its stored status is still ``pending``; its
+    file is the cycle's file of its provider whose id range holds it; its EndToEndId derives
+    from the period and its id (unique because the id is).
+    """
 
     # Bulk path (millions of rows per compute): the frozen copies and derivable references
     # carry no per-row FK trigger and no index of their own; the rows they point at are
@@ -133,16 +170,13 @@ class PaymentItem(models.Model):
     status = models.CharField(max_length=10, choices=ItemStatus.choices,
                               default=ItemStatus.PENDING)
     reason_code = models.CharField(max_length=8, blank=True)
-    end_to_end_id = models.CharField(max_length=35, null=True, blank=True)
-    payment_file = models.ForeignKey("PaymentFile", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="items")
     status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["cycle", "provider", "id"])]
         constraints = [
-            # A constraint, not unique=True: no extra pattern-ops index on PostgreSQL.
-            models.UniqueConstraint(fields=["end_to_end_id"], name="item_end_to_end_id_unique"),
             models.UniqueConstraint(
                 fields=["obligation"], condition=~Q(status__in=CLOSED_ITEM_STATUSES),
                 name="item_one_live_or_paid_per_obligation"),
@@ -154,6 +188,20 @@ class PaymentItem(models.Model):
                 | (~Q(channel=Channel.CASH) & Q(provider__isnull=False) & ~Q(account_number="")),
                 name="item_fields_match_channel"),
         ]
+
+    @property
+    def current_status(self) -> ItemStatus:
+        return current_status(self.status, self.cycle.sent_at is not None)
+
+    def get_current_status_display(self) -> str:
+        return str(dict(ItemStatus.choices)[self.current_status])
+
+    @property
+    def end_to_end_id(self) -> str | None:
+        """The EndToEndId in the payment file or cash list results (None before export)."""
+        if self.cycle.sent_at is None:
+            return None
+        return end_to_end_id(self.cycle.period, self.pk)
 
 
 class PaymentFile(models.Model):
@@ -170,13 +218,43 @@ class PaymentFile(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     tx_count = models.PositiveIntegerField()
     control_sum = models.BigIntegerField()
+    # The file holds the cycle's items of its provider with first_item_id ≤ id ≤ last_item_id
+    # (the plan splits by id ranges, so no item row names its file).
+    first_item_id = models.BigIntegerField()
+    last_item_id = models.BigIntegerField()
 
     class Meta:
         ordering = ["provider__short_name", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["cycle", "provider", "sequence"],
                                     name="file_unique_sequence"),
+            models.CheckConstraint(condition=Q(first_item_id__lte=F("last_item_id")),
+                                   name="file_item_range_ordered"),
         ]
+
+    def items(self) -> ItemQuerySet:
+        return PaymentItem.objects.filter(cycle_id=self.cycle_id, provider_id=self.provider_id,
+                                          id__gte=self.first_item_id,
+                                          id__lte=self.last_item_id)
+
+
+class FileRanges:
+    """Which payment file holds an item: the file of its cycle and provider whose id range
+    holds its id (bisect over a cycle's few files; no item row names its file)."""
+
+    def __init__(self, files: Iterable[PaymentFile]) -> None:
+        self._files: dict[tuple[int, int], list[PaymentFile]] = defaultdict(list)
+        for pf in sorted(files, key=lambda f: f.first_item_id):
+            self._files[(pf.cycle_id, pf.provider_id)].append(pf)
+        self._starts = {k: [f.first_item_id for f in fs] for k, fs in self._files.items()}
+
+    def of(self, cycle_id: int, provider_id: int | None, item_id: int) -> PaymentFile | None:
+        key = (cycle_id, provider_id or 0)
+        k = bisect_right(self._starts.get(key, []), item_id) - 1
+        if k < 0:
+            return None
+        pf = self._files[key][k]
+        return pf if item_id <= pf.last_item_id else None
 
 
 class StatusSource(models.TextChoices):

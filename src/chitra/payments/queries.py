@@ -19,9 +19,11 @@ from chitra.access.models import OrganizationKind, Role, User
 from chitra.access.scoping import scope_of
 from chitra.core.admin_units import current_wards
 from chitra.core.errors import NotInScope
+from chitra.payments.ids import end_to_end_id
 from chitra.payments.models import (
     CycleExclusion,
     CycleStatus,
+    FileRanges,
     ItemStatus,
     PaymentCycle,
     PaymentFile,
@@ -29,6 +31,7 @@ from chitra.payments.models import (
     ProvincePaymentRule,
     RefusedStatusFile,
     StatusFile,
+    current_status,
 )
 from chitra.payments.permissions import CycleAction, may
 
@@ -250,10 +253,19 @@ def alert_days(province_code: str) -> int:
 
 
 def _by_status(cycle: PaymentCycle) -> list[dict[str, Any]]:
-    return list(PaymentItem.objects.filter(cycle=cycle)
-                .values("provider__short_name", "status", "reason_code")
-                .annotate(n=Count("id"), s=Sum("amount"))
-                .order_by("provider__short_name", "status", "reason_code"))
+    """Count and amount by provider, current status and reason (stored ``pending`` of an
+    exported cycle counted as ``sent``, merged with any ``sent`` stored before that)."""
+    sent = cycle.sent_at is not None
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in (PaymentItem.objects.filter(cycle=cycle)
+              .values("provider__short_name", "status", "reason_code")
+              .annotate(n=Count("id"), s=Sum("amount"))):
+        status = current_status(r["status"], sent).value
+        key = (r["provider__short_name"] or "", status, r["reason_code"] or "")
+        row = merged.setdefault(key, {**r, "status": status, "n": 0, "s": 0})
+        row["n"] += r["n"]
+        row["s"] += r["s"]
+    return [merged[k] for k in sorted(merged)]
 
 
 def reconciliation(cycle: PaymentCycle, as_of: date, limit: int = LIST_LIMIT) -> Reconciliation:
@@ -283,13 +295,14 @@ def reconciliation(cycle: PaymentCycle, as_of: date, limit: int = LIST_LIMIT) ->
                     sum(n for n, _ in cells.values()), sum(s for _, s in cells.values()))
         for p, cells in sorted(grid.items(), key=lambda kv: (kv[0] == "", kv[0]))]
     days = alert_days(cycle.province_code)
-    overdue_q = PaymentItem.objects.filter(cycle=cycle, status__in=OPEN_STATUSES,
-                                           payment_date__lt=as_of - timedelta(days=days))
+    overdue_q = PaymentItem.objects.filter(cycle=cycle).in_status(*OPEN_STATUSES).filter(
+        payment_date__lt=as_of - timedelta(days=days))
     agg = overdue_q.aggregate(n=Count("id"), s=Sum("amount"))
-    overdue = list(overdue_q.select_related("provider").order_by("payment_date", "id")[:limit])
+    overdue = list(overdue_q.select_related("provider", "cycle")
+                   .order_by("payment_date", "id")[:limit])
     rejected = list(PaymentItem.objects.filter(
         cycle=cycle, status__in=(ItemStatus.REJECTED, ItemStatus.RETURNED))
-        .select_related("provider").order_by("reason_code", "full_name", "id")[:limit])
+        .select_related("provider", "cycle").order_by("reason_code", "full_name", "id")[:limit])
     return Reconciliation(
         alert_days=days, as_of=as_of, by_status=by_status, by_provider=by_provider,
         count=sum(status_n.values()), amount=sum(status_s.values()),
@@ -330,10 +343,16 @@ def summary_rows(cycle: PaymentCycle) -> list[tuple[str, str, str, int, int]]:
 
 
 def item_rows(cycle: PaymentCycle) -> Iterator[tuple[Any, ...]]:
-    """Every item of the cycle, streamed from the database in chunks."""
+    """Every item of the cycle, streamed from the database in chunks. EndToEndId, current
+    status and file are derived (no item row stores them, see ``PaymentItem``)."""
+    sent = cycle.sent_at is not None
+    files = FileRanges(PaymentFile.objects.filter(cycle=cycle))
     rows = (PaymentItem.objects.filter(cycle=cycle).order_by("id")
-            .values_list("end_to_end_id", "full_name", "citizen_id", "ward_code", "channel",
+            .values_list("id", "full_name", "citizen_id", "ward_code", "channel",
                          "provider__short_name", "amount", "payment_date", "status",
-                         "reason_code", "payment_file__file_name"))
-    for r in rows.iterator(chunk_size=5000):
-        yield tuple("" if v is None else v for v in r)
+                         "reason_code", "provider_id"))
+    for item_id, *middle, stored, reason, provider_id in rows.iterator(chunk_size=5000):
+        pf = files.of(cycle.pk, provider_id, item_id)
+        e2e = end_to_end_id(cycle.period, item_id) if sent else ""
+        yield tuple("" if v is None else v for v in (
+            e2e, *middle, current_status(stored, sent).value, reason, pf.file_name if pf else ""))

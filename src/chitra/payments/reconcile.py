@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -28,6 +29,7 @@ from chitra.payments.errors import PaymentError
 from chitra.payments.iso20022 import Iso20022Error, camt054, pain002
 from chitra.payments.models import (
     CycleStatus,
+    FileRanges,
     ItemStatus,
     Obligation,
     ObligationStatus,
@@ -39,6 +41,7 @@ from chitra.payments.models import (
     StatusEvent,
     StatusFile,
     StatusSource,
+    current_status,
 )
 from chitra.payments.transitions import (
     BAD_ACCOUNT_REASONS,
@@ -160,6 +163,34 @@ class _Item:
     province_code: str
 
 
+def _items(wanted: list[int]) -> dict[int, _Item]:
+    """The items ``wanted`` with their current status, EndToEndId and file (which no item
+    row stores: the file is the one of its cycle and provider whose id range holds it)."""
+    rows: list[tuple[Any, ...]] = []
+    for k in range(0, len(wanted), _BATCH):
+        rows.extend(PaymentItem.objects.filter(id__in=wanted[k:k + _BATCH]).values_list(
+            "id", "amount", "status", "channel", "provider_id", "cycle_id", "cycle__period",
+            "cycle__sent_at", "cycle__province_code"))
+    files = FileRanges(PaymentFile.objects.filter(cycle_id__in={r[5] for r in rows}))
+    items: dict[int, _Item] = {}
+    for item_id, amount, stored, channel, provider_id, cycle_id, period, sent_at, province \
+            in rows:
+        pf = files.of(cycle_id, provider_id, item_id)
+        sent = sent_at is not None
+        items[item_id] = _Item(
+            item_id, ids.end_to_end_id(period, item_id) if sent else None, amount,
+            current_status(stored, sent), channel, pf.pk if pf else None,
+            pf.msg_id if pf else None, pf.provider_id if pf else None, province)
+    return items
+
+
+def _stored(status: str) -> list[str]:
+    """Stored values of an item whose current status is ``status``."""
+    if status == ItemStatus.SENT:
+        return [ItemStatus.SENT.value, ItemStatus.PENDING.value]
+    return [status]
+
+
 def _may_ingest(user: User, item: _Item) -> bool:
     scope = scope_of(user)
     if user.is_superuser:
@@ -232,7 +263,7 @@ def _validate(lines: list[Line], user: User, result: IngestResult) -> list[_Step
     for ln in lines:
         if ln.end_to_end_id.startswith("*"):  # group level: every item of the file
             named = files[ln.msg_id or ""]
-            expanded.extend((ln, i) for i in named.items.values_list("id", flat=True))
+            expanded.extend((ln, i) for i in named.items().values_list("id", flat=True))
             continue
         item_id = ids.item_id_of(ln.end_to_end_id)
         if item_id is None:
@@ -242,13 +273,7 @@ def _validate(lines: list[Line], user: User, result: IngestResult) -> list[_Step
                                             "Not an EndToEndId issued by chitra."))
         else:
             expanded.append((ln, item_id))
-    items: dict[int, _Item] = {}
-    wanted = sorted({i for _, i in expanded})
-    for k in range(0, len(wanted), _BATCH):
-        for row in (PaymentItem.objects.filter(id__in=wanted[k:k + _BATCH]).values_list(
-                "id", "end_to_end_id", "amount", "status", "channel", "payment_file_id",
-                "payment_file__msg_id", "payment_file__provider_id", "cycle__province_code")):
-            items[row[0]] = _Item(*row)
+    items = _items(sorted({i for _, i in expanded}))
     steps: list[_Step] = []
     state: dict[int, str] = {}
     allowed_cache: dict[tuple[int | None, str], bool] = {}
@@ -312,7 +337,8 @@ def _apply(steps: list[_Step], source: str, digest: str, name: str, user: User,
                 moves[(s.from_status, s.to_status, s.reason)].append(s.item_id)
         for (frm, to, reason), item_ids in moves.items():
             for k in range(0, len(item_ids), _BATCH):
-                PaymentItem.objects.filter(id__in=item_ids[k:k + _BATCH], status=frm).update(
+                PaymentItem.objects.filter(id__in=item_ids[k:k + _BATCH],
+                                           status__in=_stored(frm)).update(
                     status=to, reason_code=reason, status_changed_at=now)
         _record_events(steps, sf.pk)
         result.applied = sum(1 for s in steps if s.to_status)

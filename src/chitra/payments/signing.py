@@ -53,17 +53,19 @@ class Signer:
     chain: tuple[x509.Certificate, ...] = ()
 
     def sign_detached(self, data_path: Path, out_path: Path,
-                      signing_time: dt.datetime | None = None) -> None:
+                      signing_time: dt.datetime | None = None,
+                      digest: bytes | None = None) -> None:
         """Write a detached DER CMS signature of ``data_path`` to ``out_path``.
 
         The data is read in 1 MB chunks; the signature is written to a temporary file in
         the same directory and renamed into place. ``signing_time`` (aware) defaults to now;
-        pass a fixed one to regenerate the same bytes.
+        pass a fixed one to regenerate the same bytes. ``digest``: the SHA-256 of the data
+        when the caller already has it (computed while writing it), to spare a read.
         """
         when = signing_time or dt.datetime.now(dt.UTC)
         if when.tzinfo is None:
             raise ValueError("signing_time must be timezone-aware")
-        der = self._signed_data(_sha256_file(data_path), when.astimezone(dt.UTC))
+        der = self._signed_data(digest or _sha256_file(data_path), when.astimezone(dt.UTC))
         atomicfile.write_bytes(out_path, der)
 
     def _signed_data(self, digest: bytes, when: dt.datetime) -> bytes:

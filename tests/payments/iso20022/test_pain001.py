@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from lxml import etree
@@ -21,6 +21,24 @@ def test_golden_file_is_reproduced_byte_for_byte() -> None:
     expected = (FIXTURES / "pain001_golden.xml").read_bytes()
 
     assert render(GOLDEN_TRANSFERS) == expected
+
+
+def test_any_object_with_the_transfer_fields_gives_the_same_bytes() -> None:
+    class Row(NamedTuple):  # what a bulk caller passes instead of the frozen dataclass
+        end_to_end_id: str
+        amount: int
+        creditor_name: str
+        creditor_account: str
+        creditor_agent_bin: str | None
+        creditor_agent_bic: str | None
+        remittance: str
+
+    rows = [Row(t.end_to_end_id, t.amount, t.creditor_name, t.creditor_account,
+                t.creditor_agent_bin, t.creditor_agent_bic, t.remittance)
+            for t in GOLDEN_TRANSFERS]
+    out = io.BytesIO()
+    write_pain001(out, header_for(GOLDEN_TRANSFERS), rows)
+    assert out.getvalue() == (FIXTURES / "pain001_golden.xml").read_bytes()
 
 
 def test_golden_file_is_valid_against_the_official_xsd() -> None:

@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from lxml import etree
 
@@ -88,10 +88,31 @@ class CreditTransfer:
     remittance: str  # Ustrd; cleaned and cut to 140 characters
 
 
+class Transfer(Protocol):
+    """What the writer reads of a transfer: :class:`CreditTransfer`, or any object with the
+    same read-only fields (a bulk caller may pass named tuples, ~4x cheaper to make than the
+    frozen dataclass, which adds up over millions of rows)."""
+
+    @property
+    def end_to_end_id(self) -> str: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def creditor_name(self) -> str: ...
+    @property
+    def creditor_account(self) -> str: ...
+    @property
+    def creditor_agent_bin(self) -> str | None: ...
+    @property
+    def creditor_agent_bic(self) -> str | None: ...
+    @property
+    def remittance(self) -> str: ...
+
+
 def write_pain001(
     out: BinaryIO,
     header: FileHeader,
-    transfers: Iterable[CreditTransfer],
+    transfers: Iterable[Transfer],
     *,
     strip_diacritics: bool = False,
 ) -> None:
@@ -175,7 +196,7 @@ def _check_header(header: FileHeader) -> None:
             raise _refuse(f"Thiếu tên {what_vi}.", f"Missing {what_en}.")
 
 
-def _check_amount(transfer: CreditTransfer, position: int) -> None:
+def _check_amount(transfer: Transfer, position: int) -> None:
     """Refuse the amount of the ``position``-th transfer (from 1) unless whole đồng > 0."""
     amount = transfer.amount
     if not _is_int(amount) or not 0 < amount <= _MAX_AMOUNT:
@@ -185,7 +206,7 @@ def _check_amount(transfer: CreditTransfer, position: int) -> None:
         )
 
 
-def _missing_name(transfer: CreditTransfer) -> Pain001Error:
+def _missing_name(transfer: Transfer) -> Pain001Error:
     return _refuse(
         f"Thiếu tên người nhận ở giao dịch {transfer.end_to_end_id}.",
         f"Missing creditor name in transaction {transfer.end_to_end_id}.",
@@ -349,7 +370,7 @@ def _remittance_xml(value: str, ascii_only: bool) -> str:
 
 
 def _write_transactions(
-    out: BinaryIO, header: FileHeader, transfers: Iterable[CreditTransfer], ascii_only: bool
+    out: BinaryIO, header: FileHeader, transfers: Iterable[Transfer], ascii_only: bool
 ) -> None:
     """Validate and write every ``CdtTrfTxInf``, check the totals, close the document.
 
