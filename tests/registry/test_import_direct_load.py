@@ -5,7 +5,7 @@ exactly what it refuses, and leave nothing — not even used-up ids — when it 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from chitra.registry import bulkload, import_jobs, imports
 from chitra.registry.models import (
@@ -202,3 +202,30 @@ def test_progress_of_a_load_in_one_transaction_is_seen_outside_it():
         progress.close()
         reader.close()
     assert progress.side is None
+
+
+def registry_indexes() -> list[tuple[str, str]]:
+    with connection.cursor() as c:
+        c.execute("""
+            SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+            WHERE indrelid::regclass::text = ANY(%s) ORDER BY 1
+        """, [list(bulkload.BULK_TABLES)])
+        indexes = c.fetchall()
+        c.execute("""
+            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1
+        """, [list(bulkload.BULK_TABLES)])
+        return indexes + c.fetchall()
+
+
+def test_a_direct_load_puts_back_every_index_and_constraint(tmp_path, direct):
+    """The unique personal-ID constraint is rebuilt early, as the check for repeats; it and
+    every other one are there afterwards, once, exactly as migrations made them."""
+    before = registry_indexes()
+    assert any(name == "beneficiary_citizen_id_unique" for name, _ in before)
+    out = run(write_csv(tmp_path / "a.csv", three_people()))
+    assert (direct, out.created) == (["direct"], 3)
+    assert registry_indexes() == before
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Beneficiary.objects.filter(full_name="Lò Văn Pọm").update(
+            citizen_id=Beneficiary.objects.get(full_name="Đặng Văn Đức").citizen_id)

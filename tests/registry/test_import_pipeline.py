@@ -8,7 +8,7 @@ import pytest
 from chitra.registry import imports
 from chitra.registry.importing.reading import FileRefused
 from chitra.registry.models import Beneficiary, ImportStatus, PaymentAccount
-from tests.registry.fixtures.import_files import person, to_cp1258, write_csv
+from tests.registry.fixtures.import_files import csv_text, person, to_cp1258, write_csv
 from tests.registry.test_import_service import report_rows, run, three_people
 
 
@@ -19,6 +19,7 @@ def parallel(request, monkeypatch) -> bool:
     monkeypatch.setattr(imports.os, "cpu_count", lambda: 2)
     if request.param == 2:  # one-row chunks, so the two workers take turns
         monkeypatch.setattr(imports, "CHUNK_ROWS", 1)
+        monkeypatch.setattr(imports, "CHUNK_BYTES", 1)
     return bool(request.param)
 
 
@@ -68,3 +69,37 @@ def test_a_repeated_bad_name_is_reported_on_every_row(tmp_path, parallel):
         (2, "full_name", "too_long"), (3, "full_name", "too_long"),
         (4, "account_holder", "too_long")]
 
+
+
+def test_a_line_break_in_a_quoted_cell_gives_the_same_rows_either_way(tmp_path, parallel):
+    """With one-row blocks the quoted line break runs past a cut: the workers' reading is
+    dropped from there and the rest is read again, alone. Row numbers are the file's lines."""
+    rows = three_people()
+    rows[0]["street"] = "Tổ 3\nbản Nà Khum"  # the record takes lines 2 and 3
+    rows[2]["benefit_amount"] = "0"
+    path = write_csv(tmp_path / "a.csv", rows)
+    out = run(path)
+    assert out.rows_total == 3
+    assert [(p.row, p.column, p.code) for p in out.first_problems] == [
+        (5, "benefit_amount", "amount_not_positive")]
+    out = run(path, accept_valid=True)
+    assert (out.status, out.rows_total, out.created) == (ImportStatus.APPLIED, 3, 2)
+    assert Beneficiary.objects.get(full_name="Lò Văn Pọm").street == "Tổ 3 bản Nà Khum"
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n", "\r"], ids=["crlf", "lf", "cr"])
+def test_line_endings_and_a_bom_either_way(tmp_path, parallel, ending):
+    rows = three_people()
+    rows[1]["benefit_amount"] = "0"
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text(rows).replace("\r\n", ending).encode())
+    out = run(path, accept_valid=True)
+    assert [(p.row, p.code) for p in out.first_problems] == [(3, "amount_not_positive")]
+    assert (out.rows_total, out.created) == (3, 2)
+    assert Beneficiary.objects.filter(full_name="Đặng Văn Đức").exists()
+
+
+def test_windows_1258_either_way(tmp_path, parallel):
+    out = run(write_csv(tmp_path / "a.csv", three_people(), encoding="cp1258"))
+    assert (out.status, out.created) == (ImportStatus.APPLIED, 3)
+    assert Beneficiary.objects.filter(full_name="Nguyễn Thị Thuỷ").exists()

@@ -48,7 +48,7 @@ from chitra.core.models import PaymentProvider
 from chitra.registry import bulkload
 from chitra.registry.anomalies import refresh_anomalies
 from chitra.registry.bulkload import DirectLoad, repeated_rows
-from chitra.registry.importing import pipeline
+from chitra.registry.importing import csvranges, pipeline
 from chitra.registry.importing.columns import resolve_header
 from chitra.registry.importing.pipeline import End, Plan
 from chitra.registry.importing.reading import FileRefused, open_table
@@ -69,6 +69,7 @@ from chitra.registry.models import (
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 20_000
+CHUNK_BYTES = 4 << 20  # a CSV file's share per worker turn (≈ 20,000 rows)
 # Files of at least this many rows are read and validated in worker processes (one per core,
 # at most two; xlsx one), overlapping with the COPY (importing.pipeline); smaller ones
 # in-process.
@@ -453,9 +454,14 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
         if total_hint >= PARALLEL_MIN_ROWS:
             workers = 1 if path.suffix.lower() == ".xlsx" else max(
                 1, min(MAX_WORKERS, os.cpu_count() or 1))
+        csv_ranges = None
+        if workers > 1 and path.suffix.lower() == ".csv":  # each worker reads its share only
+            csv_ranges = csvranges.with_data_start(
+                path, csvranges.CsvFormat(table.encoding, table.delimiter))
         plan = Plan(path=path, layout=layout, lookups=load_lookups(province_code, today),
                     zero_pad=dict(table.zero_pad), accept_valid=accept_valid,
-                    copy_text=connection.vendor == "postgresql", chunk_rows=CHUNK_ROWS)
+                    copy_text=connection.vendor == "postgresql", chunk_rows=CHUNK_ROWS,
+                    csv=csv_ranges, chunk_bytes=CHUNK_BYTES)
     finally:
         table.close()  # the pass (maybe in worker processes) opens the file again
     run = _Run(path, plan, workers, total_hint, province_code, actor, today, dry_run,
@@ -493,9 +499,10 @@ def _direct(run: _Run) -> ImportOutcome:
     """A big first load of a province: straight into the registry, in one transaction."""
     with transaction.atomic():
         _fast_session()
-        with bulkload.indexes_dropped(run.phase, keep_beneficiary_ordered=True):
+        with bulkload.indexes_dropped(run.phase) as dropped:
             load = DirectLoad(province=run.province_code, actor=run.actor, today=run.today,
-                              now=timezone.now(), max_row_no=_max_row_no(run.path))
+                              now=timezone.now(), max_row_no=_max_row_no(run.path),
+                              dropped=dropped)
             run.plan = dataclasses.replace(run.plan, direct=load.begin())
             _load_and_check(run, load, load.other_province_rows)
             if run.refused:
@@ -590,9 +597,9 @@ def _pass(run: _Run, sink: _Sink, report: ErrorReport) -> None:
         invalid_rows += item.invalid
         if item.rows is not None:  # loaded even after a problem: repeats are found in them
             sink.add(item.rows, item.count)
-        outcome.rows_total = item.rows_seen
-        if progress and item.rows_seen:
-            progress(item.rows_seen, max(run.total_hint, item.rows_seen))
+        outcome.rows_total += item.read
+        if progress and item.read:
+            progress(outcome.rows_total, max(run.total_hint, outcome.rows_total))
     run.phase(f"read+validate+load ({run.workers} workers)")
     repeated = 0
     for cid, rows in sink.repeated_rows():

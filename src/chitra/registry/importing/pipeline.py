@@ -5,10 +5,12 @@ The pass over the file is CPU-bound Python (parsing, validation, building ``COPY
 interpreters: no inherited database connection) that send each chunk — ``COPY`` text as bytes
 for PostgreSQL, a list of tuples for SQLite — with its problems through a pipe, ahead of the
 main process loading the previous one: the cores are busy and memory stays bounded (a pipe
-blocks its worker). With several workers each one reads the whole file but validates only
-every n-th chunk (parsing is the cheap part); the main process takes the chunks round-robin,
-so they arrive in file order. Personal IDs repeated in the file are found afterwards by the
-database, in the loaded rows. Small files run the same generator in-process.
+blocks its worker). The workers take turns at the chunks and the main process takes them
+round-robin, so they arrive in file order. With several workers a CSV file is cut into
+blocks of bytes and each worker parses only its own (:mod:`.csvranges`); an xlsx file is
+read whole by each, which validates only its turns. Personal IDs repeated in the file are
+found afterwards by the database, in the loaded rows. Small files run the same generator
+in-process.
 
 Needs no database: everything the validation needs is in the picklable :class:`Plan`.
 """
@@ -20,12 +22,15 @@ import pickle
 import subprocess
 import sys
 import traceback
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 
 from chitra.core.errors import Problem
 from chitra.registry.importing.columns import Layout
+from chitra.registry.importing.csvranges import CsvFormat, Position, RangeReader, cuts
 from chitra.registry.importing.reading import FileRefused, open_table
 from chitra.registry.importing.validate import STAGE_COLUMNS, Lookups, RowValidator
 
@@ -41,6 +46,10 @@ class Plan:
     accept_valid: bool
     copy_text: bool  # True: chunks as PostgreSQL COPY text (bytes); False: lists of tuples
     chunk_rows: int = 20_000
+    # A CSV file read in byte ranges by several workers (:mod:`.csvranges`), or None: read
+    # whole by each worker.
+    csv: CsvFormat | None = None
+    chunk_bytes: int = 4 << 20
     # Set for a first load straight into the registry tables (registry.bulkload): each
     # chunk is then three COPY texts — beneficiaries, benefits, accounts — with ids given.
     direct: DirectRows | None = None
@@ -64,17 +73,19 @@ class DirectRows:
         (row_no, cid, bhxh, name, name_key, dob, sex, ward, street, phone, point, btype,
          group, amount, start, end, channel, provider, account, holder, holder_key) = v
         offset = int(row_no or 0) - 1
-        bid = str(self.beneficiary_base + offset)
-        n = "\\N"
+        bid = self.beneficiary_base + offset
+        now, n = self.now, "\\N"
+        # f-strings, not joins: this runs once per row of a million-row file. Validation
+        # left None only where the column may be NULL (point, end, provider).
         return (
-            "\t".join((bid, cid or "", bhxh or "", name or "", name_key or "", dob or "",
-                       sex or "", self.province, ward or "", street or "", phone or "",
-                       "active", "", point or n, self.now, self.now)) + "\n",
-            "\t".join((str(self.benefit_base + offset), bid, btype or "", group or "", "",
-                       amount or "", start or "", end or n, "active")) + "\n",
-            "\t".join((str(self.account_base + offset), bid, channel or "", provider or n,
-                       account or "", holder or "", holder_key or "", self.today, n, "",
-                       self.actor, "", self.now)) + "\n",
+            f"{bid}\t{cid}\t{bhxh}\t{name}\t{name_key}\t{dob}\t{sex}\t{self.province}\t"
+            f"{ward}\t{street}\t{phone}\tactive\t\t{n if point is None else point}\t"
+            f"{now}\t{now}\n",
+            f"{self.benefit_base + offset}\t{bid}\t{btype}\t{group}\t\t{amount}\t{start}\t"
+            f"{n if end is None else end}\tactive\n",
+            f"{self.account_base + offset}\t{bid}\t{channel}\t"
+            f"{n if provider is None else provider}\t{account}\t{holder}\t{holder_key}\t"
+            f"{self.today}\t{n}\t\t{self.actor}\t\t{now}\n",
         )
 
 
@@ -95,13 +106,16 @@ DIRECT_COLUMNS = {
 
 @dataclass
 class Chunk:
-    rows_seen: int  # data rows read so far (for progress)
+    read: int  # data rows read into this chunk (for progress and the total)
     # valid rows to load, or None: COPY text, tuples (SQLite), or one COPY text per table of
     # DIRECT_COLUMNS (a direct first load)
     rows: bytes | list[tuple[str | None, ...]] | tuple[bytes, bytes, bytes] | None
     count: int  # number of rows in ``rows``
     problems: list[Problem] = field(default_factory=list)
     invalid: int = 0  # rows with a problem in this chunk
+    # Its last record ran past the next worker's cut (a quoted line break): the rows from
+    # here on must be read again, alone (see :mod:`.csvranges`).
+    overran: Position | None = None
 
 
 @dataclass
@@ -145,33 +159,30 @@ def copy_line(row: tuple[str | None, ...]) -> str:
     return "\t".join(["\\N" if v is None else v for v in copy_escaped(row)]) + "\n"
 
 
-def chunks(plan: Plan, part: int = 0, parts: int = 1) -> Iterator[Chunk | End]:
+def chunks(plan: Plan, part: int = 0, parts: int = 1,
+           resume: Position | None = None) -> Iterator[Chunk | End]:
     """The file as chunks of valid rows and problems, then :class:`End`.
 
     Worker ``part`` of ``parts`` validates and yields only chunks ``part``, ``part + parts``…
-    (the last one may be short). Every valid row is sent, even in all-or-nothing mode after
-    a problem, so that the loaded rows show every personal ID repeated in the file.
+    (the last one may be short): blocks of bytes of a CSV file (:attr:`Plan.csv`), else
+    ``chunk_rows`` rows. ``resume``: go on alone from that row boundary of the CSV file.
+    Every valid row is sent, even in all-or-nothing mode after a problem, so that the
+    loaded rows show every personal ID repeated in the file.
     """
-    table = open_table(plan.path)
-    try:
-        table.zero_pad.update(plan.zero_pad)
-        validate = RowValidator(plan.layout, plan.lookups).validate
-        copy_text = plan.copy_text
-        direct = plan.direct
-        size = plan.chunk_rows
+    validate = RowValidator(plan.layout, plan.lookups).validate
+    by_bytes = plan.csv is not None and (parts > 1 or resume is not None)
+    pieces = _byte_pieces(plan, part, parts, resume) if by_bytes else _row_pieces(
+        plan, part, parts)
+    read_total = 0
+    for rows, reader in pieces:
         lines: list[str] = []
         more: tuple[list[str], list[str]] = ([], [])  # benefit and account lines (direct)
         tuples: list[tuple[str | None, ...]] = []
         problems_out: list[Problem] = []
-        invalid = 0
-        total = 0
-        mine = part == 0
-        for row_no, cells in table.rows:
-            total += 1
-            if not mine:  # another worker's chunk
-                if total % size == 0:
-                    mine = (total // size) % parts == part
-                continue
+        invalid = read = 0
+        direct, copy_text = plan.direct, plan.copy_text
+        for row_no, cells in rows:
+            read += 1
             values, problems = validate(row_no, cells)
             if problems:
                 invalid += 1
@@ -186,28 +197,66 @@ def chunks(plan: Plan, part: int = 0, parts: int = 1) -> Iterator[Chunk | End]:
                     lines.append(copy_line(values))
                 else:
                     tuples.append(values)
-            if total % size == 0:
-                yield _chunk(total, plan, lines, more, tuples, problems_out, invalid)
-                lines, more, tuples, problems_out, invalid = [], ([], []), [], [], 0
-                mine = (total // size) % parts == part
-        if mine:
-            yield _chunk(total, plan, lines, more, tuples, problems_out, invalid)
-        yield End(total)
+        read_total += read
+        chunk = _chunk(read, plan, lines, more, tuples, problems_out, invalid)
+        if reader is not None and reader.overran and parts > 1:
+            chunk.overran = Position(reader.pos, reader.line)
+            yield chunk
+            break
+        yield chunk
+    yield End(read_total)
+
+
+Pieces = Iterator[tuple[Iterator[tuple[int, list[str]]], RangeReader | None]]
+
+
+def _row_pieces(plan: Plan, part: int, parts: int) -> Pieces:
+    """The rows of worker ``part``'s chunks, ``chunk_rows`` rows each, read from the start
+    (the others' rows are read and dropped)."""
+    table = open_table(plan.path)
+    try:
+        table.zero_pad.update(plan.zero_pad)
+        size, rows = plan.chunk_rows, table.rows
+        deque(islice(rows, size * part), maxlen=0)
+        while True:
+            piece = islice(rows, size)
+            first = next(piece, None)
+            if first is None:
+                return
+            yield chain((first,), piece), None
+            deque(piece, maxlen=0)  # the consumer may have stopped early
+            deque(islice(rows, size * (parts - 1)), maxlen=0)
     finally:
         table.close()
 
 
-def _chunk(total: int, plan: Plan, lines: list[str], more: tuple[list[str], list[str]],
+def _byte_pieces(plan: Plan, part: int, parts: int, resume: Position | None) -> Pieces:
+    """The rows of worker ``part``'s blocks of the CSV file (see :mod:`.csvranges`)."""
+    fmt = plan.csv
+    assert fmt is not None
+    start = resume or fmt.data_start
+    with plan.path.open("rb") as f:
+        bounds = cuts(f, start.offset, os.fstat(f.fileno()).st_size, plan.chunk_bytes)
+        reader = RangeReader(f, fmt, start)
+        for j in range(part, len(bounds) - 1, parts):
+            if reader.pos < bounds[j]:  # alone, a record that ran past a cut moved us on
+                reader.skip_to(bounds[j])
+            yield reader.records(bounds[j + 1]), reader
+            if reader.overran and parts > 1:
+                return
+
+
+def _chunk(read: int, plan: Plan, lines: list[str], more: tuple[list[str], list[str]],
            tuples: list[tuple[str | None, ...]], problems: list[Problem],
            invalid: int) -> Chunk:
     if plan.direct is not None:
         rows = (("".join(lines).encode(), "".join(more[0]).encode(),
                  "".join(more[1]).encode()) if lines else None)
-        return Chunk(total, rows, len(lines), problems, invalid)
+        return Chunk(read, rows, len(lines), problems, invalid)
     if plan.copy_text:
-        return Chunk(total, "".join(lines).encode() if lines else None, len(lines), problems,
+        return Chunk(read, "".join(lines).encode() if lines else None, len(lines), problems,
                      invalid)
-    return Chunk(total, tuples or None, len(tuples), problems, invalid)
+    return Chunk(read, tuples or None, len(tuples), problems, invalid)
 
 
 def _serve() -> None:
@@ -243,6 +292,7 @@ def run(plan: Plan, *, workers: int) -> Iterator[Chunk | End]:
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
              for _ in range(workers)]
     done = False
+    read = 0
     try:
         for part, proc in enumerate(procs):
             assert proc.stdin is not None
@@ -255,17 +305,32 @@ def run(plan: Plan, *, workers: int) -> Iterator[Chunk | End]:
                 for other in range(turn + 1, turn + workers):
                     _receive(procs[other % workers])
                 done = True
-                yield item
+                yield End(read)
                 return
+            read += item.read
             yield item
+            if item.overran is not None:  # the next worker started inside a record
+                _stop(procs)
+                for rest in chunks(plan, resume=item.overran):
+                    if isinstance(rest, End):
+                        done = True
+                        yield End(read + rest.rows_total)
+                        return
+                    yield rest
             turn += 1
     finally:
+        if not done:  # the consumer stopped early (an error): stop the workers
+            _stop(procs)
         for proc in procs:
-            if not done:  # the consumer stopped early (an error): stop the workers
-                proc.kill()
             assert proc.stdout is not None
             proc.stdout.close()
             proc.wait()
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
 
 
 def _receive(proc: subprocess.Popen[bytes]) -> Chunk | End:

@@ -63,6 +63,7 @@ class Table:
     total_hint: int  # number of data rows, or an estimate (for progress)
     encoding: str
     closer: Any = None
+    delimiter: str = ","  # csv only
     # xlsx only: column index → width, for numbers Excel stored without their leading zeros
     zero_pad: dict[int, int] = field(default_factory=dict)
 
@@ -139,7 +140,7 @@ def _open_csv(path: Path) -> Table:
         raise _empty() from None
     except (csv.Error, UnicodeDecodeError) as e:
         f.close()
-        raise _malformed(1, e) from e
+        raise malformed(1, e) from e
     if not any(h.strip() for h in header):
         f.close()
         raise _empty()
@@ -156,19 +157,22 @@ def _open_csv(path: Path) -> Table:
                 if cells and any(cells):
                     yield line, cells
         except UnicodeDecodeError as e:
-            raise FileRefused(
-                "encoding_mixed",
-                f"Tệp trộn lẫn nhiều bảng mã (sau dòng {line}); hãy lưu lại dạng CSV UTF-8.",
-                f"The file mixes encodings (after line {line}); save it again as CSV UTF-8.",
-            ) from e
+            raise encoding_mixed(line) from e
         except csv.Error as e:
-            raise _malformed(line + 1, e) from e
+            raise malformed(line + 1, e) from e
 
     return Table([h.strip() for h in header], rows(), total_hint,
-                 "utf-8" if encoding == "utf-8-sig" else encoding, f)
+                 "utf-8" if encoding == "utf-8-sig" else encoding, f, delimiter=delimiter)
 
 
-def _malformed(line: int, e: Exception) -> FileRefused:
+def encoding_mixed(line: int) -> FileRefused:
+    return FileRefused(
+        "encoding_mixed",
+        f"Tệp trộn lẫn nhiều bảng mã (sau dòng {line}); hãy lưu lại dạng CSV UTF-8.",
+        f"The file mixes encodings (after line {line}); save it again as CSV UTF-8.")
+
+
+def malformed(line: int, e: Exception) -> FileRefused:
     return FileRefused("csv_malformed",
                        f"Tệp CSV hỏng ở dòng {line} (ví dụ một ô quá dài hoặc thiếu dấu nháy).",
                        f"The CSV file is malformed at line {line} ({e}).")

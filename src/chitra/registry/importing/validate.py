@@ -16,7 +16,7 @@ from chitra.core.accounts import check_account_number
 from chitra.core.admin_units import current_wards, ward_for_2024_code
 from chitra.core.dates import parse_date_vn as _date
 from chitra.core.errors import Problem
-from chitra.core.identifiers import Sex, check_bhxh_code, check_citizen_id
+from chitra.core.identifiers import IdProblem, Sex, check_bhxh_code, check_citizen_id
 from chitra.core.money import AmountError, parse_amount
 from chitra.core.text import VIETNAMESE_LETTERS, fold_key, legacy_encoding, nfc
 from chitra.registry.importing.columns import BY_KEY, Layout
@@ -171,6 +171,7 @@ class RowValidator:
         self._dates: dict[str, date | None] = {}
         self._types = lookups.benefit_types
         self._amounts: dict[str, int] = {}
+        self._ids: dict[tuple[str, int, str | None], list[IdProblem]] = {}
         self._texts: dict[str, str] = {}  # NFC of repeated free text (streets)
         # (NFC, fold key) of repeated valid names (full names, account holders)
         self._names: dict[str, tuple[str, str]] = {}
@@ -214,8 +215,9 @@ class RowValidator:
                  ) -> tuple[tuple[str | None, ...] | None, list[Problem]]:
         """The staged values of a valid row (in :data:`STAGE_COLUMNS` order), or None and
         every problem of the row."""
-        c = [v.strip() for v in cells[:self.width]]
-        c.extend([""] * (self.width + 1 - len(c)))
+        width = self.width
+        c = list(map(str.strip, cells if len(cells) <= width else cells[:width]))
+        c.extend([""] * (width + 1 - len(c)))
         (i_cid, i_bhxh, i_name, i_dob, i_sex, i_ward, i_ward24, i_street, i_phone, i_type,
          i_amount, i_start, i_end, i_channel, i_provider, i_account, i_holder,
          i_point) = self.order
@@ -243,7 +245,8 @@ class RowValidator:
             elif len(problems) == before and len(names) < _CACHE_MAX:
                 names[raw_name] = (name, name_key)
         raw_dob = c[i_dob]
-        dob = self.date(raw_dob) if raw_dob else None
+        dates = self._dates
+        dob = (dates[raw_dob] if raw_dob in dates else self.date(raw_dob)) if raw_dob else None
         if dob is None:
             problems.append(P(row, "date_of_birth", raw_dob,
                               "date_format" if raw_dob else "required"))
@@ -257,7 +260,15 @@ class RowValidator:
         sex = _SEX.get(raw_sex.lower()) or _SEX.get(fold_key(raw_sex))
         if sex is None:
             problems.append(P(row, "sex", raw_sex, "sex_invalid" if raw_sex else "required"))
-        for p in check_citizen_id(cid, dob, _SEX_ENUM.get(sex) if sex else None):
+        # The check depends on the first six digits, the birth year and the sex only.
+        id_key = (cid[:6], dob.year if dob else 0, sex) if (
+            len(cid) == 12 and cid.isascii() and cid.isdigit()) else None
+        id_problems = self._ids.get(id_key) if id_key else None
+        if id_problems is None:
+            id_problems = check_citizen_id(cid, dob, _SEX_ENUM.get(sex) if sex else None)
+            if id_key and len(self._ids) < _CACHE_MAX:
+                self._ids[id_key] = id_problems
+        for p in id_problems:
             problems.append(Problem(row, "citizen_id", cid[:MAX_VALUE_IN_REPORT], p.code,
                                     p.message_vi, p.message_en))
 
@@ -321,7 +332,8 @@ class RowValidator:
                 problems.append(P(row, "benefit_amount", raw_amount, "amount_not_positive"))
 
         raw_start = c[i_start]
-        start = self.date(raw_start) if raw_start else None
+        start = ((dates[raw_start] if raw_start in dates else self.date(raw_start))
+                 if raw_start else None)
         if start is None:
             problems.append(P(row, "benefit_start", raw_start,
                               "date_format" if raw_start else "required"))
