@@ -169,6 +169,7 @@ class RowValidator:
         self.wards_here = frozenset(
             code for code, w in current_wards().items() if w.province_code == lookups.province_code)
         self._dates: dict[str, date | None] = {}
+        self._isos: dict[str, str] = {}  # the same dates as ISO text, for the staged row
         self._types = lookups.benefit_types
         self._amounts: dict[str, int] = {}
         self._ids: dict[tuple[str, int, str | None], list[IdProblem]] = {}
@@ -191,7 +192,10 @@ class RowValidator:
         except KeyError:
             if len(cache) > 100_000:
                 cache.clear()
+                self._isos.clear()
             d = cache[text] = _date(text)
+            if d is not None:
+                self._isos[text] = d.isoformat()
             return d
 
     def text(self, row: int, column: str, raw: str, problems: list[Problem]) -> str:
@@ -403,14 +407,17 @@ class RowValidator:
 
         if problems:
             return None, problems
+        isos = self._isos
         assert dob is not None
         assert start is not None
         assert btype is not None
         return (
-            str(row), cid, bhxh, name, name_key, dob.isoformat(), sex, ward, street, phone,
+            str(row), cid, bhxh, name, name_key, isos.get(raw_dob) or dob.isoformat(), sex,
+            ward, street, phone,
             None if point_id is None else str(point_id), btype,
-            "monthly" if btype in MONTHLY else "one_time", str(amount), start.isoformat(),
-            None if end is None else end.isoformat(), channel,
+            "monthly" if btype in MONTHLY else "one_time", str(amount),
+            isos.get(raw_start) or start.isoformat(),
+            None if end is None else (isos.get(raw_end) or end.isoformat()), channel,
             None if provider is None else str(provider.id),
             account if provider is not None else "", holder, holder_key,
         ), problems
