@@ -19,8 +19,12 @@ from django.utils import timezone
 from chitra.registry.models import Anomaly, AnomalyKind, Beneficiary, PaymentAccount
 
 
-def refresh_anomalies(province_code: str | None = None) -> int:
-    """Recompute every flag (for one province, or all). Returns the number of flags."""
+def refresh_anomalies(province_code: str | None = None, *,
+                      holder_names_done: bool = False) -> int:
+    """Recompute every flag (for one province, or all). Returns the number of flags.
+
+    ``holder_names_done``: the holder-name flags are already right (a first load of the
+    province wrote them row by row, by the same rule as below); keep them."""
     people = Beneficiary.objects.all()
     current = PaymentAccount.objects.filter(valid_to__isnull=True).order_by()
     if province_code:
@@ -39,17 +43,20 @@ def refresh_anomalies(province_code: str | None = None) -> int:
     sources = [
         (current.exclude(account_number="").filter(shared)
          .values_list("beneficiary_id", Value(AnomalyKind.SHARED_ACCOUNT.value), tail)),
-        (current.exclude(holder_name="").exclude(holder_name_key=F("beneficiary__name_key"))
-         .values_list("beneficiary_id", Value(AnomalyKind.HOLDER_NAME_MISMATCH.value),
-                      Left("holder_name", 300))),
         (people.filter(bhxh_code__in=dup_codes)
          .values_list("id", Value(AnomalyKind.DUPLICATE_BHXH_CODE.value), "bhxh_code")),
     ]
+    if not holder_names_done:  # importing.pipeline.DirectRows.lines has the same rule
+        sources.append(
+            current.exclude(holder_name="").exclude(holder_name_key=F("beneficiary__name_key"))
+            .values_list("beneficiary_id", Value(AnomalyKind.HOLDER_NAME_MISMATCH.value),
+                         Left("holder_name", 300)))
+    kept = [AnomalyKind.HOLDER_NAME_MISMATCH] if holder_names_done else []
     with transaction.atomic():
         if connection.vendor == "postgresql":  # the group-bys of a whole province in memory
             with connection.cursor() as c:
                 c.execute("SET LOCAL work_mem = '64MB'")
-        Anomaly.objects.filter(beneficiary__in=people).delete()
+        Anomaly.objects.filter(beneficiary__in=people).exclude(kind__in=kept).delete()
         total = 0
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as c:

@@ -185,11 +185,13 @@ class DirectLoad:
             province=self.province, now=self.now.isoformat(), today=self.today.isoformat(),
             actor=self.actor.replace("\\", "\\\\").replace("\t", " ").replace("\n", " "))
 
-    def add(self, rows: tuple[bytes, bytes, bytes], count: int) -> None:
+    def add(self, rows: tuple[bytes, bytes, bytes, bytes], count: int) -> None:
         with connection.cursor() as c:
             for (table, columns), text in zip(DIRECT_COLUMNS.items(), rows, strict=True):
-                with c.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    copy.write(text)
+                if text:  # (anomaly lines are few)
+                    with c.cursor.copy(
+                            f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                        copy.write(text)
 
     def _ids(self, table: str, row_numbers: Iterable[int]) -> list[int]:
         base = self.bases[table]
@@ -198,6 +200,8 @@ class DirectLoad:
     def delete_rows(self, row_numbers: Iterable[int]) -> None:
         numbers = list(row_numbers)
         with connection.cursor() as c:
+            c.execute("DELETE FROM registry_anomaly WHERE beneficiary_id = ANY(%s)",
+                      [self._ids(BULK_TABLES[0], numbers)])
             for table in reversed(BULK_TABLES):  # accounts and benefits before people
                 c.execute(f"DELETE FROM {table} WHERE id = ANY(%s)",
                           [self._ids(table, numbers)])

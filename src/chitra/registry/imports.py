@@ -649,5 +649,5 @@ def _record(run: _Run) -> None:
                  after={"file": run.path.name, **outcome.summary(),
                         "province": run.province_code, "accept_valid": run.plan.accept_valid})
     run.phase("audit")
-    refresh_anomalies(run.province_code)
+    refresh_anomalies(run.province_code, holder_names_done=run.plan.direct is not None)
     run.phase("refresh_anomalies")

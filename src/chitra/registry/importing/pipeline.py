@@ -67,9 +67,10 @@ class DirectRows:
     today: str  # ISO date, valid_from of the first account
     actor: str
 
-    def lines(self, v: tuple[str | None, ...]) -> tuple[str, str, str]:
-        """The three COPY lines of one staged row (``copy_line``'s escaping already applied
-        to ``v``'s text fields). Column order: :data:`DIRECT_COLUMNS`."""
+    def lines(self, v: tuple[str | None, ...]) -> tuple[str, str, str, str]:
+        """The COPY lines of one staged row (``copy_line``'s escaping already applied to
+        ``v``'s text fields): beneficiary, benefit, account, and its holder-name anomaly or
+        "". Column order: :data:`DIRECT_COLUMNS`."""
         (row_no, cid, bhxh, name, name_key, dob, sex, ward, street, phone, point, btype,
          group, amount, start, end, channel, provider, account, holder, holder_key) = v
         offset = int(row_no or 0) - 1
@@ -86,6 +87,10 @@ class DirectRows:
             f"{self.account_base + offset}\t{bid}\t{channel}\t"
             f"{n if provider is None else provider}\t{account}\t{holder}\t{holder_key}\t"
             f"{self.today}\t{n}\t\t{self.actor}\t\t{now}\n",
+            # The one flag a row shows alone (registry.anomalies has the same rule): spares
+            # the refresh a join of the whole province after the load.
+            f"{bid}\t{HOLDER_NAME_MISMATCH}\t{holder}\t{now}\n"
+            if holder and holder_key != name_key else "",
         )
 
 
@@ -101,7 +106,9 @@ DIRECT_COLUMNS = {
         "id", "beneficiary_id", "channel", "provider_id", "account_number", "holder_name",
         "holder_name_key", "valid_from", "valid_to", "closed_reason", "created_by",
         "approved_by", "created_at"),
+    "registry_anomaly": ("beneficiary_id", "kind", "detail", "detected_at"),
 }
+HOLDER_NAME_MISMATCH = "holder_name_mismatch"  # registry.models.AnomalyKind (no Django here)
 
 
 @dataclass
@@ -109,7 +116,7 @@ class Chunk:
     read: int  # data rows read into this chunk (for progress and the total)
     # valid rows to load, or None: COPY text, tuples (SQLite), or one COPY text per table of
     # DIRECT_COLUMNS (a direct first load)
-    rows: bytes | list[tuple[str | None, ...]] | tuple[bytes, bytes, bytes] | None
+    rows: bytes | list[tuple[str | None, ...]] | tuple[bytes, bytes, bytes, bytes] | None
     count: int  # number of rows in ``rows``
     problems: list[Problem] = field(default_factory=list)
     invalid: int = 0  # rows with a problem in this chunk
@@ -176,7 +183,8 @@ def chunks(plan: Plan, part: int = 0, parts: int = 1,
     read_total = 0
     for rows, reader in pieces:
         lines: list[str] = []
-        more: tuple[list[str], list[str]] = ([], [])  # benefit and account lines (direct)
+        # benefit, account and anomaly lines (direct)
+        more: tuple[list[str], list[str], list[str]] = ([], [], [])
         tuples: list[tuple[str | None, ...]] = []
         problems_out: list[Problem] = []
         invalid = read = 0
@@ -189,10 +197,12 @@ def chunks(plan: Plan, part: int = 0, parts: int = 1,
                 problems_out.extend(problems)
             elif values is not None:
                 if direct is not None:
-                    b, bf, a = direct.lines(copy_escaped(values))
+                    b, bf, a, flag = direct.lines(copy_escaped(values))
                     lines.append(b)
                     more[0].append(bf)
                     more[1].append(a)
+                    if flag:
+                        more[2].append(flag)
                 elif copy_text:
                     lines.append(copy_line(values))
                 else:
@@ -246,12 +256,13 @@ def _byte_pieces(plan: Plan, part: int, parts: int, resume: Position | None) -> 
                 return
 
 
-def _chunk(read: int, plan: Plan, lines: list[str], more: tuple[list[str], list[str]],
+def _chunk(read: int, plan: Plan, lines: list[str],
+           more: tuple[list[str], list[str], list[str]],
            tuples: list[tuple[str | None, ...]], problems: list[Problem],
            invalid: int) -> Chunk:
     if plan.direct is not None:
         rows = (("".join(lines).encode(), "".join(more[0]).encode(),
-                 "".join(more[1]).encode()) if lines else None)
+                 "".join(more[1]).encode(), "".join(more[2]).encode()) if lines else None)
         return Chunk(read, rows, len(lines), problems, invalid)
     if plan.copy_text:
         return Chunk(read, "".join(lines).encode() if lines else None, len(lines), problems,

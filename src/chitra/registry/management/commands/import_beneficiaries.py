@@ -23,6 +23,7 @@ EXIT_REFUSED = 2  # the file as a whole cannot be imported (encoding, header, no
 class Command(BaseCommand):
     help = ("Nhập danh sách người hưởng từ tệp CSV/XLSX (tất cả hoặc không gì). "
             "Import beneficiaries from a CSV/XLSX file (all or nothing).")
+    requires_system_checks: list[str] = []  # a batch step: `chitra check` is for deploys
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", type=Path)
