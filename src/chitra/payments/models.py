@@ -310,8 +310,9 @@ class StatusEvent(models.Model):
     # the file just created, so no per-row FK trigger; neither is ever deleted (PROTECT).
     item = models.ForeignKey(PaymentItem, on_delete=models.PROTECT, related_name="events",
                              db_constraint=False)
+    # Not indexed: events are read by item; one index less to write per line.
     source_file = models.ForeignKey(StatusFile, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="events", db_constraint=False)
+                                    related_name="events", db_constraint=False, db_index=False)
     iso_status = models.CharField(max_length=20)  # ISO code, or CASH_PAID / CASH_NOT_COLLECTED
     reason_code = models.CharField(max_length=8, blank=True)
     from_status = models.CharField(max_length=10, choices=ItemStatus.choices)

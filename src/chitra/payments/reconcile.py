@@ -159,15 +159,13 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None) -> 
     source = _sniff(path)
     result.source = source
     try:
-        with transaction.atomic():
-            statusload.create()
+        with transaction.atomic(), statusload.staging():
             staged = statusload.load(_read_lines(path, source))
             result.lines = staged.lines
             _validate(staged, user, result)
             if result.problems:
                 raise _Refused
             _apply(source, digest, name, user, result)
-            statusload.drop()
         return result
     except Iso20022Error as e:
         result.problems.append(_problem(e.line, "", "", "bad_file", e.message_vi, e.message_en))

@@ -5,6 +5,9 @@ An update that changes no indexed value and finds room on its page touches no in
 items and obligations keep half of each page free (fillfactor 50): room for one new version
 of every row, which a later visit of the page reclaims. Existing obligation pages stay full
 until rewritten (VACUUM FULL); the items table is rewritten here by the new column.
+
+Status events are written one per line by INSERT … SELECT: no per-row FK triggers, and no
+index on the status file (they are read by item).
 """
 
 import django.db.models.deletion
@@ -56,7 +59,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='statusevent',
             name='source_file',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='payments.statusfile'),
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='payments.statusfile'),
         ),
         migrations.AddConstraint(
             model_name='paymentitem',
