@@ -172,8 +172,9 @@ class PaymentItem(models.Model):
     # Derived from status, for the "one live or paid item" index: a move between live
     # statuses (sent → accepted → paid) then changes no indexed value, so PostgreSQL can
     # update the row in place (HOT) without touching any index — the status ingest path.
-    closed = models.GeneratedField(expression=Q(status__in=CLOSED_ITEM_STATUSES),
-                                   output_field=models.BooleanField(), db_persist=True)
+    closed = models.GeneratedField(
+        expression=Q(status__in=CLOSED_ITEM_STATUSES),  # type: ignore[arg-type]  # Q is one
+        output_field=models.BooleanField(), db_persist=True)
     reason_code = models.CharField(max_length=8, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
 

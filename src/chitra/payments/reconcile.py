@@ -12,22 +12,24 @@ transaction that a refusal rolls back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from chitra.access.models import Role, User
 from chitra.access.scoping import scope_of
 from chitra.core import audit
 from chitra.core.errors import Problem
-from chitra.payments import cashresults, ids, statusload
+from chitra.payments import cashresults, ids, statuslines, statusload
 from chitra.payments.errors import PaymentError
-from chitra.payments.iso20022 import Iso20022Error, camt054, pain002
+from chitra.payments.iso20022 import Iso20022Error
 from chitra.payments.models import (
     CycleStatus,
     ItemStatus,
@@ -49,13 +51,7 @@ from chitra.registry.models import (
 )
 from chitra.registry.services import record_payment_account
 
-MAX_STATUS_FILE_BYTES = 200 * 1024 * 1024
-
-
-# One status about one item, whatever the file format: (line, EndToEndId, code, reason,
-# amount, OrgnlMsgId, group). code is an ISO status (ACSC, RJCT…) or BOOKED / RTRN /
-# CASH_PAID / CASH_NOT_COLLECTED; a group line stands for every item of its msg id's file.
-Line = tuple[int | None, str, str, str, int | None, str | None, bool]
+MAX_STATUS_FILE_BYTES = statuslines.MAX_STATUS_FILE_BYTES
 
 
 @dataclass
@@ -97,36 +93,13 @@ def _sniff(path: Path) -> StatusSource:
                        "Unknown status file (expected pain.002, camt.054 or cash results).")
 
 
-def _read_lines(path: Path, source: StatusSource) -> Iterator[Line]:
+def _read_lines(path: Path, source: StatusSource) -> Iterator[statuslines.Line]:
     """All status lines of the file, streaming; group-level lines come last."""
-    with path.open("rb") as f:
-        if source == StatusSource.PAIN002:
-            group_status: dict[str, tuple[str, str]] = {}
-            named: set[str] = set()
-            for s in pain002.read_pain002(f, max_bytes=MAX_STATUS_FILE_BYTES):
-                if s.level == "transaction":
-                    if not s.original_end_to_end_id:
-                        raise Iso20022Error("Thiếu OrgnlEndToEndId.", "OrgnlEndToEndId missing.",
-                                            s.line)
-                    named.add(s.original_msg_id)
-                    yield (s.line, s.original_end_to_end_id, s.status, s.reason_code or "",
-                           s.amount, s.original_msg_id, False)
-                elif s.status not in ("PART",):
-                    group_status[s.original_msg_id] = (s.status, s.reason_code or "")
-            # A group/payment status with no transaction lines applies to every item.
-            for msg, (code, reason) in group_status.items():
-                if msg not in named:
-                    yield None, f"*{msg}", code, reason, None, msg, True
-        elif source == StatusSource.CAMT054:
-            for n in camt054.read_camt054(f, max_bytes=MAX_STATUS_FILE_BYTES):
-                if not n.end_to_end_id:
-                    continue  # entries of other payments on the account are not ours
-                code = "RTRN" if n.is_return else ("BOOKED" if n.confirms_payment else "")
-                if code:
-                    yield n.line, n.end_to_end_id, code, n.reason_code or "", n.amount, None, False
-        else:
-            for r in cashresults.read_cash_results(path):
-                yield r.row, r.end_to_end_id, r.code, r.reason, r.amount, None, False
+    if source == StatusSource.CASH:
+        for r in cashresults.read_cash_results(path):
+            yield r.row, r.end_to_end_id, r.code, r.reason, r.amount, None, False
+    else:
+        yield from statuslines.read_xml_lines(path, source)
 
 
 def _scope_sql(user: User) -> tuple[str, list[Any]]:
@@ -149,7 +122,12 @@ class _Refused(Exception):
     """Rolls the file's transaction back; the problems are in the result."""
 
 
-def ingest_status_file(path: Path, user: User, file_name: str | None = None) -> IngestResult:
+def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
+                       parsed: Future[statuslines.Parsed] | None = None) -> IngestResult:
+    """Check a status file and apply it whole, or refuse it whole (one transaction).
+
+    ``parsed``: the file being read ahead into ``COPY`` text by a worker process
+    (PostgreSQL; see :func:`ingest_status_files`), instead of reading it here."""
     name = file_name or path.name
     result = IngestResult(file_name=name)
     digest = sha256_of(path)
@@ -160,7 +138,7 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None) -> 
     result.source = source
     try:
         with transaction.atomic(), statusload.staging():
-            staged = statusload.load(_read_lines(path, source))
+            staged = _stage(path, source, parsed)
             result.lines = staged.lines
             _validate(staged, user, result)
             if result.problems:
@@ -175,6 +153,51 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None) -> 
         pass
     _keep_refusal(digest, name, user, result)
     return result
+
+
+def _stage(path: Path, source: StatusSource,
+           parsed: Future[statuslines.Parsed] | None) -> statuslines.Staged:
+    if parsed is None or source == StatusSource.CASH:
+        return statusload.load(_read_lines(path, source))
+    read = parsed.result()
+    if read.error is not None:
+        raise Iso20022Error(*read.error)
+    return statusload.load_copy(read)
+
+
+def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestResult]:
+    """:func:`ingest_status_file` for each file in turn, each in its own transaction.
+
+    On PostgreSQL a worker process reads the next XML files while this one applies the
+    current: reading is Python, applying is the database's work, so two cores share it.
+    """
+    todo = list(paths)
+    if connection.vendor != "postgresql" or len(todo) < 2:
+        for path in todo:
+            yield ingest_status_file(path, user)
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        ahead: dict[Path, Future[statuslines.Parsed]] = {}
+        try:
+            for k, path in enumerate(todo):
+                # Two files ahead at most: each waits as COPY text in memory.
+                for nxt in todo[k:k + 2]:
+                    source = _sniff_quietly(nxt)
+                    if nxt not in ahead and source in (StatusSource.PAIN002,
+                                                       StatusSource.CAMT054):
+                        # Plain str: the worker has no Django to unpickle a StatusSource.
+                        ahead[nxt] = pool.submit(statuslines.read_for_copy, str(nxt),
+                                                 str(source.value))
+                yield ingest_status_file(path, user, parsed=ahead.pop(path, None))
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+def _sniff_quietly(path: Path) -> StatusSource | None:
+    try:
+        return _sniff(path)
+    except (PaymentError, OSError):
+        return None  # reported when its turn comes
 
 
 def _keep_refusal(digest: str, name: str, user: User, result: IngestResult) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -32,23 +32,13 @@ from chitra.payments.models import (
     PaymentItem,
     StatusEvent,
 )
+from chitra.payments.statuslines import Line, Parsed, Staged, rows
 from chitra.payments.transitions import Outcome, next_status
 
 LINES, STEPS = "chitra_status_line", "chitra_status_step"
 _COLUMNS = "n, line_no, e2e, item_id, code, reason, amount, msg_id, grp"
 _CHUNK = 10_000
 REFUSING = (Outcome.CONFLICT, Outcome.NOT_SENT, Outcome.UNKNOWN_CODE)
-
-
-@dataclass
-class Staged:
-    """What loading learnt about the lines on the way (no second pass over the table)."""
-
-    lines: int = 0
-    msg_ids: dict[str, int] = field(default_factory=dict)  # OrgnlMsgId → lines naming it
-    codes: set[str] = field(default_factory=set)
-    ordered: bool = True  # item ids strictly increasing: no item is named twice
-    groups: list[tuple[str, str, str]] = field(default_factory=list)  # (msg id, code, reason)
 
 
 def _t(model: Any) -> str:
@@ -87,45 +77,32 @@ def staging() -> Iterator[None]:
             cur.execute("SELECT set_config(%s, %s, true)", [name, value])
 
 
-def load(lines: Iterable[tuple[int | None, str, str, str, int | None, str | None, bool]]
-         ) -> Staged:
-    """Stage ``(line, EndToEndId, code, reason, amount, OrgnlMsgId, group)`` lines, streaming.
+def load(lines: Iterable[Line]) -> Staged:
+    """Stage the lines of a file, streaming.
 
     A group line (a group/payment status with no transaction lines) is kept aside: it names
     every item of its file, which :func:`expand_groups` adds once its msg id is known good.
     """
     staged = Staged()
-    rows = _rows(lines, staged)
+    staging_rows = rows(lines, staged)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             with cur.cursor.copy(f"COPY {LINES} ({_COLUMNS}) FROM STDIN") as copy:
-                for row in rows:
+                for row in staging_rows:
                     copy.write_row(row)
         else:
             sql = f"INSERT INTO {LINES} ({_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})"
-            while chunk := list(islice(rows, _CHUNK)):
+            while chunk := list(islice(staging_rows, _CHUNK)):
                 cur.executemany(sql, chunk)
     return staged
 
 
-def _rows(lines: Iterable[tuple[int | None, str, str, str, int | None, str | None, bool]],
-          staged: Staged) -> Iterator[tuple[Any, ...]]:
-    last = 0
-    codes, msg_ids = staged.codes, staged.msg_ids
-    for row, e2e, code, reason, amount, msg_id, group in lines:
-        staged.lines += 1
-        if group:
-            staged.groups.append((msg_id or "", code, reason))
-            continue
-        item_id = ids.item_id_part(e2e)
-        if item_id is not None:
-            if item_id <= last:
-                staged.ordered = False
-            last = item_id
-        codes.add(code)
-        if msg_id is not None:
-            msg_ids[msg_id] = msg_ids.get(msg_id, 0) + 1
-        yield staged.lines, row, e2e, item_id, code, reason, amount, msg_id, False
+def load_copy(parsed: Parsed) -> Staged:
+    """Stage a file read ahead (:func:`~chitra.payments.statuslines.read_for_copy`)."""
+    with connection.cursor() as cur, cur.cursor.copy(
+            f"COPY {LINES} ({_COLUMNS}) FROM STDIN") as copy:
+        copy.write(parsed.copy)
+    return parsed.staged
 
 
 def lines_naming(msg_ids: Iterable[str]) -> list[tuple[int | None, str]]:
