@@ -142,6 +142,12 @@ def _end_to_end_sql() -> str:
     return f"'{prefix}' || strftime('%%Y%%m', c.period) || printf('%%0{width}d', i.id)"
 
 
+def _row_of(alias: str) -> str:
+    """Where a row is: PostgreSQL's ctid, so an update finds it again without an index
+    probe (a row changed meanwhile has moved, and is not found); else the id."""
+    return f"{alias}.ctid" if connection.vendor == "postgresql" else f"{alias}.id"
+
+
 def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
     """Give every staged line its item, first problem and decision (the steps table).
 
@@ -171,7 +177,8 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
             SELECT x.*, {to_sql} AS to_status, {outcome_sql} AS outcome,
                    {to_sql} IS NOT NULL AS last
             FROM (SELECT s.n, s.line_no, s.e2e, s.code, s.reason, s.amount, s.msg_id,
-                   i.id AS item_id, i.obligation_id, i.cycle_id, i.amount AS item_amount,
+                   i.id AS item_id, {_row_of("i")} AS item_row, i.obligation_id, i.cycle_id,
+                   i.amount AS item_amount,
                    i.status AS stored, {current} AS from_status,
                    CASE WHEN i.id IS NULL OR (NOT s.grp AND (c.sent_at IS NULL
                                                    OR {_end_to_end_sql()} <> s.e2e))
@@ -252,7 +259,7 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str]) 
         # ``stored`` guards against a change since the lines were checked.
         cur.execute(f"""UPDATE {items} AS i SET status = s.to_status, reason_code = s.reason,
                                status_changed_at = %s
-                        FROM {STEPS} s WHERE i.id = s.item_id AND s.last
+                        FROM {STEPS} s WHERE {_row_of("i")} = s.item_row AND s.last
                         AND i.status = s.stored""", [now])
         cur.execute(f"""INSERT INTO {events} (item_id, source_file_id, iso_status, reason_code,
                                from_status, to_status, is_exception, resolved_by, at)
