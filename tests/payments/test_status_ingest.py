@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from chitra.access.models import Role
@@ -151,3 +153,24 @@ def test_sql_end_to_end_id_is_the_python_one(item_id):
         cur.execute(f"SELECT {statusload._end_to_end_sql()} FROM payments_paymentcycle c, "
                     "(SELECT %s AS id) i WHERE c.id = %s", [item_id, cycle.pk])
         assert cur.fetchone()[0] == ids.end_to_end_id(NOV, item_id)
+
+
+def test_cli_reads_the_next_files_ahead_and_applies_each_in_turn(bidv, tmp_path, capsys):
+    """Several files: XML read ahead by a worker process on PostgreSQL, in-process else."""
+    pf, first, second = bidv
+    files = [tmp_path / "1.xml", tmp_path / "2.xml", tmp_path / "3.xml", tmp_path / "4.xml"]
+    files[0].write_bytes(pain002(pf.msg_id, [(first.end_to_end_id, "ACSP", None, None)]))
+    files[1].write_bytes(b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.002.001.10'>")
+    files[2].write_bytes(pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None),
+                                             (second.end_to_end_id, "RJCT", "AC01", None)]))
+    files[3].write_bytes(camt054([(second.end_to_end_id, 5_000_000, False, None)]))
+    f.user(Role.BHXH_OFFICER, username="canbo")
+    with pytest.raises(CommandError, match="2 tệp bị từ chối"):
+        call_command("ingest_status", *map(str, files), "--as", "canbo")
+    out = capsys.readouterr()
+    assert "2.xml: TỪ CHỐI" in out.err
+    assert "4.xml: TỪ CHỐI" in out.err  # BOOKED after the rejection 3.xml applied
+    assert _status(first) == ItemStatus.PAID  # 1.xml then 3.xml, in that order
+    assert _status(second) == ItemStatus.REJECTED
+    assert StatusFile.objects.count() == 2
+    assert RefusedStatusFile.objects.count() == 2

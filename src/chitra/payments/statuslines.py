@@ -95,26 +95,27 @@ class Parsed:
     error: tuple[str, str, int | None] | None = None  # an Iso20022Error: (vi, en, line)
 
 
+_NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _text(value: str | None) -> str:
-    return "\\N" if value is None else value.translate(_ESCAPES)
-
-
-def _int(value: int | None) -> str:
-    return "\\N" if value is None else str(value)
 
 
 def read_for_copy(path: str, source: str) -> Parsed:
     """Read a pain.002 or camt.054 file into ``COPY`` text (PostgreSQL's text format)."""
     staged = Staged()
     out: list[str] = []
+    escaped: dict[str | None, str] = {None: _NULL}  # code, reason, msg id: a few values
     try:
         for n, row, e2e, item_id, code, reason, amount, msg_id, _ in rows(
                 read_xml_lines(Path(path), source), staged):
-            out.append(f"{n}\t{_int(row)}\t{_text(e2e)}\t{_int(item_id)}\t{_text(code)}\t"
-                       f"{_text(reason)}\t{_int(amount)}\t{_text(msg_id)}\tf\n")
+            c, r, m = escaped.get(code), escaped.get(reason), escaped.get(msg_id)
+            if c is None or r is None or m is None:
+                for v in (code, reason, msg_id):
+                    if v not in escaped:
+                        escaped[v] = v.translate(_ESCAPES)
+                c, r, m = escaped[code], escaped[reason], escaped[msg_id]
+            out.append(f"{n}\t{_NULL if row is None else row}\t{e2e.translate(_ESCAPES)}\t"
+                       f"{_NULL if item_id is None else item_id}\t{c}\t{r}\t"
+                       f"{_NULL if amount is None else amount}\t{m}\tf\n")
     except Iso20022Error as e:  # sent back as data: the exception does not pickle
         return Parsed(staged, b"", (e.message_vi, e.message_en, e.line))
     return Parsed(staged, "".join(out).encode())

@@ -142,6 +142,19 @@ def _end_to_end_sql() -> str:
     return f"'{prefix}' || strftime('%%Y%%m', c.period) || printf('%%0{width}d', i.id)"
 
 
+def _case(table: dict[str, list[tuple[str, str]]]) -> tuple[str, list[str]]:
+    """``CASE x.code WHEN … THEN CASE x.from_status WHEN … THEN …`` for {code: [(status,
+    value)]}; NULL where the table has nothing."""
+    if not table:
+        return "NULL", []
+    sql, params = ["CASE x.code"], []
+    for code, pairs in table.items():
+        sql.append(f"WHEN %s THEN CASE x.from_status {' '.join(['WHEN %s THEN %s'] * len(pairs))}"
+                   " END")
+        params += [code, *(v for pair in pairs for v in pair)]
+    return " ".join([*sql, "END"]), params
+
+
 def _row_of(alias: str) -> str:
     """Where a row is: PostgreSQL's ctid, so an update finds it again without an index
     probe (a row changed meanwhile has moved, and is not found); else the id."""
@@ -156,21 +169,18 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
     """
     current = (f"CASE WHEN i.status = '{ItemStatus.PENDING.value}' AND c.sent_at IS NOT NULL "
                f"THEN '{ItemStatus.SENT.value}' ELSE i.status END")
-    # next_status for every (status, code) pair of the file, as two CASEs on "status code"
-    # (a handful of branches: cheaper per line than a join).
-    outcome, to = ["CASE x.from_status || ' ' || x.code"], ["CASE x.from_status || ' ' || x.code"]
-    outcome_params: list[Any] = []
-    to_params: list[Any] = []
-    for status in ItemStatus:
-        for code in sorted(staged.codes):
+    # next_status for every (status, code) pair of the file, as CASEs on the code, then on
+    # the status: a few comparisons per line, cheaper than a join.
+    outcomes: dict[str, list[tuple[str, str]]] = {}
+    moves: dict[str, list[tuple[str, str]]] = {}
+    for code in sorted(staged.codes):
+        for status in ItemStatus:
             d = next_status(status, code)
-            outcome.append("WHEN %s THEN %s")
-            outcome_params += [f"{status.value} {code}", d.outcome.value]
+            outcomes.setdefault(code, []).append((status.value, d.outcome.value))
             if d.to is not None:
-                to.append("WHEN %s THEN %s")
-                to_params += [f"{status.value} {code}", d.to.value]
-    outcome_sql = " ".join([*outcome, "END"]) if outcome_params else "NULL"
-    to_sql = " ".join([*to, "END"]) if to_params else "NULL"
+                moves.setdefault(code, []).append((status.value, d.to.value))
+    outcome_sql, outcome_params = _case(outcomes)
+    to_sql, to_params = _case(moves)
     with connection.cursor() as cur:
         cur.execute(f"""
             CREATE TEMP TABLE {STEPS} AS
@@ -203,9 +213,9 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
 def _decide_repeated(cur: Any) -> None:
     """Lines of an item named more than once: in file order, each from the state the
     previous valid line left (a refused line changes nothing)."""
-    cur.execute(f"""SELECT n, item_id, code, from_status, problem FROM {STEPS}
-                    WHERE item_id IN (SELECT item_id FROM {LINES} GROUP BY item_id
-                                      HAVING COUNT(*) > 1) ORDER BY n""")
+    cur.execute(f"""SELECT n, item_id, code, from_status, problem FROM (
+                        SELECT *, COUNT(*) OVER (PARTITION BY item_id) AS times FROM {STEPS}
+                    ) x WHERE item_id IS NOT NULL AND times > 1 ORDER BY n""")
     state: dict[int, str] = {}
     decided: dict[int, list[Any]] = {}
     last: dict[int, int] = {}

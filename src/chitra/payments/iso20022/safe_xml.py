@@ -114,8 +114,9 @@ def release(element: Any) -> None:
     element.clear(keep_tail=False)
     parent = element.getparent()
     if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
+        before = parent.index(element)
+        if before:
+            del parent[:before]
 
 
 def namespace_of(element: Any) -> str:
