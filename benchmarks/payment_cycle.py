@@ -13,6 +13,9 @@ with its own peak RSS (``os.wait4``): ``cycle open``, ``cycle compute``, ``cycle
 cashlists``, and ``ingest_status`` of one pain.002 per payment file accepting everything
 (ACSC). Goals (PostgreSQL, 3.4 M): compute ≤ 60 s; export ≥ 150,000 tx/s with peak < 300 MB;
 ingest ≥ 100,000 tx/s. Results: ``benchmarks/results/payment_cycle-<db>-<N>.json``.
+
+``--ingest-only`` times the ingest step again on the database of an earlier run (with the
+same ``--database-url``): it undoes that ingest first, so the step can be iterated on.
 """
 
 from __future__ import annotations

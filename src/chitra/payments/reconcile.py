@@ -168,8 +168,9 @@ def _stage(path: Path, source: StatusSource,
 def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestResult]:
     """:func:`ingest_status_file` for each file in turn, each in its own transaction.
 
-    On PostgreSQL a worker process reads the next XML files while this one applies the
-    current: reading is Python, applying is the database's work, so two cores share it.
+    On PostgreSQL a worker process reads the next XML file while this one applies the
+    current: reading is Python, applying is the database's work, so two cores share it. The
+    first file is read here, while the worker starts.
     """
     todo = list(paths)
     if connection.vendor != "postgresql" or len(todo) < 2:
@@ -180,8 +181,8 @@ def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestRes
         ahead: dict[Path, Future[statuslines.Parsed]] = {}
         try:
             for k, path in enumerate(todo):
-                # Two files ahead at most: each waits as COPY text in memory.
-                for nxt in todo[k:k + 2]:
+                # One file ahead: it waits as COPY text in memory.
+                for nxt in todo[k + 1:k + 2]:
                     source = _sniff_quietly(nxt)
                     if nxt not in ahead and source in (StatusSource.PAIN002,
                                                        StatusSource.CAMT054):

@@ -4,9 +4,10 @@
 A file's lines go into a temporary table (``COPY`` on PostgreSQL). One join with the items,
 their cycles and files then gives each line its item, its first problem and what it does —
 :func:`~chitra.payments.transitions.next_status`, evaluated in Python for every (status,
-code) pair and joined in as a table — into a second table, the *steps*. Applying is one
-statement per table, from the steps. An item named twice in one file needs its lines in
-file order, each from the state the one before left: those few are decided in Python.
+code) pair of the file and written into the query — into a second table, the *steps*.
+Applying is one statement per table, from the steps. An item named twice in one file needs
+its lines in file order, each from the state the one before left: those few are decided in
+Python.
 
 Everything runs inside the caller's transaction; nothing here commits.
 """
@@ -231,6 +232,8 @@ def _decide_repeated(cur: Any) -> None:
     for n in last.values():
         decided[n][4] = True
     rows = list(decided.values())
+    if rows:  # each update below finds its line by n
+        cur.execute(f"CREATE INDEX {STEPS}_n ON {STEPS} (n)")
     for k in range(0, len(rows), 1000):
         chunk = rows[k:k + 1000]
         cur.execute(
