@@ -51,8 +51,6 @@ from chitra.registry.models import (
 )
 from chitra.registry.services import record_payment_account
 
-MAX_STATUS_FILE_BYTES = statuslines.MAX_STATUS_FILE_BYTES
-
 
 @dataclass
 class IngestResult:
