@@ -141,7 +141,7 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
             _validate(staged, user, result)
             if result.problems:
                 raise _Refused
-            _apply(source, digest, name, user, result)
+            _apply(source, digest, name, user, result, staged)
         return result
     except Iso20022Error as e:
         result.problems.append(_problem(e.line, "", "", "bad_file", e.message_vi, e.message_en))
@@ -262,12 +262,13 @@ def _refusal(n: int, row: int | None, e2e: str, code: str, amount: int | None,
     return 1, n, _problem(row, "Sts", code, what, vi, en)
 
 
-def _apply(source: str, digest: str, name: str, user: User, result: IngestResult) -> None:
+def _apply(source: str, digest: str, name: str, user: User, result: IngestResult,
+           staged: statuslines.Staged) -> None:
     now = timezone.now()
     sf = StatusFile.objects.create(sha256=digest, source=source, file_name=name,
                                    received_by=user.username, lines=result.lines,
                                    provider_id=scope_of(user).provider_id)
-    done = statusload.apply(sf.pk, now, BAD_ACCOUNT_REASONS | DECEASED_REASONS)
+    done = statusload.apply(sf.pk, now, BAD_ACCOUNT_REASONS | DECEASED_REASONS, staged)
     result.applied, result.unchanged = done.moved, done.steps - done.moved
     _after_rejections(done.rejections, user, result)
     sf.applied, sf.unchanged = result.applied, result.unchanged

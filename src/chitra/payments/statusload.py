@@ -264,7 +264,8 @@ class Applied:
     rejections: list[tuple[int, str]]  # (item id, reason) of rejected or returned items
 
 
-def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str]) -> Applied:
+def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
+          staged: Staged) -> Applied:
     """Move the items, record one event per line, settle the obligations."""
     items, events, obligations = _t(PaymentItem), _t(StatusEvent), _t(Obligation)
     paid, returned = ItemStatus.PAID.value, ItemStatus.RETURNED.value
@@ -278,17 +279,18 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str]) 
                                from_status, to_status, is_exception, resolved_by, at)
                         SELECT item_id, %s, code, reason, from_status,
                                COALESCE(to_status, from_status), FALSE, '', %s
-                        FROM {STEPS} ORDER BY n""", [source_file_id, now])
+                        FROM {STEPS} {"" if staged.ordered else "ORDER BY n"}""",
+                    [source_file_id, now])  # in file order (the steps are, unless redecided)
         cur.execute(f"""UPDATE {obligations} AS o
                         SET status = CASE WHEN s.to_status = %s THEN %s ELSE %s END
                         FROM {STEPS} s WHERE o.id = s.obligation_id AND s.last
                         AND s.to_status IN (%s, %s)""",
                     [paid, ObligationStatus.PAID.value, ObligationStatus.OPEN.value, paid,
                      returned])
-        cur.execute(f"SELECT COUNT(*), COUNT(to_status) FROM {STEPS}")
-        steps, moved = cur.fetchone()
-        cur.execute(f"SELECT DISTINCT cycle_id FROM {STEPS}")
-        cycles = [r[0] for r in cur.fetchall()]
+        cur.execute(f"SELECT cycle_id, COUNT(*), COUNT(to_status) FROM {STEPS} GROUP BY cycle_id")
+        per_cycle = cur.fetchall()
+        cycles = [c for c, _, _ in per_cycle]
+        steps, moved = sum(r[1] for r in per_cycle), sum(r[2] for r in per_cycle)
         reasons = sorted(set(follow_up_reasons))
         cur.execute(f"""SELECT item_id, reason FROM {STEPS}
                         WHERE to_status IN (%s, %s) AND reason IN
