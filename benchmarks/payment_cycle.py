@@ -13,6 +13,9 @@ with its own peak RSS (``os.wait4``): ``cycle open``, ``cycle compute``, ``cycle
 cashlists``, and ``ingest_status`` of one pain.002 per payment file accepting everything
 (ACSC). Goals (PostgreSQL, 3.4 M): compute ≤ 60 s; export ≥ 150,000 tx/s with peak < 300 MB;
 ingest ≥ 100,000 tx/s. Results: ``benchmarks/results/payment_cycle-<db>-<N>.json``.
+
+``--ingest-only`` times the ingest step again on the database of an earlier run (with the
+same ``--database-url``): it undoes that ingest first, so the step can be iterated on.
 """
 
 from __future__ import annotations
@@ -184,6 +187,59 @@ for pf in PaymentFile.objects.order_by("id"):
     return [Path(line) for line in done.stdout.split() if line.endswith(".xml")]
 
 
+RESET_INGEST = [
+    "UPDATE payments_paymentitem SET status = 'pending', reason_code = '', "
+    "status_changed_at = NULL WHERE status <> 'pending'",
+    "DELETE FROM payments_statusevent",
+    "DELETE FROM payments_statusfile",
+    "DELETE FROM payments_refusedstatusfile",
+    "UPDATE payments_obligation SET status = 'open' WHERE status <> 'open'",
+    "UPDATE payments_paymentcycle SET status = 'exported' WHERE status = 'reconciling'",
+]
+
+
+def reset_ingest(url: str) -> None:
+    """Undo an ingest of every-ACSC files, so the step can be timed again on the same data."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        c = sqlite3.connect(url.removeprefix("sqlite:///"))
+        for sql in RESET_INGEST:
+            c.execute(sql)
+        c.commit()
+        c.execute("VACUUM")
+        c.close()
+        return
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as c:
+        for sql in RESET_INGEST:
+            c.execute(sql)
+        # As after a fresh compute: no dead rows, pages filled to their fillfactor.
+        for table in ("payments_paymentitem", "payments_obligation", "payments_statusevent"):
+            c.execute(f"VACUUM FULL ANALYZE {table}")
+        c.execute("CHECKPOINT")
+
+
+def ingest(env: dict[str, str], work: Path, tx: int, profile: Path | None) -> dict[str, float]:
+    sts_dir = work / "status"
+    sts_dir.mkdir()
+    status_files = write_status_files(env, sts_dir)
+    r = chitra(env, "ingest_status", *map(str, status_files), "--as", "officer", profile=profile)
+    r["transactions"] = tx
+    r["tx_per_s"] = round(tx / r["seconds"])
+    print("ingest", r, flush=True)
+    return r
+
+
+def transactions(env: dict[str, str]) -> int:
+    return int(subprocess.run(
+        [sys.executable, "-m", "chitra.cli", "shell", "-c",
+         "from chitra.payments.models import PaymentFile; from django.db.models import Sum; "
+         "print(PaymentFile.objects.aggregate(s=Sum('tx_count'))['s'])"],
+        env=env, capture_output=True, text=True, check=True).stdout.split()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--database-url",
@@ -195,10 +251,17 @@ def main() -> None:
                     help="write a cProfile of the export step here")
     ap.add_argument("--profile-ingest", type=Path, default=None,
                     help="write a cProfile of the ingest step here")
+    ap.add_argument("--ingest-only", action="store_true",
+                    help="on the database of an earlier run: undo its ingest, time it again "
+                         "(no results file)")
     args = ap.parse_args()
     db = "sqlite" if args.database_url.startswith("sqlite") else "postgresql"
     work = Path(tempfile.mkdtemp(prefix="chitra-bench-pay-"))
     env = {**os.environ, "DATABASE_URL": args.database_url, "CHITRA_VAR_DIR": str(work / "var")}
+    if args.ingest_only:
+        reset_ingest(args.database_url)
+        ingest(env, work, transactions(env), args.profile_ingest)
+        return
     fresh_database(args.database_url)
     chitra(env, "migrate", "-v0")
     chitra(env, "seed_demo", "--province", "12", "--beneficiaries", "0")
@@ -218,11 +281,7 @@ def main() -> None:
     r["export"] = chitra(env, "cycle", "export", PERIOD, "--as", "officer", "--out", str(out),
                          "--no-cash-lists", profile=args.profile_export)
     files = sorted(out.glob("*.xml"))
-    tx = int(subprocess.run(
-        [sys.executable, "-m", "chitra.cli", "shell", "-c",
-         "from chitra.payments.models import PaymentFile; from django.db.models import Sum; "
-         "print(PaymentFile.objects.aggregate(s=Sum('tx_count'))['s'])"],
-        env=env, capture_output=True, text=True, check=True).stdout.split()[-1])
+    tx = transactions(env)
     r["export"]["transactions"] = tx  # type: ignore[index]
     r["export"]["files"] = len(files)  # type: ignore[index]
     r["export"]["tx_per_s"] = round(tx / r["export"]["seconds"])  # type: ignore[index]
@@ -231,14 +290,7 @@ def main() -> None:
         r["cash_lists"] = chitra(env, "cycle", "cashlists", PERIOD, "--as", "officer", "--out",
                                  str(out))
         print("cash lists", r["cash_lists"], flush=True)
-    sts_dir = work / "status"
-    sts_dir.mkdir()
-    status_files = write_status_files(env, sts_dir)
-    r["ingest"] = chitra(env, "ingest_status", *map(str, status_files), "--as", "officer",
-                         profile=args.profile_ingest)
-    r["ingest"]["transactions"] = tx  # type: ignore[index]
-    r["ingest"]["tx_per_s"] = round(tx / r["ingest"]["seconds"])  # type: ignore[index]
-    print("ingest", r["ingest"], flush=True)
+    r["ingest"] = ingest(env, work, tx, args.profile_ingest)
     r["goal"] = {"compute_s": 60, "export_tx_per_s": 150_000, "export_peak_rss_mb": 300,
                  "ingest_tx_per_s": 100_000}
     r["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),

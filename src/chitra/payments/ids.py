@@ -10,7 +10,9 @@ from datetime import date
 
 from chitra.payments.iso20022.ids import (
     E2E_ITEM_WIDTH,
+    E2E_PREFIX,
     end_to_end_id,
+    item_id_part,
     msg_id,
     parse_end_to_end_id,
 )
@@ -28,5 +30,5 @@ def end_to_end_prefix(period: date) -> str:
     return end_to_end_id(period, 1)[:-E2E_ITEM_WIDTH]
 
 
-__all__ = ["E2E_ITEM_WIDTH", "end_to_end_id", "end_to_end_prefix", "item_id_of", "msg_id",
-           "parse_end_to_end_id"]
+__all__ = ["E2E_ITEM_WIDTH", "E2E_PREFIX", "end_to_end_id", "end_to_end_prefix", "item_id_of",
+           "item_id_part", "msg_id", "parse_end_to_end_id"]

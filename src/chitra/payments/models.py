@@ -169,6 +169,12 @@ class PaymentItem(models.Model):
     # Lifecycle
     status = models.CharField(max_length=10, choices=ItemStatus.choices,
                               default=ItemStatus.PENDING)
+    # Derived from status, for the "one live or paid item" index: a move between live
+    # statuses (sent → accepted → paid) then changes no indexed value, so PostgreSQL can
+    # update the row in place (HOT) without touching any index — the status ingest path.
+    closed = models.GeneratedField(
+        expression=Q(status__in=CLOSED_ITEM_STATUSES),  # type: ignore[arg-type]  # Q is one
+        output_field=models.BooleanField(), db_persist=True)
     reason_code = models.CharField(max_length=8, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
@@ -178,7 +184,7 @@ class PaymentItem(models.Model):
         indexes = [models.Index(fields=["cycle", "provider", "id"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["obligation"], condition=~Q(status__in=CLOSED_ITEM_STATUSES),
+                fields=["obligation"], condition=Q(closed=False),
                 name="item_one_live_or_paid_per_obligation"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="item_amount_positive"),
             models.CheckConstraint(condition=Q(status__in=ItemStatus.values),
@@ -301,9 +307,13 @@ class RefusedStatusFile(models.Model):
 class StatusEvent(models.Model):
     """A status line applied to (or recorded against) an item. Append-only."""
 
-    item = models.ForeignKey(PaymentItem, on_delete=models.PROTECT, related_name="events")
+    # Bulk path (one row per status line): written by INSERT … SELECT from the items and
+    # the file just created, so no per-row FK trigger; neither is ever deleted (PROTECT).
+    item = models.ForeignKey(PaymentItem, on_delete=models.PROTECT, related_name="events",
+                             db_constraint=False)
+    # Not indexed: events are read by item; one index less to write per line.
     source_file = models.ForeignKey(StatusFile, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="events")
+                                    related_name="events", db_constraint=False, db_index=False)
     iso_status = models.CharField(max_length=20)  # ISO code, or CASH_PAID / CASH_NOT_COLLECTED
     reason_code = models.CharField(max_length=8, blank=True)
     from_status = models.CharField(max_length=10, choices=ItemStatus.choices)

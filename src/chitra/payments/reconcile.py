@@ -1,19 +1,22 @@
-# ruff: noqa: S608 - table names come from model metadata; values are parameters.
 """Status in: pain.002, camt.054 and post-office cash results → item statuses (DESIGN §8).
 
 Validate first, then apply whole: an unknown OrgnlMsgId or EndToEndId, an amount that
 differs, a line about an item never sent, or a status that contradicts a final one is
 reported with its line and nothing from the file is applied. The same bytes twice are
 recognized by their SHA-256 and applied once.
+
+The lines are checked and applied set-based (:mod:`chitra.payments.statusload`), inside one
+transaction that a refusal rolls back.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -24,31 +27,21 @@ from chitra.access.models import Role, User
 from chitra.access.scoping import scope_of
 from chitra.core import audit
 from chitra.core.errors import Problem
-from chitra.payments import cashresults, ids
+from chitra.payments import cashresults, ids, statuslines, statusload
 from chitra.payments.errors import PaymentError
-from chitra.payments.iso20022 import Iso20022Error, camt054, pain002
+from chitra.payments.iso20022 import Iso20022Error
 from chitra.payments.models import (
     CycleStatus,
-    FileRanges,
     ItemStatus,
-    Obligation,
-    ObligationStatus,
     PaymentCycle,
     PaymentFile,
     PaymentItem,
     ProvincePaymentRule,
     RefusedStatusFile,
-    StatusEvent,
     StatusFile,
     StatusSource,
-    current_status,
 )
-from chitra.payments.transitions import (
-    BAD_ACCOUNT_REASONS,
-    DECEASED_REASONS,
-    Outcome,
-    next_status,
-)
+from chitra.payments.transitions import BAD_ACCOUNT_REASONS, DECEASED_REASONS, Outcome
 from chitra.registry.models import (
     BeneficiaryStatus,
     Benefit,
@@ -57,21 +50,6 @@ from chitra.registry.models import (
     PaymentAccount,
 )
 from chitra.registry.services import record_payment_account
-
-MAX_STATUS_FILE_BYTES = 200 * 1024 * 1024
-_BATCH = 5000
-
-
-@dataclass(frozen=True)
-class Line:
-    """One status about one item, whatever the file format."""
-
-    row: int | None
-    end_to_end_id: str
-    code: str  # ISO status (ACSC, RJCT…) or BOOKED / RTRN / CASH_PAID / CASH_NOT_COLLECTED
-    reason: str
-    amount: int | None
-    msg_id: str | None
 
 
 @dataclass
@@ -113,98 +91,41 @@ def _sniff(path: Path) -> StatusSource:
                        "Unknown status file (expected pain.002, camt.054 or cash results).")
 
 
-def _read_lines(path: Path, source: StatusSource) -> tuple[list[Line], list[str]]:
-    """All status lines of the file, plus the OrgnlMsgIds it names at group level."""
-    lines: list[Line] = []
-    group: list[str] = []
-    with path.open("rb") as f:
-        if source == StatusSource.PAIN002:
-            group_status: dict[str, tuple[str, str]] = {}
-            for s in pain002.read_pain002(f, max_bytes=MAX_STATUS_FILE_BYTES):
-                if s.level == "transaction":
-                    if not s.original_end_to_end_id:
-                        raise Iso20022Error("Thiếu OrgnlEndToEndId.", "OrgnlEndToEndId missing.",
-                                            s.line)
-                    lines.append(Line(s.line, s.original_end_to_end_id, s.status,
-                                      s.reason_code or "", s.amount, s.original_msg_id))
-                elif s.status not in ("PART",):
-                    group_status[s.original_msg_id] = (s.status, s.reason_code or "")
-            # A group/payment status with no transaction lines applies to every item.
-            for msg, (code, reason) in group_status.items():
-                if not any(ln.msg_id == msg for ln in lines):
-                    group.append(msg)
-                    lines.append(Line(None, f"*{msg}", code, reason, None, msg))
-        elif source == StatusSource.CAMT054:
-            for n in camt054.read_camt054(f, max_bytes=MAX_STATUS_FILE_BYTES):
-                if not n.end_to_end_id:
-                    continue  # entries of other payments on the account are not ours
-                code = "RTRN" if n.is_return else ("BOOKED" if n.confirms_payment else "")
-                if code:
-                    lines.append(Line(n.line, n.end_to_end_id, code, n.reason_code or "",
-                                      n.amount, None))
-        else:
-            for r in cashresults.read_cash_results(path):
-                lines.append(Line(r.row, r.end_to_end_id, r.code, r.reason, r.amount, None))
-    return lines, group
+def _read_lines(path: Path, source: StatusSource) -> Iterator[statuslines.Line]:
+    """All status lines of the file, streaming; group-level lines come last."""
+    if source == StatusSource.CASH:
+        for r in cashresults.read_cash_results(path):
+            yield r.row, r.end_to_end_id, r.code, r.reason, r.amount, None, False
+    else:
+        yield from statuslines.read_xml_lines(path, source)
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
-    """The columns of an item a status line is checked against (no model instance: bulk)."""
-
-    id: int
-    end_to_end_id: str | None
-    amount: int
-    status: str
-    channel: str
-    file_id: int | None
-    file_msg_id: str | None
-    file_provider_id: int | None
-    province_code: str
-
-
-def _items(wanted: list[int]) -> dict[int, _Item]:
-    """The items ``wanted`` with their current status, EndToEndId and file (which no item
-    row stores: the file is the one of its cycle and provider whose id range holds it)."""
-    rows: list[tuple[Any, ...]] = []
-    for k in range(0, len(wanted), _BATCH):
-        rows.extend(PaymentItem.objects.filter(id__in=wanted[k:k + _BATCH]).values_list(
-            "id", "amount", "status", "channel", "provider_id", "cycle_id", "cycle__period",
-            "cycle__sent_at", "cycle__province_code"))
-    files = FileRanges(PaymentFile.objects.filter(cycle_id__in={r[5] for r in rows}))
-    items: dict[int, _Item] = {}
-    for item_id, amount, stored, channel, provider_id, cycle_id, period, sent_at, province \
-            in rows:
-        pf = files.of(cycle_id, provider_id, item_id)
-        sent = sent_at is not None
-        items[item_id] = _Item(
-            item_id, ids.end_to_end_id(period, item_id) if sent else None, amount,
-            current_status(stored, sent), channel, pf.pk if pf else None,
-            pf.msg_id if pf else None, pf.provider_id if pf else None, province)
-    return items
-
-
-def _stored(status: str) -> list[str]:
-    """Stored values of an item whose current status is ``status``."""
-    if status == ItemStatus.SENT:
-        return [ItemStatus.SENT.value, ItemStatus.PENDING.value]
-    return [status]
-
-
-def _may_ingest(user: User, item: _Item) -> bool:
+def _scope_sql(user: User) -> tuple[str, list[Any]]:
+    """Which items ``user`` may report on, as a condition on item ``i``, its cycle ``c`` and
+    its file ``f`` (a NULL counts as no)."""
     scope = scope_of(user)
     if user.is_superuser:
-        return True
+        return "TRUE", []
     if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER):
-        return scope.province_code == item.province_code
+        return "c.province_code = %s", [scope.province_code]
     if user.role == Role.BANK_OPERATOR:
-        return item.file_id is not None and scope.provider_id == item.file_provider_id
+        return "f.provider_id = %s", [scope.provider_id]
     if user.role == Role.POST_OFFICE_OPERATOR:
-        return item.channel == Channel.CASH and scope.province_code == item.province_code
-    return False
+        return "i.channel = %s AND c.province_code = %s", [Channel.CASH.value,
+                                                           scope.province_code]
+    return "FALSE", []
 
 
-def ingest_status_file(path: Path, user: User, file_name: str | None = None) -> IngestResult:
+class _Refused(Exception):
+    """Rolls the file's transaction back; the problems are in the result."""
+
+
+def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
+                       parsed: Future[statuslines.Parsed] | None = None) -> IngestResult:
+    """Check a status file and apply it whole, or refuse it whole (one transaction).
+
+    ``parsed``: the file being read ahead into ``COPY`` text by a worker process
+    (PostgreSQL; see :func:`ingest_status_files`), instead of reading it here."""
     name = file_name or path.name
     result = IngestResult(file_name=name)
     digest = sha256_of(path)
@@ -214,19 +135,68 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None) -> 
     source = _sniff(path)
     result.source = source
     try:
-        lines, _groups = _read_lines(path, source)
+        with transaction.atomic(), statusload.staging():
+            staged = _stage(path, source, parsed)
+            result.lines = staged.lines
+            _validate(staged, user, result)
+            if result.problems:
+                raise _Refused
+            _apply(source, digest, name, user, result, staged)
+        return result
     except Iso20022Error as e:
         result.problems.append(_problem(e.line, "", "", "bad_file", e.message_vi, e.message_en))
     except cashresults.CashResultError as e:
         result.problems.extend(e.problems)
-    else:
-        result.lines = len(lines)
-        plan = _validate(lines, user, result)
-        if not result.problems:
-            _apply(plan, source, digest, name, user, result)
-            return result
+    except _Refused:
+        pass
     _keep_refusal(digest, name, user, result)
     return result
+
+
+def _stage(path: Path, source: StatusSource,
+           parsed: Future[statuslines.Parsed] | None) -> statuslines.Staged:
+    if parsed is None or source == StatusSource.CASH:
+        return statusload.load(_read_lines(path, source))
+    read = parsed.result()
+    if read.error is not None:
+        raise Iso20022Error(*read.error)
+    return statusload.load_copy(read)
+
+
+def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestResult]:
+    """:func:`ingest_status_file` for each file in turn, each in its own transaction.
+
+    On PostgreSQL a worker process reads the next XML file while this one applies the
+    current: reading is Python, applying is the database's work, so two cores share it. The
+    first file is read here, while the worker starts.
+    """
+    todo = list(paths)
+    if connection.vendor != "postgresql" or len(todo) < 2:
+        for path in todo:
+            yield ingest_status_file(path, user)
+        return
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        ahead: dict[Path, Future[statuslines.Parsed]] = {}
+        try:
+            for k, path in enumerate(todo):
+                # One file ahead: it waits as COPY text in memory.
+                for nxt in todo[k + 1:k + 2]:
+                    source = _sniff_quietly(nxt)
+                    if nxt not in ahead and source in (StatusSource.PAIN002,
+                                                       StatusSource.CAMT054):
+                        # Plain str: the worker has no Django to unpickle a StatusSource.
+                        ahead[nxt] = pool.submit(statuslines.read_for_copy, str(nxt),
+                                                 str(source.value))
+                yield ingest_status_file(path, user, parsed=ahead.pop(path, None))
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+def _sniff_quietly(path: Path) -> StatusSource | None:
+    try:
+        return _sniff(path)
+    except (PaymentError, OSError):
+        return None  # reported when its turn comes
 
 
 def _keep_refusal(digest: str, name: str, user: User, result: IngestResult) -> None:
@@ -240,162 +210,85 @@ def _keep_refusal(digest: str, name: str, user: User, result: IngestResult) -> N
                  after={"file": name, "problems": len(result.problems)})
 
 
-@dataclass(frozen=True)
-class _Step:
-    item_id: int
-    from_status: str
-    to_status: str | None  # None: recorded, no change
-    code: str
-    reason: str
-
-
-def _validate(lines: list[Line], user: User, result: IngestResult) -> list[_Step]:
-    files = {pf.msg_id: pf for pf in PaymentFile.objects.filter(
-        msg_id__in={ln.msg_id for ln in lines if ln.msg_id})}
-    for ln in lines:
-        if ln.msg_id and ln.msg_id not in files:
-            result.problems.append(_problem(ln.row, "OrgnlMsgId", ln.msg_id, "unknown_msg_id",
-                                            "Không có tệp chi nào mang mã này.",
-                                            "No payment file has this message id."))
+def _validate(staged: statusload.Staged, user: User, result: IngestResult) -> None:
+    files = {pf.msg_id: pf for pf in PaymentFile.objects.filter(msg_id__in=[
+        *staged.msg_ids, *(g[0] for g in staged.groups)])}
+    unknown = {m for m in staged.msg_ids if m not in files}
+    named = statusload.lines_naming(unknown) if unknown else []
+    named += [(None, g[0]) for g in staged.groups if g[0] not in files]
+    for row, msg in named:
+        result.problems.append(_problem(row, "OrgnlMsgId", msg, "unknown_msg_id",
+                                        "Không có tệp chi nào mang mã này.",
+                                        "No payment file has this message id."))
     if result.problems:
-        return []
-    expanded: list[tuple[Line, int]] = []
-    for ln in lines:
-        if ln.end_to_end_id.startswith("*"):  # group level: every item of the file
-            named = files[ln.msg_id or ""]
-            expanded.extend((ln, i) for i in named.items().values_list("id", flat=True))
-            continue
-        item_id = ids.item_id_of(ln.end_to_end_id)
-        if item_id is None:
-            result.problems.append(_problem(ln.row, "EndToEndId", ln.end_to_end_id,
-                                            "unknown_end_to_end_id",
-                                            "Mã giao dịch không phải của hệ thống.",
-                                            "Not an EndToEndId issued by chitra."))
-        else:
-            expanded.append((ln, item_id))
-    items = _items(sorted({i for _, i in expanded}))
-    steps: list[_Step] = []
-    state: dict[int, str] = {}
-    allowed_cache: dict[tuple[int | None, str], bool] = {}
-    for ln, item_id in expanded:
-        it = items.get(item_id)
-        group_line = ln.end_to_end_id.startswith("*")
-        if it is None or (not group_line and it.end_to_end_id != ln.end_to_end_id):
-            result.problems.append(_problem(ln.row, "EndToEndId", ln.end_to_end_id,
-                                            "unknown_end_to_end_id",
-                                            "Không có giao dịch nào mang mã này.",
-                                            "No payment item has this EndToEndId."))
-            continue
-        key = (it.file_id, it.channel)
-        if key not in allowed_cache:
-            allowed_cache[key] = _may_ingest(user, it)
-        if not allowed_cache[key]:
-            result.problems.append(_problem(ln.row, "EndToEndId", ln.end_to_end_id,
-                                            "not_your_item",
-                                            "Giao dịch không thuộc tệp của đơn vị bạn.",
-                                            "This item is not in one of your files."))
-            continue
-        if ln.msg_id and it.file_msg_id != ln.msg_id:
-            result.problems.append(_problem(ln.row, "OrgnlMsgId", ln.msg_id, "msg_id_mismatch",
-                                            "Giao dịch không thuộc tệp này.",
-                                            "The item is not in that message."))
-            continue
-        if ln.amount is not None and ln.amount != it.amount:
-            result.problems.append(_problem(
-                ln.row, "Amt", str(ln.amount), "amount_mismatch",
-                f"Số tiền khác với lệnh chi ({it.amount} đồng).",
-                f"Amount differs from the instruction ({it.amount} VND)."))
-            continue
-        current = state.get(it.id, it.status)
-        d = next_status(current, ln.code)
-        if d.outcome in (Outcome.CONFLICT, Outcome.NOT_SENT, Outcome.UNKNOWN_CODE):
-            vi, en = {
-                Outcome.CONFLICT: (f"Trạng thái {ln.code} mâu thuẫn với trạng thái '{current}'.",
-                                   f"Status {ln.code} contradicts final status '{current}'."),
-                Outcome.NOT_SENT: ("Giao dịch chưa được gửi.", "The item was never sent."),
-                Outcome.UNKNOWN_CODE: (f"Mã trạng thái lạ: {ln.code}.",
-                                       f"Unknown status code {ln.code}."),
-            }[d.outcome]
-            result.problems.append(_problem(ln.row, "Sts", ln.code, d.outcome.value, vi, en))
-            continue
-        if d.to is not None:
-            state[it.id] = d.to
-        steps.append(_Step(it.id, current, d.to.value if d.to else None, ln.code, ln.reason))
-    return steps
+        return
+    statusload.expand_groups(staged, files)
+    statusload.decide(*_scope_sql(user), staged)
+    found = [_refusal(*r) for r in statusload.refusals()]
+    # Ids that are not ours at all first, as they are found before any item is looked up.
+    found.sort(key=lambda p: (p[0], p[1]))
+    result.problems.extend(p for _, _, p in found)
 
 
-def _apply(steps: list[_Step], source: str, digest: str, name: str, user: User,
-           result: IngestResult) -> None:
+def _refusal(n: int, row: int | None, e2e: str, code: str, amount: int | None,
+             msg_id: str | None, item_amount: int | None, current: str | None,
+             what: str) -> tuple[int, int, Problem]:
+    """(order, line number in the file's order, the problem) of a refused line."""
+    if what == "unknown_end_to_end_id":
+        if ids.item_id_of(e2e) is None:
+            return 0, n, _problem(row, "EndToEndId", e2e, what,
+                                  "Mã giao dịch không phải của hệ thống.",
+                                  "Not an EndToEndId issued by chitra.")
+        return 1, n, _problem(row, "EndToEndId", e2e, what,
+                              "Không có giao dịch nào mang mã này.",
+                              "No payment item has this EndToEndId.")
+    if what == "not_your_item":
+        return 1, n, _problem(row, "EndToEndId", e2e, what,
+                              "Giao dịch không thuộc tệp của đơn vị bạn.",
+                              "This item is not in one of your files.")
+    if what == "msg_id_mismatch":
+        return 1, n, _problem(row, "OrgnlMsgId", msg_id or "", what,
+                              "Giao dịch không thuộc tệp này.", "The item is not in that message.")
+    if what == "amount_mismatch":
+        return 1, n, _problem(row, "Amt", str(amount), what,
+                              f"Số tiền khác với lệnh chi ({item_amount} đồng).",
+                              f"Amount differs from the instruction ({item_amount} VND).")
+    vi, en = {
+        Outcome.CONFLICT: (f"Trạng thái {code} mâu thuẫn với trạng thái '{current}'.",
+                           f"Status {code} contradicts final status '{current}'."),
+        Outcome.NOT_SENT: ("Giao dịch chưa được gửi.", "The item was never sent."),
+        Outcome.UNKNOWN_CODE: (f"Mã trạng thái lạ: {code}.", f"Unknown status code {code}."),
+    }[Outcome(what)]
+    return 1, n, _problem(row, "Sts", code, what, vi, en)
+
+
+def _apply(source: str, digest: str, name: str, user: User, result: IngestResult,
+           staged: statuslines.Staged) -> None:
     now = timezone.now()
-    with transaction.atomic():
-        sf = StatusFile.objects.create(sha256=digest, source=source, file_name=name,
-                                       received_by=user.username, lines=result.lines,
-                                       provider_id=scope_of(user).provider_id)
-        moves: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-        for s in steps:
-            if s.to_status:
-                moves[(s.from_status, s.to_status, s.reason)].append(s.item_id)
-        for (frm, to, reason), item_ids in moves.items():
-            for k in range(0, len(item_ids), _BATCH):
-                PaymentItem.objects.filter(id__in=item_ids[k:k + _BATCH],
-                                           status__in=_stored(frm)).update(
-                    status=to, reason_code=reason, status_changed_at=now)
-        _record_events(steps, sf.pk)
-        result.applied = sum(1 for s in steps if s.to_status)
-        result.unchanged = len(steps) - result.applied
-        _settle_obligations(steps)
-        _after_rejections(steps, user, result)
-        sf.applied, sf.unchanged = result.applied, result.unchanged
-        sf.save(update_fields=["applied", "unchanged"])
-        touched = PaymentItem.objects.filter(id__in=[s.item_id for s in steps[:_BATCH]])
-        PaymentCycle.objects.filter(id__in=touched.values("cycle_id"),
-                                    status=CycleStatus.EXPORTED).update(
-            status=CycleStatus.RECONCILING)
-        audit.record(user.username, "status.ingest", "status_file", sf.pk,
-                     after={"file": name, "lines": result.lines, "applied": result.applied})
+    sf = StatusFile.objects.create(sha256=digest, source=source, file_name=name,
+                                   received_by=user.username, lines=result.lines,
+                                   provider_id=scope_of(user).provider_id)
+    done = statusload.apply(sf.pk, now, BAD_ACCOUNT_REASONS | DECEASED_REASONS, staged)
+    result.applied, result.unchanged = done.moved, done.steps - done.moved
+    _after_rejections(done.rejections, user, result)
+    sf.applied, sf.unchanged = result.applied, result.unchanged
+    sf.save(update_fields=["applied", "unchanged"])
+    PaymentCycle.objects.filter(id__in=done.cycles, status=CycleStatus.EXPORTED).update(
+        status=CycleStatus.RECONCILING)
+    audit.record(user.username, "status.ingest", "status_file", sf.pk,
+                 after={"file": name, "lines": result.lines, "applied": result.applied})
 
 
-def _record_events(steps: list[_Step], file_id: int) -> None:
-    """One INSERT … SELECT per kind of step and batch: no Python object per event."""
-    groups: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
-    for s in steps:
-        groups[(s.code, s.reason, s.from_status, s.to_status or s.from_status)].append(s.item_id)
-    events, items = StatusEvent._meta.db_table, PaymentItem._meta.db_table
-    now = timezone.now()
-    with connection.cursor() as cur:
-        for (code, reason, frm, to), item_ids in groups.items():
-            for k in range(0, len(item_ids), _BATCH):
-                batch = item_ids[k:k + _BATCH]
-                cur.execute(
-                    f"INSERT INTO {events} (item_id, source_file_id, iso_status, reason_code, "
-                    "from_status, to_status, is_exception, resolved_by, at) "
-                    f"SELECT id, %s, %s, %s, %s, %s, %s, '', %s FROM {items} "
-                    f"WHERE id IN ({', '.join(['%s'] * len(batch))})",
-                    [file_id, code, reason, frm, to, False, now, *batch])
+def _after_rejections(rejected: list[tuple[int, str]], user: User,
+                      result: IngestResult) -> None:
+    """Bad account → close it (and switch to cash by the province rule); MD07 → deceased.
 
-
-def _ids_to(steps: Iterable[_Step], status: ItemStatus) -> list[int]:
-    return [s.item_id for s in steps if s.to_status == status]
-
-
-def _settle_obligations(steps: list[_Step]) -> None:
-    paid, returned = _ids_to(steps, ItemStatus.PAID), _ids_to(steps, ItemStatus.RETURNED)
-    for ids_, status in ((paid, ObligationStatus.PAID), (returned, ObligationStatus.OPEN)):
-        for k in range(0, len(ids_), _BATCH):
-            of_items = PaymentItem.objects.filter(id__in=ids_[k:k + _BATCH])
-            Obligation.objects.filter(id__in=of_items.values("obligation_id")).update(
-                status=status)
-
-
-def _after_rejections(steps: list[_Step], user: User, result: IngestResult) -> None:
-    """Bad account → close it (and switch to cash by the province rule); MD07 → deceased."""
-    rejected = [s for s in steps if s.to_status in (ItemStatus.REJECTED, ItemStatus.RETURNED)
-                and s.reason in BAD_ACCOUNT_REASONS | DECEASED_REASONS]
+    ``rejected``: (item id, reason) of the items rejected or returned for one of those."""
     if not rejected:
         return
-    items = PaymentItem.objects.filter(id__in=[s.item_id for s in rejected]).select_related(
+    items = PaymentItem.objects.filter(id__in=[i for i, _ in rejected]).select_related(
         "beneficiary", "cycle")
-    reasons = {s.item_id: s.reason for s in rejected}
+    reasons = dict(rejected)
     today = timezone.localdate()
     for it in items:
         reason = reasons[it.id]

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chitra.payments.iso20022 import Pain001Error, end_to_end_id, msg_id, parse_end_to_end_id
-from chitra.payments.iso20022.ids import check_id
+from chitra.payments.iso20022.ids import check_id, item_id_part
 
 MAX_ITEM = 10**12 - 1  # 12 decimal digits: a trillion payment items
 periods = st.dates(min_value=date(2000, 1, 1), max_value=date(2999, 12, 31)).map(
@@ -79,3 +79,15 @@ def test_msg_id_refuses_codes_that_would_not_fit(
 ) -> None:
     with pytest.raises(Pain001Error):
         msg_id(province, date(2025, 7, 1), provider, sequence)
+
+
+@given(period=periods, item_id=item_ids)
+def test_item_id_part_reads_the_item_of_any_id_of_ours(period: date, item_id: int) -> None:
+    assert item_id_part(end_to_end_id(period, item_id)) == item_id
+
+
+@pytest.mark.parametrize("value", ["", "CT2025070000001234567", "ct202507000000123456",
+                                   "XX202507000000123456", "CT20250700000012345٣",
+                                   " CT202507000000123456"])
+def test_item_id_part_is_none_for_other_shapes(value: str) -> None:
+    assert item_id_part(value) is None

@@ -18,6 +18,7 @@ _ID_CHARS = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]+")
 E2E_PREFIX = "CT"
 E2E_ITEM_WIDTH = 12  # decimal digits, so the database can derive the same id in SQL
 _E2E_RE = re.compile(rf"{E2E_PREFIX}(\d{{4}})(\d{{2}})(\d{{{E2E_ITEM_WIDTH}}})")
+_E2E_SHAPE = re.compile(rf"{E2E_PREFIX}[0-9]{{6}}([0-9]{{{E2E_ITEM_WIDTH}}})")
 _MAX_ITEM_ID = 10**E2E_ITEM_WIDTH - 1
 
 _CODE_RE = re.compile(r"[A-Z0-9]+")
@@ -65,6 +66,16 @@ def parse_end_to_end_id(value: str) -> tuple[date, int] | None:
     if not 1 <= month <= 12 or year == 0 or item == 0:
         return None
     return date(year, month, 1), item
+
+
+def item_id_part(value: str) -> int | None:
+    """The item id digits of a value shaped like our EndToEndIds, else ``None``.
+
+    A quick look for bulk paths: whether the whole id is that item's (its period, its export)
+    is for the caller to check against the item.
+    """
+    match = _E2E_SHAPE.fullmatch(value)
+    return int(match[1]) if match else None
 
 
 def msg_id(province_code: str, period: date, provider_code: str, sequence: int) -> str:

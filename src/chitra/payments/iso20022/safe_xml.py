@@ -15,7 +15,7 @@ Every failure comes out as :class:`Iso20022Error`, never as an lxml exception.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any, BinaryIO
 
@@ -51,8 +51,15 @@ class _LimitedReader:
         return bytes(data)
 
 
-def iterparse(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[tuple[str, Any]]:
+def iterparse(
+    stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES, tags: Sequence[str] | None = None
+) -> Iterator[tuple[str, Any]]:
     """Yield ``("start" | "end", element)`` for ``stream``, refusing unsafe documents.
+
+    With ``tags`` (names like ``"{*}TxInfAndSts"``), only the ``"end"`` events of those
+    elements are yielded — the parser filters the rest in C, the fast path for big files —
+    and last the root's ``"end"``, so the caller can check the document's shape. List the
+    root's tag too: its start is where the DOCTYPE check runs, before anything else is read.
 
     Raises :class:`Iso20022Error` for a DOCTYPE, a file over ``max_bytes`` and malformed
     or truncated XML (with the line number when the parser gives one).
@@ -61,6 +68,7 @@ def iterparse(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterat
     events = etree.iterparse(
         reader,
         events=("start", "end"),
+        tag=tags,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -69,13 +77,18 @@ def iterparse(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterat
         remove_comments=True,
         remove_pis=True,
     )
-    first = True
+    first, element = True, None
     try:
         for event, element in events:
             if first:
                 first = False
                 _refuse_doctype(element)
-            yield event, element
+            if tags is None or event == "end":
+                yield event, element
+        if tags and element is not events.root:
+            if first:  # nothing matched: the DOCTYPE check has not run yet
+                _refuse_doctype(events.root)
+            yield "end", events.root
     except etree.XMLSyntaxError as exc:
         raise Iso20022Error(
             f"Tệp XML hỏng hoặc không đầy đủ: {exc.msg}",
@@ -101,8 +114,9 @@ def release(element: Any) -> None:
     element.clear(keep_tail=False)
     parent = element.getparent()
     if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
+        before = parent.index(element)
+        if before:
+            del parent[:before]
 
 
 def namespace_of(element: Any) -> str:

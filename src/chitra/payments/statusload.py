@@ -1,0 +1,300 @@
+# ruff: noqa: S608 - table names come from model metadata; values are parameters.
+"""Status lines in the database: staged, checked and applied set-based (DESIGN §5, §8).
+
+A file's lines go into a temporary table (``COPY`` on PostgreSQL). One join with the items,
+their cycles and files then gives each line its item, its first problem and what it does —
+:func:`~chitra.payments.transitions.next_status`, evaluated in Python for every (status,
+code) pair of the file and written into the query — into a second table, the *steps*.
+Applying is one statement per table, from the steps. An item named twice in one file needs
+its lines in file order, each from the state the one before left: those few are decided in
+Python.
+
+Everything runs inside the caller's transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from django.db import connection
+
+from chitra.payments import ids
+from chitra.payments.models import (
+    ItemStatus,
+    Obligation,
+    ObligationStatus,
+    PaymentCycle,
+    PaymentFile,
+    PaymentItem,
+    StatusEvent,
+)
+from chitra.payments.statuslines import Line, Parsed, Staged, rows
+from chitra.payments.transitions import Outcome, next_status
+
+LINES, STEPS = "chitra_status_line", "chitra_status_step"
+_COLUMNS = "n, line_no, e2e, item_id, code, reason, amount, msg_id, grp"
+_CHUNK = 10_000
+REFUSING = (Outcome.CONFLICT, Outcome.NOT_SENT, Outcome.UNKNOWN_CODE)
+
+
+def _t(model: Any) -> str:
+    return str(model._meta.db_table)
+
+
+# A file names a small part of the items (and obligations), each by primary key: probing the
+# index per line beats reading the whole table, which PostgreSQL's default costs prefer once
+# a file has a few thousand lines (and which grows with every month of history).
+_PROBE_BY_KEY = ("enable_hashjoin", "enable_mergejoin")
+
+
+@contextmanager
+def staging() -> Iterator[None]:
+    """The staging tables (and planner settings) for one file, inside a transaction.
+
+    An exception leaves the cleanup to the rollback, which undoes both."""
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {LINES}")
+        cur.execute(f"DROP TABLE IF EXISTS {STEPS}")
+        cur.execute(f"CREATE TEMP TABLE {LINES} (n integer, line_no integer, e2e text, "
+                    "item_id bigint, code text, reason text, amount bigint, msg_id text, "
+                    "grp boolean)")
+        saved: list[str] = []
+        if connection.vendor == "postgresql":
+            cur.execute(f"SELECT {', '.join('current_setting(%s)' for _ in _PROBE_BY_KEY)}",
+                        _PROBE_BY_KEY)
+            saved = list(cur.fetchone())
+            for name in _PROBE_BY_KEY:
+                cur.execute("SELECT set_config(%s, 'off', true)", [name])
+    yield
+    with connection.cursor() as cur:
+        cur.execute(f"DROP TABLE {LINES}")
+        cur.execute(f"DROP TABLE IF EXISTS {STEPS}")
+        for name, value in zip(_PROBE_BY_KEY, saved, strict=False):
+            cur.execute("SELECT set_config(%s, %s, true)", [name, value])
+
+
+def load(lines: Iterable[Line]) -> Staged:
+    """Stage the lines of a file, streaming.
+
+    A group line (a group/payment status with no transaction lines) is kept aside: it names
+    every item of its file, which :func:`expand_groups` adds once its msg id is known good.
+    """
+    staged = Staged()
+    staging_rows = rows(lines, staged)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {LINES} ({_COLUMNS}) FROM STDIN") as copy:
+                for row in staging_rows:
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO {LINES} ({_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})"
+            while chunk := list(islice(staging_rows, _CHUNK)):
+                cur.executemany(sql, chunk)
+    return staged
+
+
+def load_copy(parsed: Parsed) -> Staged:
+    """Stage a file read ahead (:func:`~chitra.payments.statuslines.read_for_copy`)."""
+    with connection.cursor() as cur, cur.cursor.copy(
+            f"COPY {LINES} ({_COLUMNS}) FROM STDIN") as copy:
+        copy.write(parsed.copy)
+    return parsed.staged
+
+
+def lines_naming(msg_ids: Iterable[str]) -> list[tuple[int | None, str]]:
+    """(line, msg id) of the staged lines that name one of ``msg_ids``, in file order."""
+    wanted = list(msg_ids)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT line_no, msg_id FROM {LINES} WHERE msg_id IN "
+                    f"({', '.join(['%s'] * len(wanted))}) ORDER BY n", wanted)
+        return list(cur.fetchall())
+
+
+def expand_groups(staged: Staged, files: dict[str, PaymentFile]) -> None:
+    """Add one line per item of the file of each group line, after the file's own lines."""
+    n = staged.lines
+    with connection.cursor() as cur:
+        for msg_id, code, reason in staged.groups:
+            pf = files[msg_id]
+            cur.execute(
+                f"INSERT INTO {LINES} ({_COLUMNS}) "
+                "SELECT %s + ROW_NUMBER() OVER (ORDER BY id), NULL, %s, id, %s, %s, NULL, %s, "
+                f"TRUE FROM {_t(PaymentItem)} WHERE cycle_id = %s AND provider_id = %s "
+                "AND id BETWEEN %s AND %s",
+                [n, f"*{msg_id}", code, reason, msg_id, pf.cycle_id, pf.provider_id,
+                 pf.first_item_id, pf.last_item_id])
+            n += cur.rowcount
+            staged.codes.add(code)
+    # Files do not overlap, and a transaction line about an item of a group's file names
+    # another msg id (a group line is only made for a msg id without transaction lines), so
+    # is refused: no item gets two valid lines here.
+
+
+def _end_to_end_sql() -> str:
+    """The SQL twin of :func:`chitra.payments.ids.end_to_end_id` for item ``i`` of cycle ``c``."""
+    prefix, width = ids.E2E_PREFIX, ids.E2E_ITEM_WIDTH
+    if connection.vendor == "postgresql":
+        return f"'{prefix}' || to_char(c.period, 'YYYYMM') || lpad(i.id::text, {width}, '0')"
+    return f"'{prefix}' || strftime('%%Y%%m', c.period) || printf('%%0{width}d', i.id)"
+
+
+def _case(table: dict[str, list[tuple[str, str]]]) -> tuple[str, list[str]]:
+    """``CASE x.code WHEN … THEN CASE x.from_status WHEN … THEN …`` for {code: [(status,
+    value)]}; NULL where the table has nothing."""
+    if not table:
+        return "NULL", []
+    sql, params = ["CASE x.code"], []
+    for code, pairs in table.items():
+        sql.append(f"WHEN %s THEN CASE x.from_status {' '.join(['WHEN %s THEN %s'] * len(pairs))}"
+                   " END")
+        params += [code, *(v for pair in pairs for v in pair)]
+    return " ".join([*sql, "END"]), params
+
+
+def _row_of(alias: str) -> str:
+    """Where a row is: PostgreSQL's ctid, so an update finds it again without an index
+    probe (a row changed meanwhile has moved, and is not found); else the id."""
+    return f"{alias}.ctid" if connection.vendor == "postgresql" else f"{alias}.id"
+
+
+def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
+    """Give every staged line its item, first problem and decision (the steps table).
+
+    ``scope_sql`` is a condition on the item ``i``, its cycle ``c`` and its file ``f`` that
+    holds when the user may report on the item.
+    """
+    current = (f"CASE WHEN i.status = '{ItemStatus.PENDING.value}' AND c.sent_at IS NOT NULL "
+               f"THEN '{ItemStatus.SENT.value}' ELSE i.status END")
+    # next_status for every (status, code) pair of the file, as CASEs on the code, then on
+    # the status: a few comparisons per line, cheaper than a join.
+    outcomes: dict[str, list[tuple[str, str]]] = {}
+    moves: dict[str, list[tuple[str, str]]] = {}
+    for code in sorted(staged.codes):
+        for status in ItemStatus:
+            d = next_status(status, code)
+            outcomes.setdefault(code, []).append((status.value, d.outcome.value))
+            if d.to is not None:
+                moves.setdefault(code, []).append((status.value, d.to.value))
+    outcome_sql, outcome_params = _case(outcomes)
+    to_sql, to_params = _case(moves)
+    with connection.cursor() as cur:
+        cur.execute(f"""
+            CREATE TEMP TABLE {STEPS} AS
+            SELECT x.*, {to_sql} AS to_status, {outcome_sql} AS outcome,
+                   {to_sql} IS NOT NULL AS last
+            FROM (SELECT s.n, s.line_no, s.e2e, s.code, s.reason, s.amount, s.msg_id,
+                   i.id AS item_id, {_row_of("i")} AS item_row, i.obligation_id, i.cycle_id,
+                   i.amount AS item_amount,
+                   i.status AS stored, {current} AS from_status,
+                   CASE WHEN i.id IS NULL OR (NOT s.grp AND (c.sent_at IS NULL
+                                                   OR {_end_to_end_sql()} <> s.e2e))
+                          THEN 'unknown_end_to_end_id'
+                        WHEN NOT COALESCE({scope_sql}, FALSE) THEN 'not_your_item'
+                        WHEN s.msg_id IS NOT NULL AND COALESCE(f.msg_id, '') <> s.msg_id
+                          THEN 'msg_id_mismatch'
+                        WHEN s.amount IS NOT NULL AND s.amount <> i.amount
+                          THEN 'amount_mismatch'
+                   END AS problem
+            FROM {LINES} s
+            LEFT JOIN {_t(PaymentItem)} i ON i.id = s.item_id
+            LEFT JOIN {_t(PaymentCycle)} c ON c.id = i.cycle_id
+            LEFT JOIN {_t(PaymentFile)} f ON f.cycle_id = i.cycle_id
+                 AND f.provider_id = i.provider_id
+                 AND i.id BETWEEN f.first_item_id AND f.last_item_id) x""",
+                    [*to_params, *outcome_params, *to_params, *scope_params])
+        if not staged.ordered:
+            _decide_repeated(cur)
+
+
+def _decide_repeated(cur: Any) -> None:
+    """Lines of an item named more than once: in file order, each from the state the
+    previous valid line left (a refused line changes nothing)."""
+    cur.execute(f"""SELECT n, item_id, code, from_status, problem FROM (
+                        SELECT *, COUNT(*) OVER (PARTITION BY item_id) AS times FROM {STEPS}
+                    ) x WHERE item_id IS NOT NULL AND times > 1 ORDER BY n""")
+    state: dict[int, str] = {}
+    decided: dict[int, list[Any]] = {}
+    last: dict[int, int] = {}
+    for n, item_id, code, start, problem in cur.fetchall():
+        if problem is not None:
+            continue
+        current = state.get(item_id, start)
+        d = next_status(current, code)
+        decided[n] = [n, current, d.to.value if d.to else None, d.outcome.value, False]
+        if d.to is not None:
+            state[item_id] = d.to.value
+            last[item_id] = n
+    for n in last.values():
+        decided[n][4] = True
+    rows = list(decided.values())
+    if rows:  # each update below finds its line by n
+        cur.execute(f"CREATE INDEX {STEPS}_n ON {STEPS} (n)")
+    for k in range(0, len(rows), 1000):
+        chunk = rows[k:k + 1000]
+        cur.execute(
+            f"WITH v (n, from_status, to_status, outcome, last) AS (VALUES "
+            f"{', '.join(['(%s, %s, %s, %s, %s)'] * len(chunk))}) "
+            f"UPDATE {STEPS} SET from_status = v.from_status, to_status = v.to_status, "
+            f"outcome = v.outcome, last = v.last FROM v WHERE {STEPS}.n = v.n",
+            [x for row in chunk for x in row])
+
+
+def refusals() -> list[tuple[Any, ...]]:
+    """Lines that refuse the file, in file order: (n, line, EndToEndId, code, amount, msg id,
+    item amount, status before the line, problem or refusing outcome)."""
+    refusing = [o.value for o in REFUSING]
+    with connection.cursor() as cur:
+        cur.execute(f"""SELECT n, line_no, e2e, code, amount, msg_id, item_amount, from_status,
+                               COALESCE(problem, outcome) FROM {STEPS}
+                        WHERE problem IS NOT NULL OR outcome IN (%s, %s, %s) ORDER BY n""",
+                    refusing)
+        return list(cur.fetchall())
+
+
+@dataclass(frozen=True)
+class Applied:
+    steps: int
+    moved: int
+    cycles: list[int]
+    rejections: list[tuple[int, str]]  # (item id, reason) of rejected or returned items
+
+
+def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
+          staged: Staged) -> Applied:
+    """Move the items, record one event per line, settle the obligations."""
+    items, events, obligations = _t(PaymentItem), _t(StatusEvent), _t(Obligation)
+    paid, returned = ItemStatus.PAID.value, ItemStatus.RETURNED.value
+    with connection.cursor() as cur:
+        # ``stored`` guards against a change since the lines were checked.
+        cur.execute(f"""UPDATE {items} AS i SET status = s.to_status, reason_code = s.reason,
+                               status_changed_at = %s
+                        FROM {STEPS} s WHERE {_row_of("i")} = s.item_row AND s.last
+                        AND i.status = s.stored""", [now])
+        cur.execute(f"""INSERT INTO {events} (item_id, source_file_id, iso_status, reason_code,
+                               from_status, to_status, is_exception, resolved_by, at)
+                        SELECT item_id, %s, code, reason, from_status,
+                               COALESCE(to_status, from_status), FALSE, '', %s
+                        FROM {STEPS} {"" if staged.ordered else "ORDER BY n"}""",
+                    [source_file_id, now])  # in file order (the steps are, unless redecided)
+        cur.execute(f"""UPDATE {obligations} AS o
+                        SET status = CASE WHEN s.to_status = %s THEN %s ELSE %s END
+                        FROM {STEPS} s WHERE o.id = s.obligation_id AND s.last
+                        AND s.to_status IN (%s, %s)""",
+                    [paid, ObligationStatus.PAID.value, ObligationStatus.OPEN.value, paid,
+                     returned])
+        cur.execute(f"SELECT cycle_id, COUNT(*), COUNT(to_status) FROM {STEPS} GROUP BY cycle_id")
+        per_cycle = cur.fetchall()
+        cycles = [c for c, _, _ in per_cycle]
+        steps, moved = sum(r[1] for r in per_cycle), sum(r[2] for r in per_cycle)
+        reasons = sorted(set(follow_up_reasons))
+        cur.execute(f"""SELECT item_id, reason FROM {STEPS}
+                        WHERE to_status IN (%s, %s) AND reason IN
+                        ({', '.join(['%s'] * len(reasons))}) ORDER BY n""",
+                    [ItemStatus.REJECTED.value, returned, *reasons])
+        rejections = list(cur.fetchall())
+    return Applied(steps, moved, cycles, rejections)

@@ -1,0 +1,176 @@
+"""Status ingest, set-based: the cases the join alone does not decide, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from chitra.access.models import Role
+from chitra.payments import export, ids, statusload
+from chitra.payments.models import (
+    ItemStatus,
+    Obligation,
+    ObligationStatus,
+    PaymentFile,
+    PaymentItem,
+    RefusedStatusFile,
+    StatusEvent,
+    StatusFile,
+)
+from chitra.payments.reconcile import ingest_status_file
+from chitra.registry.models import Channel
+from tests import factories as f
+from tests.payments.factories import NOV, approved_cycle
+from tests.payments.status_files import camt054, pain002
+
+pytestmark = pytest.mark.usefixtures("paying_office")
+
+
+@pytest.fixture
+def bidv(tmp_path):
+    """Two BIDV transfers, exported: (file, first item, second item)."""
+    f.beneficiary("Tẩn Thị Mẩy", channel=Channel.BANK_ACCOUNT, provider_name="BIDV",
+                  account_number="123456789012", amount=4_200_000)
+    f.beneficiary("Vàng A Sử", channel=Channel.BANK_ACCOUNT, provider_name="BIDV",
+                  account_number="123456789013", amount=5_000_000)
+    cycle = approved_cycle(NOV)
+    export.export_cycle(cycle.pk, "officer", tmp_path / "out", cash_lists=False)
+    pf = PaymentFile.objects.get(cycle=cycle)
+    first, second = PaymentItem.objects.filter(cycle=cycle).order_by("id")
+    return pf, first, second
+
+
+def _ingest(tmp_path, data: bytes, user=None, name: str = "r.xml"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return ingest_status_file(path, user or f.user(Role.BHXH_OFFICER))
+
+
+def _status(item) -> str:
+    return PaymentItem.objects.get(pk=item.pk).current_status
+
+
+def test_two_lines_about_one_item_apply_in_file_order(bidv, tmp_path):
+    pf, first, second = bidv
+    result = _ingest(tmp_path, pain002(pf.msg_id, [
+        (first.end_to_end_id, "ACSP", None, None),
+        (second.end_to_end_id, "ACSC", None, None),
+        (first.end_to_end_id, "ACSC", None, None)]))
+    assert (result.problems, result.applied, result.unchanged) == ([], 3, 0)
+    assert _status(first) == _status(second) == ItemStatus.PAID
+    assert list(StatusEvent.objects.filter(item=first).values_list(
+        "from_status", "to_status")) == [("sent", "accepted"), ("accepted", "paid")]
+    assert Obligation.objects.get(pk=first.obligation_id).status == ObligationStatus.PAID
+
+
+def test_late_intermediate_line_in_the_same_file_changes_nothing(bidv, tmp_path):
+    pf, first, _ = bidv
+    result = _ingest(tmp_path, pain002(pf.msg_id, [
+        (first.end_to_end_id, "ACSC", None, None), (first.end_to_end_id, "ACSP", None, None)]))
+    assert (result.applied, result.unchanged) == (1, 1)
+    assert _status(first) == ItemStatus.PAID
+    assert PaymentItem.objects.get(pk=first.pk).reason_code == ""
+
+
+def test_contradiction_inside_one_file_refuses_it(bidv, tmp_path):
+    pf, first, second = bidv
+    result = _ingest(tmp_path, pain002(pf.msg_id, [
+        (second.end_to_end_id, "ACSC", None, None),
+        (first.end_to_end_id, "ACSC", None, None),
+        (first.end_to_end_id, "RJCT", "AC04", None)]))
+    assert [(p.code, p.value) for p in result.problems] == [("conflict", "RJCT")]
+    assert "'paid'" in result.problems[0].message_en
+    assert _status(first) == _status(second) == ItemStatus.SENT
+    assert not StatusEvent.objects.exists()
+
+
+def test_every_problem_is_reported_with_its_line_in_file_order(bidv, tmp_path):
+    pf, first, second = bidv
+    wrong_period = ids.end_to_end_id(NOV.replace(month=10), first.pk)
+    result = _ingest(tmp_path, pain002(pf.msg_id, [
+        (first.end_to_end_id, "ACSC", None, 1),
+        (wrong_period, "ACSC", None, None),
+        (second.end_to_end_id, "XXXX", None, None),
+        ("*" + pf.msg_id, "ACSC", None, None),
+        ("NOT-OURS", "ACSC", None, None)]))
+    assert [(p.code, p.row is not None) for p in result.problems] == [
+        ("unknown_end_to_end_id", True),  # not an id of ours: found first
+        ("unknown_end_to_end_id", True),  # "*…" is an id like any other, not a group line
+        ("amount_mismatch", True),
+        ("unknown_end_to_end_id", True),
+        ("unknown_code", True)]
+    assert [p.value for p in result.problems][2:] == ["1", wrong_period, "XXXX"]
+    assert result.problems[0].message_en == "Not an EndToEndId issued by chitra."
+    assert result.problems[3].message_en == "No payment item has this EndToEndId."
+    assert RefusedStatusFile.objects.get().problems[0]["value"] in ("*" + pf.msg_id, "NOT-OURS")
+    assert _status(first) == ItemStatus.SENT
+
+
+def test_camt054_booked_debit_pays_and_a_return_reopens_the_obligation(bidv, tmp_path):
+    _, first, second = bidv
+    paid = _ingest(tmp_path, camt054([(first.end_to_end_id, 4_200_000, False, None),
+                                      (second.end_to_end_id, 5_000_000, False, None)]))
+    assert (paid.problems, paid.applied) == ([], 2)
+    back = _ingest(tmp_path, camt054([(first.end_to_end_id, 4_200_000, True, "AC06")]),
+                   name="r2.xml")
+    assert (back.problems, back.applied) == ([], 1)
+    item = PaymentItem.objects.get(pk=first.pk)
+    assert (item.status, item.reason_code, item.closed) == (ItemStatus.RETURNED, "AC06", True)
+    assert Obligation.objects.get(pk=first.obligation_id).status == ObligationStatus.OPEN
+    assert Obligation.objects.get(pk=second.obligation_id).status == ObligationStatus.PAID
+
+
+def test_camt054_amount_that_differs_refuses_the_file(bidv, tmp_path):
+    _, first, _ = bidv
+    result = _ingest(tmp_path, camt054([(first.end_to_end_id, 4_200_001, False, None)]))
+    assert [p.code for p in result.problems] == ["amount_mismatch"]
+    assert "4200000" in result.problems[0].message_en
+
+
+def test_user_without_a_role_that_reports_may_report_on_nothing(bidv, tmp_path):
+    pf, first, _ = bidv
+    result = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None)]),
+                     user=f.user(Role.WARD_TEAM))
+    assert [p.code for p in result.problems] == ["not_your_item"]
+
+
+def test_a_refused_file_leaves_no_trace_but_its_refusal(bidv, tmp_path):
+    pf, first, _ = bidv
+    _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, 1)]))
+    assert not StatusFile.objects.exists()
+    assert RefusedStatusFile.objects.count() == 1
+    ok = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None)]),
+                 name="r2.xml")  # the staging tables of the refused file are gone
+    assert (ok.problems, ok.applied) == ([], 1)
+
+
+@pytest.mark.parametrize("item_id", [1, 987_654, 10**ids.E2E_ITEM_WIDTH - 1])
+def test_sql_end_to_end_id_is_the_python_one(item_id):
+    cycle = approved_cycle(NOV)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {statusload._end_to_end_sql()} FROM payments_paymentcycle c, "
+                    "(SELECT %s AS id) i WHERE c.id = %s", [item_id, cycle.pk])
+        assert cur.fetchone()[0] == ids.end_to_end_id(NOV, item_id)
+
+
+def test_cli_reads_the_next_files_ahead_and_applies_each_in_turn(bidv, tmp_path, capsys):
+    """Several files: XML read ahead by a worker process on PostgreSQL, in-process else."""
+    pf, first, second = bidv
+    files = [tmp_path / "1.xml", tmp_path / "2.xml", tmp_path / "3.xml", tmp_path / "4.xml"]
+    files[0].write_bytes(pain002(pf.msg_id, [(first.end_to_end_id, "ACSP", None, None)]))
+    files[1].write_bytes(b"<Document xmlns='urn:iso:std:iso:20022:tech:xsd:pain.002.001.10'>")
+    files[2].write_bytes(pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None),
+                                             (second.end_to_end_id, "RJCT", "AC01", None)]))
+    files[3].write_bytes(camt054([(second.end_to_end_id, 5_000_000, False, None)]))
+    f.user(Role.BHXH_OFFICER, username="canbo")
+    with pytest.raises(CommandError, match="2 tệp bị từ chối"):
+        call_command("ingest_status", *map(str, files), "--as", "canbo")
+    out = capsys.readouterr()
+    assert "2.xml: TỪ CHỐI" in out.err
+    assert "4.xml: TỪ CHỐI" in out.err  # BOOKED after the rejection 3.xml applied
+    assert _status(first) == ItemStatus.PAID  # 1.xml then 3.xml, in that order
+    assert _status(second) == ItemStatus.REJECTED
+    assert StatusFile.objects.count() == 2
+    assert RefusedStatusFile.objects.count() == 2
