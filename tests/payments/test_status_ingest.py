@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from chitra.access.models import Role
 from chitra.payments import export, ids, statusload
+from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
     ItemStatus,
     Obligation,
@@ -174,3 +175,43 @@ def test_cli_reads_the_next_files_ahead_and_applies_each_in_turn(bidv, tmp_path,
     assert _status(second) == ItemStatus.REJECTED
     assert StatusFile.objects.count() == 2
     assert RefusedStatusFile.objects.count() == 2
+
+
+def test_events_name_only_items_and_files_that_exist(bidv, tmp_path):
+    """No per-row foreign key on the events: the database checks each statement instead
+    (migration payments.0008) and, on PostgreSQL, keeps what an event names from being
+    deleted."""
+    pf, first, _ = bidv
+    _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None)]))
+    sf = StatusFile.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatusEvent.objects.create(item_id=first.pk + 10_000, source_file=sf, iso_status="ACSC",
+                                   from_status="sent", to_status="paid")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatusEvent.objects.create(item=first, source_file_id=sf.pk + 10_000,
+                                   iso_status="ACSC", from_status="sent", to_status="paid")
+    if connection.vendor == "postgresql":  # SQLite's flush deletes in any order
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as c:
+            c.execute("DELETE FROM payments_paymentitem WHERE id = %s", [first.pk])
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as c:
+            c.execute("DELETE FROM payments_statusfile WHERE id = %s", [sf.pk])
+    assert StatusEvent.objects.filter(item=first, source_file=sf).count() == 1
+
+
+def test_an_item_moved_by_someone_else_meanwhile_refuses_the_whole_file(
+        bidv, tmp_path, monkeypatch):
+    pf, first, second = bidv
+    decide = statusload.decide
+
+    def then_another_upload(*args, **kwargs):
+        decide(*args, **kwargs)
+        PaymentItem.objects.filter(pk=first.pk).update(status=ItemStatus.ACCEPTED)
+
+    monkeypatch.setattr(statusload, "decide", then_another_upload)
+    with pytest.raises(PaymentError) as e:
+        _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None),
+                                              (second.end_to_end_id, "ACSC", None, None)]))
+    assert e.value.code == "items_changed"
+    assert not StatusFile.objects.exists()
+    assert not StatusEvent.objects.exists()
+    assert _status(first) == _status(second) == ItemStatus.SENT

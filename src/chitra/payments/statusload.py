@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection
 
 from chitra.payments import ids
+from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
     ItemStatus,
     Obligation,
@@ -275,6 +276,15 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
                                status_changed_at = %s
                         FROM {STEPS} s WHERE {_row_of("i")} = s.item_row AND s.last
                         AND i.status = s.stored""", [now])
+        moved_items = cur.rowcount
+        cur.execute(f"SELECT COUNT(*) FROM {STEPS} WHERE last")
+        if moved_items != cur.fetchone()[0]:  # another upload moved some since the check
+            raise PaymentError(
+                "items_changed",
+                "Trạng thái một số giao dịch vừa thay đổi trong lúc nhận tệp; không có gì được "
+                "ghi nhận. Hãy nhận lại tệp.",
+                "Some items changed while the file was being applied; nothing was recorded. "
+                "Ingest the file again.")
         cur.execute(f"""INSERT INTO {events} (item_id, source_file_id, iso_status, reason_code,
                                from_status, to_status, is_exception, resolved_by, at)
                         SELECT item_id, %s, code, reason, from_status,
