@@ -12,11 +12,14 @@ import that repeats one is refused row by row.
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import CharField, Count, Exists, F, OuterRef, Value
+from django.db.models import BooleanField, CharField, Count, F, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Left, Right
 from django.utils import timezone
 
 from chitra.registry.models import Anomaly, AnomalyKind, Beneficiary, PaymentAccount
+
+ACCOUNTS = PaymentAccount._meta.db_table
 
 
 def refresh_anomalies(province_code: str | None = None, *,
@@ -31,10 +34,14 @@ def refresh_anomalies(province_code: str | None = None, *,
         people = people.filter(province_code=province_code)
         current = current.filter(beneficiary__province_code=province_code)
     # One current account per beneficiary (a constraint), so the number of current accounts
-    # with the same provider and number is the number of beneficiaries sharing it.
-    shared = Exists(PaymentAccount.objects.filter(
-        valid_to__isnull=True, provider_id=OuterRef("provider_id"),
-        account_number=OuterRef("account_number")).exclude(pk=OuterRef("pk")))
+    # with the same provider and number is the number of beneficiaries sharing it. The pairs
+    # held more than once, found by one GROUP BY over every province (a pair may be shared
+    # across provinces): cheaper than a probe of the index per account.
+    shared = RawSQL(  # noqa: S611 - table and column names only, no value
+        f"({ACCOUNTS}.provider_id, {ACCOUNTS}.account_number) IN ("
+        f"SELECT provider_id, account_number FROM {ACCOUNTS} WHERE valid_to IS NULL "
+        "AND account_number <> '' GROUP BY provider_id, account_number HAVING COUNT(*) > 1)",
+        [], output_field=BooleanField())
     tail = Concat(F("provider__short_name"), Value(" …"), Right("account_number", 4),
                   output_field=CharField())
     dup_codes = (people.exclude(bhxh_code="").values("bhxh_code")
