@@ -215,3 +215,23 @@ def test_an_item_moved_by_someone_else_meanwhile_refuses_the_whole_file(
     assert not StatusFile.objects.exists()
     assert not StatusEvent.objects.exists()
     assert _status(first) == _status(second) == ItemStatus.SENT
+
+
+def test_obligations_and_items_name_only_cycles_that_exist(bidv):
+    """Their cycle is checked once per statement (migration payments.0009): a row of an
+    unknown cycle is refused, a row's cycle never changes and, on PostgreSQL, a cycle in
+    use cannot be deleted."""
+    _, first, _ = bidv
+    obligation = Obligation.objects.get(pk=first.obligation_id)
+    other = obligation.cycle_id + 10_000
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as c:
+        c.execute("INSERT INTO payments_obligation (cycle_id, benefit_id, beneficiary_id, "
+                  "period, amount, status) VALUES (%s, %s, %s, '2027-01-01', 1, 'open')",
+                  [other, obligation.benefit_id, obligation.beneficiary_id])
+    for model, row in ((Obligation, obligation), (PaymentItem, first)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.filter(pk=row.pk).update(cycle_id=other)
+    if connection.vendor == "postgresql":  # SQLite's flush deletes in any order
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as c:
+            c.execute("DELETE FROM payments_paymentcycle WHERE id = %s", [obligation.cycle_id])
+    assert PaymentItem.objects.get(pk=first.pk).cycle_id == obligation.cycle_id

@@ -72,7 +72,10 @@ class ObligationStatus(models.TextChoices):
 class Obligation(models.Model):
     """What is owed: one per benefit and period (DESIGN §3.2)."""
 
-    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="obligations")
+    # A million rows per compute: the reference is checked by the database once per
+    # statement, not by a foreign-key trigger per row (migration payments.0009).
+    cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="obligations",
+                              db_constraint=False)
     # The unique (benefit, period) index serves lookups by benefit.
     benefit = models.ForeignKey("registry.Benefit", on_delete=models.PROTECT,
                                 related_name="obligations", db_index=False)
@@ -144,8 +147,9 @@ class PaymentItem(models.Model):
     # carry no per-row FK trigger and no index of their own; the rows they point at are
     # reference data or registry rows that are never deleted (PROTECT), and every row is
     # written by one INSERT … SELECT that joins the referenced tables.
+    # (cycle, provider, id) serves lookups. Checked once per statement, as for obligations.
     cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="items",
-                              db_index=False)  # (cycle, provider, id) serves it
+                              db_index=False, db_constraint=False)
     obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="items")
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
                                     related_name="payment_items", db_constraint=False)
