@@ -20,101 +20,71 @@ from django.db import migrations
 
 EVENTS, ITEMS, FILES = "payments_statusevent", "payments_paymentitem", "payments_statusfile"
 
-PG = f"""
-CREATE FUNCTION chitra_status_events_refer() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM new_events e
-             WHERE NOT EXISTS (SELECT 1 FROM {ITEMS} i WHERE i.id = e.item_id)) THEN
-    RAISE EXCEPTION 'status event of an unknown payment item'
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  IF EXISTS (SELECT 1 FROM new_events e WHERE e.source_file_id IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM {FILES} f WHERE f.id = e.source_file_id)) THEN
-    RAISE EXCEPTION 'status event of an unknown status file'
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER status_events_refer AFTER INSERT ON {EVENTS}
-  REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT
-  EXECUTE FUNCTION chitra_status_events_refer();
+# What an event names, by the column that names it: each kept from deletion on PostgreSQL.
+NAMED = (("items", ITEMS, "item_id", "a payment item"),
+         ("files", FILES, "source_file_id", "a status file"))
 
-CREATE FUNCTION chitra_items_with_events_stay() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM gone g JOIN {EVENTS} e ON e.item_id = g.id) THEN
-    RAISE EXCEPTION 'a payment item with status events cannot be deleted'
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER items_with_events_stay AFTER DELETE ON {ITEMS}
-  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
-  EXECUTE FUNCTION chitra_items_with_events_stay();
-
-CREATE FUNCTION chitra_files_with_events_stay() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF EXISTS (SELECT 1 FROM gone g JOIN {EVENTS} e ON e.source_file_id = g.id) THEN
-    RAISE EXCEPTION 'a status file with status events cannot be deleted'
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE TRIGGER files_with_events_stay AFTER DELETE ON {FILES}
-  REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
-  EXECUTE FUNCTION chitra_files_with_events_stay();
-"""
-
-PG_DROP = f"""
-DROP TRIGGER status_events_refer ON {EVENTS};
-DROP FUNCTION chitra_status_events_refer();
-DROP TRIGGER items_with_events_stay ON {ITEMS};
-DROP FUNCTION chitra_items_with_events_stay();
-DROP TRIGGER files_with_events_stay ON {FILES};
-DROP FUNCTION chitra_files_with_events_stay();
-"""
-
-SQLITE = [
-    f"""CREATE TRIGGER status_events_refer BEFORE INSERT ON {EVENTS}
-        WHEN NOT EXISTS (SELECT 1 FROM {ITEMS} WHERE id = NEW.item_id)
-          OR (NEW.source_file_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM {FILES} WHERE id = NEW.source_file_id))
-        BEGIN SELECT RAISE(ABORT, 'status event of an unknown payment item or file'); END""",
+PG = [
+    f"""CREATE FUNCTION chitra_status_events_refer() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM new_events e
+                 WHERE NOT EXISTS (SELECT 1 FROM {ITEMS} i WHERE i.id = e.item_id)) THEN
+        RAISE EXCEPTION 'status event of an unknown payment item'
+          USING ERRCODE = 'foreign_key_violation';
+      END IF;
+      IF EXISTS (SELECT 1 FROM new_events e WHERE e.source_file_id IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM {FILES} f WHERE f.id = e.source_file_id)) THEN
+        RAISE EXCEPTION 'status event of an unknown status file'
+          USING ERRCODE = 'foreign_key_violation';
+      END IF;
+      RETURN NULL;
+    END $$""",
+    f"""CREATE TRIGGER status_events_refer AFTER INSERT ON {EVENTS}
+        REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT
+        EXECUTE FUNCTION chitra_status_events_refer()""",
 ]
-SQLITE_DROP = ["DROP TRIGGER status_events_refer"]
+for name, table, column, what in NAMED:
+    PG += [
+        f"""CREATE FUNCTION chitra_{name}_with_events_stay() RETURNS trigger LANGUAGE plpgsql
+        AS $$
+        BEGIN
+          IF EXISTS (SELECT 1 FROM gone g JOIN {EVENTS} e ON e.{column} = g.id) THEN
+            RAISE EXCEPTION '{what} with status events cannot be deleted'
+              USING ERRCODE = 'foreign_key_violation';
+          END IF;
+          RETURN NULL;
+        END $$""",
+        f"""CREATE TRIGGER {name}_with_events_stay AFTER DELETE ON {table}
+            REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
+            EXECUTE FUNCTION chitra_{name}_with_events_stay()""",
+    ]
+
+PG_DROP = [f"DROP TRIGGER status_events_refer ON {EVENTS}",
+           "DROP FUNCTION chitra_status_events_refer()"]
+for name, table, _, _ in NAMED:
+    PG_DROP += [f"DROP TRIGGER {name}_with_events_stay ON {table}",
+                f"DROP FUNCTION chitra_{name}_with_events_stay()"]
+
+# (payments.0009 drops and recreates it around its SQLite table rebuilds.)
+SQLITE_TRIGGER = f"""CREATE TRIGGER status_events_refer BEFORE INSERT ON {EVENTS}
+    WHEN NOT EXISTS (SELECT 1 FROM {ITEMS} WHERE id = NEW.item_id)
+      OR (NEW.source_file_id IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM {FILES} WHERE id = NEW.source_file_id))
+    BEGIN SELECT RAISE(ABORT, 'status event of an unknown payment item or file'); END"""
+SQLITE_DROP = "DROP TRIGGER status_events_refer"
+
+FORWARD = {"postgresql": PG, "sqlite": [SQLITE_TRIGGER]}
+BACKWARD = {"postgresql": PG_DROP, "sqlite": [SQLITE_DROP]}
 
 
-def _statements(sql: str) -> list[str]:
-    """One statement at a time (a function body holds semicolons of its own)."""
-    out, current = [], []
-    for line in sql.strip().splitlines():
-        current.append(line)
-        if line.endswith("$$;") or (line.endswith(";") and "$$" not in "\n".join(current)):
-            out.append("\n".join(current).rstrip(";"))
-            current = []
-    return out
-
-
-def forward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        for sql in _statements(PG):
+def run(statements: dict[str, list[str]]):
+    def run(apps, schema_editor):
+        for sql in statements.get(schema_editor.connection.vendor, []):
             schema_editor.execute(sql)
-    elif vendor == "sqlite":
-        for sql in SQLITE:
-            schema_editor.execute(sql)
-
-
-def backward(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        for sql in _statements(PG_DROP):
-            schema_editor.execute(sql)
-    elif vendor == "sqlite":
-        for sql in SQLITE_DROP:
-            schema_editor.execute(sql)
+    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("payments", "0007_status_ingest_in_place")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]

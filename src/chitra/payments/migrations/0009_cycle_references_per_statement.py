@@ -12,6 +12,8 @@ pairs). The triggers below keep the same rule, with the same lock, once per stat
   embedded demo database, empties its tables by DELETE in any order when flushed).
 """
 
+from importlib import import_module
+
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -81,20 +83,10 @@ SQLITE_DROP = [f"DROP TRIGGER {name}_{what}" for name in ("obligations", "items"
 # SQLite rebuilds a table to alter a column, which a trigger naming that table refuses: the
 # status-event trigger of payments.0008 steps aside meanwhile (and must again in any later
 # migration that alters these tables on SQLite).
-SQLITE_EVENTS_TRIGGER = """CREATE TRIGGER status_events_refer BEFORE INSERT ON payments_statusevent
-    WHEN NOT EXISTS (SELECT 1 FROM payments_paymentitem WHERE id = NEW.item_id)
-      OR (NEW.source_file_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM payments_statusfile WHERE id = NEW.source_file_id))
-    BEGIN SELECT RAISE(ABORT, 'status event of an unknown payment item or file'); END"""
-WITHOUT_EVENTS_TRIGGER = {"sqlite": ["DROP TRIGGER status_events_refer"]}
-WITH_EVENTS_TRIGGER = {"sqlite": [SQLITE_EVENTS_TRIGGER]}
-
-
-def _run(statements: dict[str, list[str]]):
-    def run(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-    return run
+_EVENTS = import_module("chitra.payments.migrations.0008_status_event_references")
+WITHOUT_EVENTS_TRIGGER = {"sqlite": [_EVENTS.SQLITE_DROP]}
+WITH_EVENTS_TRIGGER = {"sqlite": [_EVENTS.SQLITE_TRIGGER]}
+run = _EVENTS.run  # a vendor's statements as a RunPython function
 
 
 class Migration(migrations.Migration):
@@ -104,7 +96,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run(WITHOUT_EVENTS_TRIGGER), _run(WITH_EVENTS_TRIGGER)),
+        migrations.RunPython(run(WITHOUT_EVENTS_TRIGGER), run(WITH_EVENTS_TRIGGER)),
         migrations.AlterField(
             model_name='obligation',
             name='cycle',
@@ -115,7 +107,7 @@ class Migration(migrations.Migration):
             name='cycle',
             field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='items', to='payments.paymentcycle'),
         ),
-        migrations.RunPython(_run(WITH_EVENTS_TRIGGER), _run(WITHOUT_EVENTS_TRIGGER)),
-        migrations.RunPython(_run({"postgresql": PG, "sqlite": SQLITE}),
-                             _run({"postgresql": PG_DROP, "sqlite": SQLITE_DROP})),
+        migrations.RunPython(run(WITH_EVENTS_TRIGGER), run(WITHOUT_EVENTS_TRIGGER)),
+        migrations.RunPython(run({"postgresql": PG, "sqlite": SQLITE}),
+                             run({"postgresql": PG_DROP, "sqlite": SQLITE_DROP})),
     ]
