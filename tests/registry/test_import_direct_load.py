@@ -123,7 +123,9 @@ def test_a_refused_direct_load_leaves_nothing_and_uses_no_ids(tmp_path, direct):
     rows = three_people()
     rows[2]["benefit_amount"] = "0"
     seq = next_ids()
+    before = registry_indexes()
     out = run(write_csv(tmp_path / "a.csv", rows))
+    assert registry_indexes() == before
     assert direct == ["direct"]
     assert out.status == ImportStatus.REJECTED
     assert [(r[0], r[3]) for r in report_rows(out.error_report)[1:]] == [
@@ -207,6 +209,8 @@ def test_progress_of_a_load_in_one_transaction_is_seen_outside_it():
 
 
 def registry_indexes() -> list[tuple[str, str]]:
+    """The registry tables' indexes, constraints and column defaults (a load gives its
+    constant columns as defaults for a while)."""
     with connection.cursor() as c:
         c.execute("""
             SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
@@ -217,7 +221,12 @@ def registry_indexes() -> list[tuple[str, str]]:
             SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
             WHERE conrelid::regclass::text = ANY(%s) ORDER BY 1
         """, [list(bulkload.BULK_TABLES)])
-        return indexes + c.fetchall()
+        constraints = c.fetchall()
+        c.execute("""
+            SELECT adrelid::regclass::text || '.' || adnum, pg_get_expr(adbin, adrelid)
+            FROM pg_attrdef WHERE adrelid::regclass::text = ANY(%s) ORDER BY 1
+        """, [list(bulkload.BULK_TABLES)])
+        return indexes + constraints + c.fetchall()
 
 
 def test_a_direct_load_puts_back_every_index_and_constraint(tmp_path, direct):

@@ -162,6 +162,7 @@ class DirectLoad:
         self.dropped = dropped
         self.max_row_no = max_row_no  # an upper bound of the file's row numbers
         self.bases: dict[str, int] = {}
+        self._saved_defaults: dict[str, dict[str, str | None]] = {}  # table: column: expr
 
     def begin(self) -> DirectRows:
         """Reserve an id range per table past every id in use or handed out. Every insert
@@ -178,12 +179,50 @@ class DirectLoad:
                 c.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
                           [table, base + self.max_row_no])
                 self.bases[table] = base
+        self._set_defaults(self.constants())
         return DirectRows(
             beneficiary_base=self.bases["registry_beneficiary"],
             benefit_base=self.bases["registry_benefit"],
             account_base=self.bases["registry_paymentaccount"],
-            province=self.province, now=self.now.isoformat(), today=self.today.isoformat(),
-            actor=self.actor.replace("\\", "\\\\").replace("\t", " ").replace("\n", " "))
+            now=self.now.isoformat())
+
+    def constants(self) -> dict[str, dict[str, str]]:
+        """The columns every row of the load has the same value in, by table: the COPY
+        lines leave them out (:class:`DirectRows`) and take them as column defaults."""
+        now = self.now.isoformat()
+        return {
+            "registry_beneficiary": {"province_code": self.province, "status": "active",
+                                     "status_reason": "", "created_at": now,
+                                     "updated_at": now},
+            "registry_benefit": {"sub_kind": "", "status": "active"},
+            "registry_paymentaccount": {"valid_from": self.today.isoformat(),
+                                        "closed_reason": "", "created_by": self.actor,
+                                        "approved_by": "", "created_at": now},
+        }
+
+    def _set_defaults(self, defaults: dict[str, dict[str, str]]) -> None:
+        """Make ``defaults`` the columns' defaults until :meth:`finish` puts back what the
+        catalog had (a rollback undoes them with the rest: the DDL is transactional)."""
+        with connection.cursor() as c:
+            for table, values in defaults.items():
+                c.execute("""
+                    SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a
+                    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                    WHERE a.attrelid = %s::regclass AND a.attname = ANY(%s)
+                """, [table, list(values)])
+                self._saved_defaults[table] = dict(c.fetchall())
+                c.execute(f'ALTER TABLE "{table}" ' + ", ".join(
+                    f'ALTER COLUMN "{column}" SET DEFAULT %s' for column in values),
+                    list(values.values()))
+
+    def _restore_defaults(self) -> None:
+        with connection.cursor() as c:
+            for table, saved in self._saved_defaults.items():
+                c.execute(f'ALTER TABLE "{table}" ' + ", ".join(
+                    f'ALTER COLUMN "{column}" DROP DEFAULT' if expr is None
+                    else f'ALTER COLUMN "{column}" SET DEFAULT {expr}'
+                    for column, expr in saved.items()))
+            self._saved_defaults.clear()
 
     def add(self, rows: tuple[bytes, bytes, bytes, bytes], count: int) -> None:
         with connection.cursor() as c:
@@ -242,7 +281,9 @@ class DirectLoad:
                           [table, self.bases[table]])
 
     def finish(self) -> None:
-        """Sequences to the highest id now in each table (ours are the highest)."""
+        """The columns' own defaults back; sequences to the highest id now in each table
+        (ours are the highest)."""
+        self._restore_defaults()
         with connection.cursor() as c:
             for table in BULK_TABLES:
                 c.execute(f"""
