@@ -119,6 +119,7 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path):
     assert (out.created, out.updated, out.unchanged) == (0, 0, 3)
     assert list(PaymentAccount.objects.values_list("id", flat=True)) == accounts
     assert Benefit.objects.count() == 3
+    assert AuditEntry.objects.filter(action="beneficiary.import").count() == 2  # still on record
 
 
 def test_changed_fields_update_and_a_new_account_closes_the_old(tmp_path):

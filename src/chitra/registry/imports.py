@@ -548,7 +548,9 @@ def _staged(run: _Run) -> ImportOutcome:
             return outcome
         with transaction.atomic():
             _fast_session()
-            if bulkload.worth_bulk_loading(outcome.created):
+            if not (outcome.created or outcome.updated):
+                pass  # the file says what the registry says: re-importing it changes nothing
+            elif bulkload.worth_bulk_loading(outcome.created):
                 with bulkload.indexes_dropped(phase):
                     _apply(run.province_code, run.actor, run.today, phase)
             else:
