@@ -76,9 +76,11 @@ class Obligation(models.Model):
     # statement, not by a foreign-key trigger per row (migration payments.0009).
     cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="obligations",
                               db_constraint=False)
-    # The unique (benefit, period) index serves lookups by benefit.
+    # The unique (benefit, period) index serves lookups by benefit. Checked once per
+    # statement, and a named benefit kept from deletion (migration payments.0010).
     benefit = models.ForeignKey("registry.Benefit", on_delete=models.PROTECT,
-                                related_name="obligations", db_index=False)
+                                related_name="obligations", db_index=False,
+                                db_constraint=False)
     # Copied from the benefit in the same INSERT … SELECT; no per-row FK trigger (bulk path).
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
                                     related_name="obligations", db_constraint=False)
@@ -150,7 +152,9 @@ class PaymentItem(models.Model):
     # (cycle, provider, id) serves lookups. Checked once per statement, as for obligations.
     cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="items",
                               db_index=False, db_constraint=False)
-    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="items")
+    # Checked once per statement, and a named obligation kept (migration payments.0010).
+    obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="items",
+                                   db_constraint=False)
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
                                     related_name="payment_items", db_constraint=False)
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,

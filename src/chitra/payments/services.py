@@ -191,10 +191,11 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
 
 
 def _clear_computation(cycle: PaymentCycle) -> None:
-    """Drop what an earlier compute of this (unapproved) cycle made."""
-    PaymentItem.objects.filter(cycle=cycle).delete()
-    Obligation.objects.filter(cycle=cycle).delete()
-    CycleExclusion.objects.filter(cycle=cycle).delete()
+    """Drop what an earlier compute of this (unapproved) cycle made: by SQL, not by the ORM,
+    which would load every row (millions) to look for what protects it — the database
+    refuses the deletes if anything still names these rows (migrations 0008–0010)."""
+    for model in (PaymentItem, Obligation, CycleExclusion):
+        _execute(f"DELETE FROM {_t(model)} WHERE cycle_id = %(cycle)s", {"cycle": cycle.pk})
 
 
 @transaction.atomic
