@@ -81,9 +81,11 @@ class Obligation(models.Model):
     benefit = models.ForeignKey("registry.Benefit", on_delete=models.PROTECT,
                                 related_name="obligations", db_index=False,
                                 db_constraint=False)
-    # Copied from the benefit in the same INSERT … SELECT; no per-row FK trigger (bulk path).
+    # Copied from the benefit in the same INSERT … SELECT; no per-row FK trigger (bulk path),
+    # and no index: nothing looks obligations up by beneficiary (items are).
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
-                                    related_name="obligations", db_constraint=False)
+                                    related_name="obligations", db_constraint=False,
+                                    db_index=False)
     period = models.DateField()
     amount = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=ObligationStatus.choices,
@@ -153,8 +155,10 @@ class PaymentItem(models.Model):
     cycle = models.ForeignKey(PaymentCycle, on_delete=models.PROTECT, related_name="items",
                               db_index=False, db_constraint=False)
     # Checked once per statement, and a named obligation kept (migration payments.0010).
+    # Looked up through two partial indexes (below): the live or paid item of an obligation,
+    # and its closed ones; a new item only enters the first.
     obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="items",
-                                   db_constraint=False)
+                                   db_constraint=False, db_index=False)
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
                                     related_name="payment_items", db_constraint=False)
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
@@ -189,7 +193,9 @@ class PaymentItem(models.Model):
     objects = ItemQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["cycle", "provider", "id"])]
+        indexes = [models.Index(fields=["cycle", "provider", "id"]),
+                   models.Index(fields=["obligation"], condition=Q(closed=True),
+                                name="item_closed_by_obligation")]
         constraints = [
             models.UniqueConstraint(
                 fields=["obligation"], condition=Q(closed=False),

@@ -19,7 +19,6 @@ from chitra.core.admin_units import current_provinces, current_wards
 from chitra.payments import calendar
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
-    CLOSED_ITEM_STATUSES,
     CycleExclusion,
     CyclePaymentDay,
     CycleStatus,
@@ -115,15 +114,12 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
         _require(cycle, CycleStatus.OPEN, CycleStatus.COMPUTED)
         if connection.vendor == "postgresql":  # hash joins of a province stay in memory
             _execute("SET LOCAL work_mem = '256MB'", {})
-        before = {"status": cycle.status, "items": cycle.items.count()}
-        _clear_computation(cycle)
+        before = {"status": cycle.status, "items": _clear_computation(cycle)}
         _ward_days(cycle)
         p = {"cycle": cycle.pk, "province": cycle.province_code, "start": cycle.period,
              "end": _month_end(cycle.period), "transfer": cycle.transfer_date,
              "active": "active", "monthly": "monthly", "one_time": "one_time",
-             "open": "open", "pending": ItemStatus.PENDING.value, "cash": "cash",
-             "c1": CLOSED_ITEM_STATUSES[0].value, "c2": CLOSED_ITEM_STATUSES[1].value,
-             "c3": CLOSED_ITEM_STATUSES[2].value}
+             "open": "open", "pending": ItemStatus.PENDING.value, "cash": "cash"}
         step("compute", 0, 4)
         due = f"""
             FROM {_t(Benefit)} bf JOIN {_t(Beneficiary)} b ON b.id = bf.beneficiary_id
@@ -131,7 +127,7 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
               AND ((bf."group" = %(monthly)s AND (bf.end_date IS NULL OR bf.end_date >= %(start)s))
                 OR (bf."group" = %(one_time)s AND NOT EXISTS (
                       SELECT 1 FROM {_t(Obligation)} x WHERE x.benefit_id = bf.id)))"""
-        _execute(f"""
+        excluded = _execute(f"""
             INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
             SELECT %(cycle)s, bf.id, b.id,
                    CASE WHEN b.status = %(active)s THEN 'suspended' ELSE b.status END
@@ -159,43 +155,48 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
             JOIN {_t(PaymentAccount)} a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
             LEFT JOIN {_t(CyclePaymentDay)} d ON d.cycle_id = %(cycle)s
                                               AND d.ward_code = b.ward_code"""
-        _execute(f"""INSERT INTO {_t(PaymentItem)} {item_columns}
+        items = _execute(f"""INSERT INTO {_t(PaymentItem)} {item_columns}
             SELECT %(cycle)s, o.id, b.id, NULL, {frozen}
             WHERE o.cycle_id = %(cycle)s""", p)
         step("compute", 3, 4)
         # Reissue: open obligations of earlier cycles whose attempts were all rejected or
-        # returned get a new attempt here, with the account the registry holds now.
-        _execute(f"""INSERT INTO {_t(PaymentItem)} {item_columns}
+        # returned get a new attempt here, with the account the registry holds now. (Items
+        # are found by obligation in two partial indexes: closed, and live or paid.)
+        items += _execute(f"""INSERT INTO {_t(PaymentItem)} {item_columns}
             SELECT %(cycle)s, o.id, b.id,
-                   (SELECT MAX(r.id) FROM {_t(PaymentItem)} r WHERE r.obligation_id = o.id),
+                   (SELECT MAX(r.id) FROM {_t(PaymentItem)} r
+                    WHERE r.obligation_id = o.id AND r.closed),
                    {frozen}
             JOIN {_t(PaymentCycle)} oc ON oc.id = o.cycle_id
             WHERE oc.province_code = %(province)s AND o.period < %(start)s
               AND o.status = %(open)s AND b.status = %(active)s
               AND NOT EXISTS (SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
-                              AND i.status NOT IN (%(c1)s, %(c2)s, %(c3)s))""", p)
-        _execute(f"""
+                              AND NOT i.closed)""", p)
+        excluded += _execute(f"""
             INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
             SELECT %(cycle)s, o.benefit_id, o.beneficiary_id, 'no_account'
             FROM {_t(Obligation)} o WHERE o.cycle_id = %(cycle)s AND NOT EXISTS (
-                SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id)""", p)
+                SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
+                AND NOT i.closed)""", p)  # (this cycle's obligations have no closed item)
         step("compute", 4, 4)
         cycle.status = CycleStatus.COMPUTED
         cycle.computed_by = actor
         cycle.computed_at = timezone.now()
         cycle.save(update_fields=["status", "computed_by", "computed_at"])
         audit.record(actor, "cycle.compute", "payment_cycle", cycle.pk, before=before,
-                     after={"status": cycle.status, "items": cycle.items.count(),
-                            "exclusions": cycle.exclusions.count()})
+                     after={"status": cycle.status, "items": items, "exclusions": excluded})
         return cycle
 
 
-def _clear_computation(cycle: PaymentCycle) -> None:
-    """Drop what an earlier compute of this (unapproved) cycle made: by SQL, not by the ORM,
-    which would load every row (millions) to look for what protects it — the database
-    refuses the deletes if anything still names these rows (migrations 0008–0010)."""
-    for model in (PaymentItem, Obligation, CycleExclusion):
-        _execute(f"DELETE FROM {_t(model)} WHERE cycle_id = %(cycle)s", {"cycle": cycle.pk})
+def _clear_computation(cycle: PaymentCycle) -> int:
+    """Drop what an earlier compute of this (unapproved) cycle made, and say how many items
+    that was: by SQL, not by the ORM, which would load every row (millions) to look for what
+    protects it — the database refuses the deletes if anything still names these rows
+    (migrations 0008–0010)."""
+    deleted = [_execute(f"DELETE FROM {_t(model)} WHERE cycle_id = %(cycle)s",
+                        {"cycle": cycle.pk})
+               for model in (PaymentItem, Obligation, CycleExclusion)]
+    return deleted[0]
 
 
 @transaction.atomic

@@ -24,17 +24,20 @@ from django.db import migrations, models
 
 BENEFITS, OBLIGATIONS, ITEMS = "registry_benefit", "payments_obligation", "payments_paymentitem"
 
-# (name, referencing table, column, referenced table, what it names, advisory lock key)
+# (name, referencing table, column, referenced table, what it names, advisory lock key,
+#  the conditions under which an index finds the referencing rows: payments.0011 indexes
+#  items by obligation in two parts, live and closed)
 REFERENCES = (
-    ("obligations", OBLIGATIONS, "benefit_id", BENEFITS, "benefit", 7_401_001),
-    ("items", ITEMS, "obligation_id", OBLIGATIONS, "obligation", 7_401_002),
+    ("obligations", OBLIGATIONS, "benefit_id", BENEFITS, "benefit", 7_401_001, ("TRUE",)),
+    ("items", ITEMS, "obligation_id", OBLIGATIONS, "obligation", 7_401_002,
+     ("NOT r.closed", "r.closed")),
 )
 
 PG: list[str] = []
 PG_DROP: list[str] = []
 SQLITE: list[str] = []
 SQLITE_DROP: list[str] = []
-for name, table, column, target, what, key in REFERENCES:
+for name, table, column, target, what, key, parts in REFERENCES:
     PG += [
         f"""CREATE FUNCTION chitra_{name}_refer_to_{what}s() RETURNS trigger
         LANGUAGE plpgsql AS $$
@@ -61,9 +64,10 @@ for name, table, column, target, what, key in REFERENCES:
         f"""CREATE FUNCTION chitra_{what}s_in_use_stay() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           PERFORM pg_advisory_xact_lock({key});
-          IF EXISTS (SELECT 1 FROM gone g JOIN {table} r ON r.{column} = g.id) THEN
+          IF {" OR ".join(f"EXISTS (SELECT 1 FROM gone g JOIN {table} r ON r.{column} = g.id "
+                          f"AND {part})" for part in parts)} THEN
             RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation',
-              MESSAGE = 'a {what} that {table} rows name cannot be deleted';
+              MESSAGE = '{target} rows that {table} rows name cannot be deleted';
           END IF;
           RETURN NULL;
         END $$""",
