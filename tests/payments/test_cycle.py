@@ -17,6 +17,7 @@ from chitra.payments.models import (
 from chitra.registry.models import (
     BeneficiaryStatus,
     Benefit,
+    BenefitStatus,
     BenefitType,
     Channel,
     PaymentAccount,
@@ -67,6 +68,21 @@ def test_suspended_and_deceased_produce_no_item_with_reason():
     reasons = dict(CycleExclusion.objects.filter(cycle=cycle)
                    .values_list("beneficiary_id", "reason"))
     assert reasons == {gone.id: ExclusionReason.DECEASED, held.id: ExclusionReason.SUSPENDED}
+
+
+def test_a_held_benefit_and_a_person_without_account_are_listed_as_excluded():
+    ok = f.beneficiary("Lò Văn A")
+    held = f.beneficiary("Lò Văn B")
+    Benefit.objects.filter(beneficiary=held).update(status=BenefitStatus.SUSPENDED)
+    closed = f.beneficiary("Lò Văn C")
+    PaymentAccount.objects.filter(beneficiary=closed).update(valid_to=date(2026, 10, 31))
+    cycle = computed_cycle()
+    paid = PaymentItem.objects.filter(cycle=cycle).values_list("beneficiary_id", flat=True)
+    assert list(paid) == [ok.id]
+    reasons = dict(CycleExclusion.objects.filter(cycle=cycle)
+                   .values_list("beneficiary_id", "reason"))
+    assert reasons == {held.id: ExclusionReason.SUSPENDED, closed.id: ExclusionReason.NO_ACCOUNT}
+    assert Obligation.objects.filter(cycle=cycle).count() == 2  # owed, but nowhere to pay
 
 
 def test_benefits_not_due_this_month_are_left_out():

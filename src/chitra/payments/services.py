@@ -127,13 +127,15 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
               AND ((bf."group" = %(monthly)s AND (bf.end_date IS NULL OR bf.end_date >= %(start)s))
                 OR (bf."group" = %(one_time)s AND NOT EXISTS (
                       SELECT 1 FROM {_t(Obligation)} x WHERE x.benefit_id = bf.id)))"""
+        # Two parts, each found through a partial index of the few not active.
         excluded = _execute(f"""
             INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
-            SELECT %(cycle)s, bf.id, b.id,
-                   CASE WHEN b.status = %(active)s THEN 'suspended' ELSE b.status END
-            {due} AND (b.status <> %(active)s OR bf.status <> %(active)s)""", p)
+            SELECT %(cycle)s, bf.id, b.id, b.status {due} AND b.status <> %(active)s
+            UNION ALL
+            SELECT %(cycle)s, bf.id, b.id, 'suspended'
+            {due} AND b.status = %(active)s AND bf.status <> %(active)s""", p)
         step("compute", 1, 4)
-        _execute(f"""
+        obligations = _execute(f"""
             INSERT INTO {_t(Obligation)} (cycle_id, benefit_id, beneficiary_id, period, amount,
                                            status)
             SELECT %(cycle)s, bf.id, b.id, %(start)s, bf.amount, %(open)s
@@ -158,6 +160,9 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
         items = _execute(f"""INSERT INTO {_t(PaymentItem)} {item_columns}
             SELECT %(cycle)s, o.id, b.id, NULL, {frozen}
             WHERE o.cycle_id = %(cycle)s""", p)
+        # At most one item per obligation (one current account per person): as many items
+        # as obligations means none lacks one.
+        without_account = items < obligations
         step("compute", 3, 4)
         # Reissue: open obligations of earlier cycles whose attempts were all rejected or
         # returned get a new attempt here, with the account the registry holds now. (Items
@@ -172,12 +177,13 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
               AND o.status = %(open)s AND b.status = %(active)s
               AND NOT EXISTS (SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
                               AND NOT i.closed)""", p)
-        excluded += _execute(f"""
-            INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
-            SELECT %(cycle)s, o.benefit_id, o.beneficiary_id, 'no_account'
-            FROM {_t(Obligation)} o WHERE o.cycle_id = %(cycle)s AND NOT EXISTS (
-                SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
-                AND NOT i.closed)""", p)  # (this cycle's obligations have no closed item)
+        if without_account:
+            excluded += _execute(f"""
+                INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
+                SELECT %(cycle)s, o.benefit_id, o.beneficiary_id, 'no_account'
+                FROM {_t(Obligation)} o WHERE o.cycle_id = %(cycle)s AND NOT EXISTS (
+                    SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
+                    AND NOT i.closed)""", p)  # (this cycle's obligations have no closed item)
         step("compute", 4, 4)
         cycle.status = CycleStatus.COMPUTED
         cycle.computed_by = actor

@@ -73,7 +73,11 @@ class Beneficiary(models.Model):
         ]
         indexes = [models.Index(fields=["province_code", "ward_code"]),
                    models.Index(fields=["bhxh_code"], name="beneficiary_bhxh_code_idx"),
-                   models.Index(fields=["name_key"], name="beneficiary_name_key_idx")]
+                   models.Index(fields=["name_key"], name="beneficiary_name_key_idx"),
+                   # The few not paid: what a payment cycle lists as excluded.
+                   models.Index(fields=["province_code"],
+                                condition=~Q(status=BeneficiaryStatus.ACTIVE),
+                                name="beneficiary_not_active")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -143,6 +147,9 @@ class Benefit(models.Model):
             models.UniqueConstraint(fields=["beneficiary", "benefit_type", "start_date"],
                                     name="benefit_unique_per_start"),
         ]
+        # The few not paid: what a payment cycle lists as excluded.
+        indexes = [models.Index(fields=["beneficiary"], condition=~Q(status=BenefitStatus.ACTIVE),
+                                name="benefit_not_active")]
 
 
 class Channel(models.TextChoices):
