@@ -90,6 +90,8 @@ def test_two_processes_computing_one_cycle_leave_one_item_per_obligation(databas
     c = counts(database)
     assert c["obligations"] > 0
     assert c["items"] == c["distinct"] == c["obligations"]
+    # each says what it made: the second replaced the first's items with as many
+    assert all(f": {c['items']} khoản chi" in out for out, _ in outputs), outputs
 
 
 def test_killed_export_reruns_to_the_same_files_and_no_new_items(database, tmp_path,

@@ -51,8 +51,9 @@ class Command(BaseCommand):
                 return
             if action == CycleAction.COMPUTE:
                 cycle = services.compute_cycle(cycle.pk, user.username, progress=self._progress)
-                self.stdout.write(f"\nĐã tính / computed {cycle}: {cycle.items.count()} khoản chi, "
-                                  f"{cycle.exclusions.count()} loại trừ / excluded")
+                items, excluded = services.computed_counts(cycle)
+                self.stdout.write(f"\nĐã tính / computed {cycle}: {items} khoản chi, "
+                                  f"{excluded} loại trừ / excluded")
             elif action == CycleAction.APPROVE:
                 cycle = services.approve_cycle(cycle.pk, user.username)
                 self.stdout.write(f"Đã duyệt / approved {cycle} (người tính / computed by "
