@@ -49,8 +49,12 @@ class Config:
     keystore_password: str
     # Extra processes writing pain.001 files beside the exporting one (0: it writes alone).
     export_workers: int
+    # A province with this many people or more is computed in parts, one connection each.
+    compute_parts_from: int
     # Fault injection for crash tests only: the export process exits after N files.
     fault_export_crash_after_files: int | None
+    # ... and a compute in parts exits after N parts have committed.
+    fault_compute_crash_after_parts: int | None
 
 
 def load() -> Config:
@@ -72,8 +76,11 @@ def load() -> Config:
         keystore_password=os.environ.get("CHITRA_KEYSTORE_PASSWORD", "chitra-demo-keystore"),
         export_workers=int(os.environ.get("CHITRA_EXPORT_WORKERS",
                                           max(0, min(os.cpu_count() or 1, 4) - 1))),
+        compute_parts_from=int(os.environ.get("CHITRA_COMPUTE_PARTS_FROM", "200000")),
         fault_export_crash_after_files=int(os.environ["CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES"])
         if os.environ.get("CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES") else None,
+        fault_compute_crash_after_parts=int(os.environ["CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS"])
+        if os.environ.get("CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS") else None,
     )
 
 

@@ -94,6 +94,70 @@ def test_two_processes_computing_one_cycle_leave_one_item_per_obligation(databas
     assert all(f": {c['items']} khoản chi" in out for out, _ in outputs), outputs
 
 
+ITEMS = """
+import json
+from chitra.payments.models import PaymentCycle, PaymentItem
+print(json.dumps({"status": PaymentCycle.objects.get().status, "items": sorted(
+    PaymentItem.objects.values_list("obligation__benefit_id", "beneficiary_id", "amount",
+                                    "channel", "account_number", "payment_date"))},
+    default=str))
+"""
+IN_PARTS = {"CHITRA_COMPUTE_PARTS_FROM": "1"}  # every province is big
+
+
+def items(env: dict[str, str]) -> dict[str, object]:
+    return json.loads(run(env, "shell", "-c", ITEMS).stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite computes in one transaction: one writer at a time")
+def test_a_compute_in_parts_gives_what_one_transaction_gives(database):
+    seeded(database)
+    run(database, "cycle", "compute", "2026-11", "--as", "officer")
+    whole = items(database)
+    assert whole["status"] == "computed"
+    run(database, "cycle", "compute", "2026-11", "--as", "officer", extra=IN_PARTS)
+    assert items(database) == whole
+    c = counts(database)
+    assert c["items"] == c["distinct"] == c["obligations"] == len(whole["items"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite computes in one transaction: one writer at a time")
+def test_a_compute_killed_between_its_parts_is_run_again(database):
+    seeded(database)
+    crashed = run(database, "cycle", "compute", "2026-11", "--as", "officer", check=False,
+                  extra={**IN_PARTS, "CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS": "1"})
+    assert crashed.returncode == 70  # died with one part committed, the other maybe not
+    cut = items(database)
+    assert cut["status"] == "computing"
+    assert cut["items"]
+    refused = run(database, "cycle", "approve", "2026-11", "--as", "approver", check=False)
+    assert refused.returncode != 0
+    assert "computing" in refused.stderr
+    run(database, "cycle", "compute", "2026-11", "--as", "officer", extra=IN_PARTS)
+    again = items(database)
+    assert again["status"] == "computed"
+    assert {tuple(i) for i in cut["items"]} <= {tuple(i) for i in again["items"]}
+    c = counts(database)
+    assert c["items"] == c["distinct"] == c["obligations"] == len(again["items"])
+    run(database, "cycle", "compute", "2026-11", "--as", "officer")  # in one transaction
+    assert items(database) == again
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite computes in one transaction: one writer at a time")
+def test_two_processes_computing_in_parts_run_one_after_the_other(database):
+    seeded(database)
+    runs = [start({**database, **IN_PARTS}, "cycle", "compute", "2026-11", "--as", "officer")
+            for _ in range(2)]
+    outputs = [r.communicate(timeout=300) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outputs
+    c = counts(database)
+    assert c["obligations"] > 0
+    assert c["items"] == c["distinct"] == c["obligations"]
+
+
 def test_killed_export_reruns_to_the_same_files_and_no_new_items(database, tmp_path,
                                                                  office_keystore):
     seeded(database)

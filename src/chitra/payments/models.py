@@ -15,6 +15,8 @@ from chitra.registry.models import Channel
 
 class CycleStatus(models.TextChoices):
     OPEN = "open", "Mở"
+    # A big province's compute commits in parts: until the last, nothing may follow.
+    COMPUTING = "computing", "Đang tính"
     COMPUTED = "computed", "Đã tính"
     APPROVED = "approved", "Đã duyệt"
     EXPORTED = "exported", "Đã xuất tệp"

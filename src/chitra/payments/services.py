@@ -1,34 +1,36 @@
-# ruff: noqa: S608 - table names come from model metadata; values are parameters.
-"""Payment-cycle use cases: open, compute, approve, close (DESIGN §8). One transaction each.
+"""Payment-cycle use cases: open, compute, approve, close (DESIGN §8). One transaction each,
+but a big province's compute, which commits in parts (see :func:`compute_cycle`).
 
-Compute is set-based SQL (INSERT … SELECT), never a Python loop over people.
+Compute is set-based SQL (INSERT … SELECT, :mod:`chitra.payments.computing`), never a
+Python loop over people.
 """
 
 from __future__ import annotations
 
-import calendar as _cal
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from chitra.config import CONFIG
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import AuditEntry
 from chitra.payments import calendar
+from chitra.payments.computing import Compute, Made
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
-    CycleExclusion,
     CyclePaymentDay,
     CycleStatus,
-    ItemStatus,
     Obligation,
     PaymentCycle,
-    PaymentItem,
 )
-from chitra.registry.models import Beneficiary, Benefit, PaymentAccount
+from chitra.registry.models import Beneficiary
 
 Progress = Callable[[str, int, int], None]
 
@@ -41,10 +43,6 @@ def parse_period(text: str) -> date:
     except ValueError as e:
         raise PaymentError("bad_period", f"Kỳ không hợp lệ: {text!r} (dạng YYYY-MM).",
                            f"Invalid period {text!r} (use YYYY-MM).") from e
-
-
-def _month_end(period: date) -> date:
-    return period.replace(day=_cal.monthrange(period.year, period.month)[1])
 
 
 def _locked(cycle_id: int) -> PaymentCycle:
@@ -92,107 +90,137 @@ def _ward_days(cycle: PaymentCycle) -> None:
         for w in wards])
 
 
-def _t(model: type) -> str:
-    return model._meta.db_table  # type: ignore[attr-defined]
-
-
-def _execute(sql: str, params: dict[str, Any]) -> int:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
+# A province with CONFIG.compute_parts_from people or more is computed in parts, each by
+# its own connection at once (PostgreSQL): the inserts are the work, and one connection uses
+# one core. Below it, and on SQLite, one transaction does everything.
+COMPUTE_PARTS = 2
+_COMPUTE_LOCK = 7_401_003  # advisory lock class: one compute of a cycle at a time
 
 
 def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -> PaymentCycle:
     """Create the month's obligations and one frozen item per payable obligation.
 
-    Holds a lock on the cycle row: two computes of one cycle run one after the other, and
-    the second replaces the first's items (the unique constraints make a duplicate impossible
-    in any case).
+    Two computes of one cycle run one after the other, and the second replaces the first's
+    items (the unique constraints make a duplicate impossible in any case). In parts, the
+    cycle is ``computing`` until the last part has committed: it cannot be approved, and a
+    compute cut off there (a crash) is simply run again.
     """
     step = progress or (lambda _s, _d, _t: None)
-    with transaction.atomic():
-        cycle = _locked(cycle_id)
-        _require(cycle, CycleStatus.OPEN, CycleStatus.COMPUTED)
-        if connection.vendor == "postgresql":  # hash joins of a province stay in memory
-            _execute("SET LOCAL work_mem = '256MB'", {})
-        before = {"status": cycle.status, "items": _clear_computation(cycle)}
-        _ward_days(cycle)
-        p = {"cycle": cycle.pk, "province": cycle.province_code, "start": cycle.period,
-             "end": _month_end(cycle.period), "transfer": cycle.transfer_date,
-             "active": "active", "monthly": "monthly", "one_time": "one_time",
-             "open": "open", "pending": ItemStatus.PENDING.value, "cash": "cash"}
-        step("compute", 0, 4)
-        due = f"""
-            FROM {_t(Benefit)} bf JOIN {_t(Beneficiary)} b ON b.id = bf.beneficiary_id
-            WHERE b.province_code = %(province)s AND bf.start_date <= %(end)s
-              AND ((bf."group" = %(monthly)s AND (bf.end_date IS NULL OR bf.end_date >= %(start)s))
-                OR (bf."group" = %(one_time)s AND NOT EXISTS (
-                      SELECT 1 FROM {_t(Obligation)} x WHERE x.benefit_id = bf.id)))"""
-        # Two parts, each found through a partial index of the few not active.
-        excluded = _execute(f"""
-            INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
-            SELECT %(cycle)s, bf.id, b.id, b.status {due} AND b.status <> %(active)s
-            UNION ALL
-            SELECT %(cycle)s, bf.id, b.id, 'suspended'
-            {due} AND b.status = %(active)s AND bf.status <> %(active)s""", p)
-        step("compute", 1, 4)
-        obligations = _execute(f"""
-            INSERT INTO {_t(Obligation)} (cycle_id, benefit_id, beneficiary_id, period, amount,
-                                           status)
-            SELECT %(cycle)s, bf.id, b.id, %(start)s, bf.amount, %(open)s
-            {due} AND b.status = %(active)s AND bf.status = %(active)s""", p)
-        # The planner must know this cycle's obligations are a million, not a handful: else
-        # it joins the registry to them by a million index lookups.
-        _execute(f"ANALYZE {_t(Obligation)}", {})
-        step("compute", 2, 4)
-        item_columns = """(cycle_id, obligation_id, beneficiary_id, replaces_id, full_name,
-            citizen_id, ward_code, channel, provider_id, account_number, holder_name,
-            payment_point_id, amount, payment_date, status, reason_code)"""
-        frozen = f"""b.full_name, b.citizen_id, b.ward_code, a.channel, a.provider_id,
-            a.account_number, a.holder_name,
-            CASE WHEN a.channel = %(cash)s THEN b.payment_point_id END, o.amount,
-            CASE WHEN a.channel = %(cash)s THEN COALESCE(d.payment_date, %(transfer)s)
-                 ELSE %(transfer)s END, %(pending)s, ''
-            FROM {_t(Obligation)} o
-            JOIN {_t(Beneficiary)} b ON b.id = o.beneficiary_id
-            JOIN {_t(PaymentAccount)} a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
-            LEFT JOIN {_t(CyclePaymentDay)} d ON d.cycle_id = %(cycle)s
-                                              AND d.ward_code = b.ward_code"""
-        items = _execute(f"""INSERT INTO {_t(PaymentItem)} {item_columns}
-            SELECT %(cycle)s, o.id, b.id, NULL, {frozen}
-            WHERE o.cycle_id = %(cycle)s""", p)
-        # At most one item per obligation (one current account per person): as many items
-        # as obligations means none lacks one.
-        without_account = items < obligations
-        step("compute", 3, 4)
-        # Reissue: open obligations of earlier cycles whose attempts were all rejected or
-        # returned get a new attempt here, with the account the registry holds now. (Items
-        # are found by obligation in two partial indexes: closed, and live or paid.)
-        items += _execute(f"""INSERT INTO {_t(PaymentItem)} {item_columns}
-            SELECT %(cycle)s, o.id, b.id,
-                   (SELECT MAX(r.id) FROM {_t(PaymentItem)} r
-                    WHERE r.obligation_id = o.id AND r.closed),
-                   {frozen}
-            JOIN {_t(PaymentCycle)} oc ON oc.id = o.cycle_id
-            WHERE oc.province_code = %(province)s AND o.period < %(start)s
-              AND o.status = %(open)s AND b.status = %(active)s
-              AND NOT EXISTS (SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
-                              AND NOT i.closed)""", p)
-        if without_account:
-            excluded += _execute(f"""
-                INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
-                SELECT %(cycle)s, o.benefit_id, o.beneficiary_id, 'no_account'
-                FROM {_t(Obligation)} o WHERE o.cycle_id = %(cycle)s AND NOT EXISTS (
-                    SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
-                    AND NOT i.closed)""", p)  # (this cycle's obligations have no closed item)
-        step("compute", 4, 4)
-        cycle.status = CycleStatus.COMPUTED
-        cycle.computed_by = actor
-        cycle.computed_at = timezone.now()
-        cycle.save(update_fields=["status", "computed_by", "computed_at"])
-        audit.record(actor, "cycle.compute", "payment_cycle", cycle.pk, before=before,
-                     after={"status": cycle.status, "items": items, "exclusions": excluded})
-        return cycle
+    with _one_compute_at_a_time(cycle_id):
+        parts = _parts(cycle_id)
+        total = parts + 3  # steps: begun, exclusions listed, each part, done
+        if parts == 1:
+            with transaction.atomic():
+                cycle, before, sql, excluded = _begin(cycle_id, step, total)
+                made = sql.part()
+                step("compute", 2, total)
+                cycle = _end(cycle, actor, before, sql, made, excluded)
+        else:
+            with transaction.atomic():
+                cycle, before, sql, excluded = _begin(cycle_id, step, total)
+                cycle.status = CycleStatus.COMPUTING
+                cycle.save(update_fields=["status"])
+            made = _in_parallel(sql, parts, step)
+            with transaction.atomic():
+                cycle = _locked(cycle_id)
+                _require(cycle, CycleStatus.COMPUTING)
+                _execute(f"ANALYZE {_t(Obligation)}", {})  # for what follows, and later steps
+                cycle = _end(cycle, actor, before, sql, made, excluded)
+    step("compute", total, total)
+    return cycle
+
+
+@contextmanager
+def _one_compute_at_a_time(cycle_id: int) -> Iterator[None]:
+    """A session lock on PostgreSQL (the parts commit one by one, so the row lock of a
+    transaction cannot span them); a crashed process's connection drops it."""
+    if connection.vendor != "postgresql":  # one writer at a time anyway
+        yield
+        return
+    _execute("SELECT pg_advisory_lock(%(k)s, %(c)s)", {"k": _COMPUTE_LOCK, "c": cycle_id})
+    try:
+        yield
+    finally:
+        _execute("SELECT pg_advisory_unlock(%(k)s, %(c)s)", {"k": _COMPUTE_LOCK, "c": cycle_id})
+
+
+def _parts(cycle_id: int) -> int:
+    if connection.vendor != "postgresql":
+        return 1
+    province = PaymentCycle.objects.values_list("province_code", flat=True).get(pk=cycle_id)
+    # Counting stops at the threshold: at most that many index entries are read.
+    threshold = CONFIG.compute_parts_from
+    people = Beneficiary.objects.filter(province_code=province)[:threshold]
+    return COMPUTE_PARTS if people.count() >= threshold else 1
+
+
+def _begin(cycle_id: int, step: Progress,
+           total: int) -> tuple[PaymentCycle, dict[str, Any], Compute, int]:
+    """Inside a transaction: lock and check the cycle, clear an earlier compute, set the
+    payment days, list the exclusions."""
+    cycle = _locked(cycle_id)
+    _require(cycle, CycleStatus.OPEN, CycleStatus.COMPUTED, CycleStatus.COMPUTING)
+    _session_settings()
+    sql = Compute(cycle)
+    before = {"status": cycle.status, "items": sql.clear()}
+    _ward_days(cycle)
+    step("compute", 0, total)
+    excluded = sql.exclusions()
+    step("compute", 1, total)
+    return cycle, before, sql, excluded
+
+
+def _session_settings(parts: int = 1) -> None:
+    if connection.vendor != "postgresql":
+        return
+    _execute("SET LOCAL work_mem = '256MB'", {})  # hash joins of a province stay in memory
+    if parts > 1:  # no ANALYZE of the new obligations in a part: hash joins, as it would
+        _execute("SET LOCAL enable_nestloop = off", {})
+        _execute("SET LOCAL enable_mergejoin = off", {})
+
+
+def _in_parallel(sql: Compute, parts: int, step: Progress) -> Made:
+    """Each part in its own thread, connection and transaction."""
+
+    def one(part: int) -> Made:
+        try:
+            with transaction.atomic():
+                _session_settings(parts)
+                return sql.part(part, parts)
+        finally:
+            connection.close()  # this thread's
+
+    made = Made()
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        for done, future in enumerate(as_completed(pool.submit(one, k) for k in range(parts)),
+                                      start=1):
+            made += future.result()
+            step("compute", 1 + done, parts + 3)
+            _fault_point(done)
+    return made
+
+
+def _fault_point(parts_done: int) -> None:
+    """Crash tests kill the compute here (CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS)."""
+    if CONFIG.fault_compute_crash_after_parts == parts_done:
+        os._exit(70)
+
+
+def _end(cycle: PaymentCycle, actor: str, before: dict[str, Any], sql: Compute, made: Made,
+         excluded: int) -> PaymentCycle:
+    """Inside a transaction holding the cycle: reissues, obligations left without an item
+    (at most one item each, as a person has one current account: as many items as
+    obligations means none lacks one), the status and the audit entry."""
+    items = made.items + sql.reissues()
+    if made.items < made.obligations:
+        excluded += sql.without_account()
+    cycle.status = CycleStatus.COMPUTED
+    cycle.computed_by = actor
+    cycle.computed_at = timezone.now()
+    cycle.save(update_fields=["status", "computed_by", "computed_at"])
+    audit.record(actor, "cycle.compute", "payment_cycle", cycle.pk, before=before,
+                 after={"status": cycle.status, "items": items, "exclusions": excluded})
+    return cycle
 
 
 def computed_counts(cycle: PaymentCycle) -> tuple[int, int]:
@@ -205,15 +233,14 @@ def computed_counts(cycle: PaymentCycle) -> tuple[int, int]:
     return int(entry.after["items"]), int(entry.after["exclusions"])
 
 
-def _clear_computation(cycle: PaymentCycle) -> int:
-    """Drop what an earlier compute of this (unapproved) cycle made, and say how many items
-    that was: by SQL, not by the ORM, which would load every row (millions) to look for what
-    protects it — the database refuses the deletes if anything still names these rows
-    (migrations 0008–0010)."""
-    deleted = [_execute(f"DELETE FROM {_t(model)} WHERE cycle_id = %(cycle)s",
-                        {"cycle": cycle.pk})
-               for model in (PaymentItem, Obligation, CycleExclusion)]
-    return deleted[0]
+def _t(model: type) -> str:
+    return model._meta.db_table  # type: ignore[attr-defined]
+
+
+def _execute(sql: str, params: dict[str, Any]) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
 
 
 @transaction.atomic

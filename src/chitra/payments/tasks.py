@@ -42,7 +42,7 @@ RUNNING_STEPS = frozenset({QUEUED, COMPUTE, EXPORT})
 # silent this long with the row free has no live worker.
 STUCK_AFTER = timedelta(minutes=15)
 _MAY_START = {
-    COMPUTE: (CycleStatus.OPEN, CycleStatus.COMPUTED),
+    COMPUTE: (CycleStatus.OPEN, CycleStatus.COMPUTING, CycleStatus.COMPUTED),
     EXPORT: (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.RECONCILING),
 }
 

@@ -55,7 +55,8 @@ _CASH_LIST_NAME = re.compile(r"^tien-mat-[0-9]{4}-[0-9]{2}-[A-Za-z0-9-]+-[0-9]{8
 # here so makemessages keeps them in the English catalog (models stay free of i18n).
 CHOICE_LABELS = (
     # CycleStatus
-    gettext_noop("Mở"), gettext_noop("Đã tính"), gettext_noop("Đã duyệt"),
+    gettext_noop("Mở"), gettext_noop("Đang tính"), gettext_noop("Đã tính"),
+    gettext_noop("Đã duyệt"),
     gettext_noop("Đã xuất tệp"), gettext_noop("Đang đối soát"), gettext_noop("Đã đóng"),
     # ItemStatus
     gettext_noop("Chờ xuất"), gettext_noop("Đã gửi"), gettext_noop("Ngân hàng đã nhận"),
@@ -176,7 +177,8 @@ def _actions(user: User, cycle: PaymentCycle) -> dict[str, Any]:
         elif busy:
             approve_block = _("Đang tính lại; hãy chờ xong.")
     return {
-        "compute": (st in (CycleStatus.OPEN, CycleStatus.COMPUTED) and not busy
+        "compute": (st in (CycleStatus.OPEN, CycleStatus.COMPUTING, CycleStatus.COMPUTED)
+                    and not busy
                     and may(user, CycleAction.COMPUTE, p)),
         "approve": st == CycleStatus.COMPUTED and not approve_block,
         "approve_shown": st == CycleStatus.COMPUTED,

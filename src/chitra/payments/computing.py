@@ -1,0 +1,153 @@
+# ruff: noqa: S608 - table names come from model metadata; values are parameters.
+"""The statements of a cycle's compute (DESIGN §3), set-based.
+
+A province's benefits can be computed in *parts* (``b.id % parts = part``), each by its own
+connection at the same time: the obligations and items of one part name nothing of
+another's. :func:`chitra.payments.services.compute_cycle` decides how many and holds the
+transactions; nothing here commits.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection
+
+from chitra.payments.models import (
+    CycleExclusion,
+    CyclePaymentDay,
+    ItemStatus,
+    Obligation,
+    PaymentCycle,
+    PaymentItem,
+)
+from chitra.registry.models import Beneficiary, Benefit, PaymentAccount
+
+ITEM_COLUMNS = """(cycle_id, obligation_id, beneficiary_id, replaces_id, full_name, citizen_id,
+    ward_code, channel, provider_id, account_number, holder_name, payment_point_id, amount,
+    payment_date, status, reason_code)"""
+
+
+def _t(model: type) -> str:
+    return model._meta.db_table  # type: ignore[attr-defined]
+
+
+def _execute(sql: str, params: dict[str, Any]) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.rowcount
+
+
+def _month_end(period: date) -> date:
+    return period.replace(day=calendar.monthrange(period.year, period.month)[1])
+
+
+def _part_of(column: str, part: int, parts: int) -> str:
+    return "" if parts == 1 else f" AND {column} %% {parts:d} = {part:d}"
+
+
+@dataclass(frozen=True)
+class Made:
+    obligations: int = 0
+    items: int = 0
+
+    def __add__(self, other: Made) -> Made:
+        return Made(self.obligations + other.obligations, self.items + other.items)
+
+
+class Compute:
+    """The statements for one cycle."""
+
+    def __init__(self, cycle: PaymentCycle) -> None:
+        self.p = {"cycle": cycle.pk, "province": cycle.province_code, "start": cycle.period,
+                  "end": _month_end(cycle.period), "transfer": cycle.transfer_date,
+                  "active": "active", "monthly": "monthly", "one_time": "one_time",
+                  "open": "open", "pending": ItemStatus.PENDING.value, "cash": "cash"}
+        self.due = f"""
+            FROM {_t(Benefit)} bf JOIN {_t(Beneficiary)} b ON b.id = bf.beneficiary_id
+            WHERE b.province_code = %(province)s AND bf.start_date <= %(end)s
+              AND ((bf."group" = %(monthly)s AND (bf.end_date IS NULL OR bf.end_date >= %(start)s))
+                OR (bf."group" = %(one_time)s AND NOT EXISTS (
+                      SELECT 1 FROM {_t(Obligation)} x WHERE x.benefit_id = bf.id)))"""
+        self.frozen = f"""b.full_name, b.citizen_id, b.ward_code, a.channel, a.provider_id,
+            a.account_number, a.holder_name,
+            CASE WHEN a.channel = %(cash)s THEN b.payment_point_id END, o.amount,
+            CASE WHEN a.channel = %(cash)s THEN COALESCE(d.payment_date, %(transfer)s)
+                 ELSE %(transfer)s END, %(pending)s, ''
+            FROM {_t(Obligation)} o
+            JOIN {_t(Beneficiary)} b ON b.id = o.beneficiary_id
+            JOIN {_t(PaymentAccount)} a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
+            LEFT JOIN {_t(CyclePaymentDay)} d ON d.cycle_id = %(cycle)s
+                                              AND d.ward_code = b.ward_code"""
+
+    def clear(self) -> int:
+        """Drop what an earlier compute of this (unapproved) cycle made; the number of items
+        that was. By SQL, not by the ORM, which would load every row (millions) to look for
+        what protects it: the database refuses the deletes if anything still names these
+        rows (migrations 0008–0010)."""
+        deleted = [_execute(f"DELETE FROM {_t(model)} WHERE cycle_id = %(cycle)s", self.p)
+                   for model in (PaymentItem, Obligation, CycleExclusion)]
+        return deleted[0]
+
+    def exclusions(self) -> int:
+        """Benefits due whose person or benefit is not active, with the reason. Two parts,
+        each found through a partial index of the few not active."""
+        return _execute(f"""
+            INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
+            SELECT %(cycle)s, bf.id, b.id, b.status {self.due} AND b.status <> %(active)s
+            UNION ALL
+            SELECT %(cycle)s, bf.id, b.id, 'suspended'
+            {self.due} AND b.status = %(active)s AND bf.status <> %(active)s""", self.p)
+
+    def obligations(self, part: int = 0, parts: int = 1) -> int:
+        return _execute(f"""
+            INSERT INTO {_t(Obligation)} (cycle_id, benefit_id, beneficiary_id, period, amount,
+                                           status)
+            SELECT %(cycle)s, bf.id, b.id, %(start)s, bf.amount, %(open)s
+            {self.due} AND b.status = %(active)s AND bf.status = %(active)s
+            {_part_of("b.id", part, parts)}""", self.p)
+
+    def items(self, part: int = 0, parts: int = 1) -> int:
+        """One frozen item per obligation of the cycle (of the part)."""
+        return _execute(f"""INSERT INTO {_t(PaymentItem)} {ITEM_COLUMNS}
+            SELECT %(cycle)s, o.id, b.id, NULL, {self.frozen}
+            WHERE o.cycle_id = %(cycle)s {_part_of("o.beneficiary_id", part, parts)}""",
+                        self.p)
+
+    def reissues(self) -> int:
+        """Open obligations of earlier cycles whose attempts were all rejected or returned
+        get a new attempt here, with the account the registry holds now. (Items are found by
+        obligation through two partial indexes: closed, and live or paid.)"""
+        return _execute(f"""INSERT INTO {_t(PaymentItem)} {ITEM_COLUMNS}
+            SELECT %(cycle)s, o.id, b.id,
+                   (SELECT MAX(r.id) FROM {_t(PaymentItem)} r
+                    WHERE r.obligation_id = o.id AND r.closed),
+                   {self.frozen}
+            JOIN {_t(PaymentCycle)} oc ON oc.id = o.cycle_id
+            WHERE oc.province_code = %(province)s AND o.period < %(start)s
+              AND o.status = %(open)s AND b.status = %(active)s
+              AND NOT EXISTS (SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
+                              AND NOT i.closed)""", self.p)
+
+    def without_account(self) -> int:
+        """List the cycle's obligations that got no item (this cycle's obligations have no
+        closed item)."""
+        return _execute(f"""
+            INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
+            SELECT %(cycle)s, o.benefit_id, o.beneficiary_id, 'no_account'
+            FROM {_t(Obligation)} o WHERE o.cycle_id = %(cycle)s AND NOT EXISTS (
+                SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
+                AND NOT i.closed)""", self.p)
+
+    def part(self, part: int = 0, parts: int = 1) -> Made:
+        """The obligations of a part and their items."""
+        obligations = self.obligations(part, parts)
+        if parts == 1:
+            # The planner must know this cycle's obligations are a million, not a handful:
+            # else it joins the registry to them by a million index lookups. (Parts cannot:
+            # ANALYZE of one table waits for another's; they are told to hash-join instead.)
+            _execute(f"ANALYZE {_t(Obligation)}", {})
+        return Made(obligations, self.items(part, parts))
