@@ -1,8 +1,8 @@
 # ruff: noqa: S608 - table names come from model metadata; values are parameters.
 """The statements of a cycle's compute (DESIGN §3), set-based.
 
-A province's benefits can be computed in *parts* (``b.id % parts = part``), each by its own
-connection at the same time: the obligations and items of one part name nothing of
+A province's benefits can be computed in *parts* (ranges of beneficiary ids), each by its
+own connection at the same time: the obligations and items of one part name nothing of
 another's. :func:`chitra.payments.services.compute_cycle` decides how many and holds the
 transactions; nothing here commits.
 """
@@ -45,8 +45,22 @@ def _month_end(period: date) -> date:
     return period.replace(day=calendar.monthrange(period.year, period.month)[1])
 
 
-def _part_of(column: str, part: int, parts: int) -> str:
-    return "" if parts == 1 else f" AND {column} %% {parts:d} = {part:d}"
+@dataclass(frozen=True)
+class Part:
+    """The people of a part: a range of beneficiary ids (None: everyone)."""
+
+    first: int | None = None
+    last: int | None = None
+
+    def of(self, *columns: str) -> str:
+        """The condition on each beneficiary-id column: in a range, the parts write to
+        different places of the indexes that follow the person (not the same pages)."""
+        if self.first is None:
+            return ""
+        return "".join(f" AND {c} BETWEEN {self.first:d} AND {self.last:d}" for c in columns)
+
+
+WHOLE = Part()
 
 
 @dataclass(frozen=True)
@@ -62,10 +76,11 @@ class Compute:
     """The statements for one cycle."""
 
     def __init__(self, cycle: PaymentCycle) -> None:
-        self.p = {"cycle": cycle.pk, "province": cycle.province_code, "start": cycle.period,
-                  "end": _month_end(cycle.period), "transfer": cycle.transfer_date,
-                  "active": "active", "monthly": "monthly", "one_time": "one_time",
-                  "open": "open", "pending": ItemStatus.PENDING.value, "cash": "cash"}
+        self.p: dict[str, Any] = {
+            "cycle": cycle.pk, "province": cycle.province_code, "start": cycle.period,
+            "end": _month_end(cycle.period), "transfer": cycle.transfer_date,
+            "active": "active", "monthly": "monthly", "one_time": "one_time",
+            "open": "open", "pending": ItemStatus.PENDING.value, "cash": "cash"}
         self.due = f"""
             FROM {_t(Benefit)} bf JOIN {_t(Beneficiary)} b ON b.id = bf.beneficiary_id
             WHERE b.province_code = %(province)s AND bf.start_date <= %(end)s
@@ -102,20 +117,31 @@ class Compute:
             SELECT %(cycle)s, bf.id, b.id, 'suspended'
             {self.due} AND b.status = %(active)s AND bf.status <> %(active)s""", self.p)
 
-    def obligations(self, part: int = 0, parts: int = 1) -> int:
+    def parts(self, count: int) -> list[Part]:
+        """``count`` ranges of the province's beneficiary ids, of about equal width."""
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT MIN(id), MAX(id) FROM {_t(Beneficiary)} "
+                        "WHERE province_code = %s", [self.p["province"]])
+            low, high = cur.fetchone()
+        if low is None:
+            return [WHOLE]
+        width = (high - low) // count + 1
+        return [Part(low + k * width, low + (k + 1) * width - 1) for k in range(count)]
+
+    def obligations(self, part: Part = WHOLE) -> int:
         return _execute(f"""
             INSERT INTO {_t(Obligation)} (cycle_id, benefit_id, beneficiary_id, period, amount,
                                            status)
             SELECT %(cycle)s, bf.id, b.id, %(start)s, bf.amount, %(open)s
             {self.due} AND b.status = %(active)s AND bf.status = %(active)s
-            {_part_of("b.id", part, parts)}""", self.p)
+            {part.of("b.id", "bf.beneficiary_id")}""", self.p)
 
-    def items(self, part: int = 0, parts: int = 1) -> int:
+    def items(self, part: Part = WHOLE) -> int:
         """One frozen item per obligation of the cycle (of the part)."""
         return _execute(f"""INSERT INTO {_t(PaymentItem)} {ITEM_COLUMNS}
             SELECT %(cycle)s, o.id, b.id, NULL, {self.frozen}
-            WHERE o.cycle_id = %(cycle)s {_part_of("o.beneficiary_id", part, parts)}""",
-                        self.p)
+            WHERE o.cycle_id = %(cycle)s
+            {part.of("o.beneficiary_id", "b.id", "a.beneficiary_id")}""", self.p)
 
     def reissues(self) -> int:
         """Open obligations of earlier cycles whose attempts were all rejected or returned
@@ -142,12 +168,12 @@ class Compute:
                 SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
                 AND NOT i.closed)""", self.p)
 
-    def part(self, part: int = 0, parts: int = 1) -> Made:
+    def part(self, part: Part = WHOLE) -> Made:
         """The obligations of a part and their items."""
-        obligations = self.obligations(part, parts)
-        if parts == 1:
+        obligations = self.obligations(part)
+        if part is WHOLE:
             # The planner must know this cycle's obligations are a million, not a handful:
             # else it joins the registry to them by a million index lookups. (Parts cannot:
             # ANALYZE of one table waits for another's; they are told to hash-join instead.)
             _execute(f"ANALYZE {_t(Obligation)}", {})
-        return Made(obligations, self.items(part, parts))
+        return Made(obligations, self.items(part))

@@ -22,7 +22,7 @@ from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import AuditEntry
 from chitra.payments import calendar
-from chitra.payments.computing import Compute, Made
+from chitra.payments.computing import Compute, Made, Part
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
     CyclePaymentDay,
@@ -182,18 +182,18 @@ def _session_settings(parts: int = 1) -> None:
 def _in_parallel(sql: Compute, parts: int, step: Progress) -> Made:
     """Each part in its own thread, connection and transaction."""
 
-    def one(part: int) -> Made:
+    def one(part: Part) -> Made:
         try:
             with transaction.atomic():
                 _session_settings(parts)
-                return sql.part(part, parts)
+                return sql.part(part)
         finally:
             connection.close()  # this thread's
 
     made = Made()
     with ThreadPoolExecutor(max_workers=parts) as pool:
-        for done, future in enumerate(as_completed(pool.submit(one, k) for k in range(parts)),
-                                      start=1):
+        running = [pool.submit(one, part) for part in sql.parts(parts)]
+        for done, future in enumerate(as_completed(running), start=1):
             made += future.result()
             step("compute", 1 + done, parts + 3)
             _fault_point(done)
