@@ -175,5 +175,18 @@ class Compute:
             # The planner must know this cycle's obligations are a million, not a handful:
             # else it joins the registry to them by a million index lookups. (Parts cannot:
             # ANALYZE of one table waits for another's; they are told to hash-join instead.)
-            _execute(f"ANALYZE {_t(Obligation)}", {})
+            self.analyze()
         return Made(obligations, self.items(part))
+
+    def analyze(self) -> None:
+        _execute(f"ANALYZE {_t(Obligation)}", {})
+
+
+def session_settings(parallel: bool = False) -> None:
+    """For the transaction of a compute (or of one of its parts)."""
+    if connection.vendor != "postgresql":
+        return
+    _execute("SET LOCAL work_mem = '256MB'", {})  # hash joins of a province stay in memory
+    if parallel:  # no ANALYZE of the new obligations in a part: hash joins, as it would
+        _execute("SET LOCAL enable_nestloop = off", {})
+        _execute("SET LOCAL enable_mergejoin = off", {})

@@ -22,12 +22,11 @@ from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import AuditEntry
 from chitra.payments import calendar
-from chitra.payments.computing import Compute, Made, Part
+from chitra.payments.computing import Compute, Made, Part, session_settings
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
     CyclePaymentDay,
     CycleStatus,
-    Obligation,
     PaymentCycle,
 )
 from chitra.registry.models import Beneficiary
@@ -124,7 +123,7 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
             with transaction.atomic():
                 cycle = _locked(cycle_id)
                 _require(cycle, CycleStatus.COMPUTING)
-                _execute(f"ANALYZE {_t(Obligation)}", {})  # for what follows, and later steps
+                sql.analyze()  # for what follows, and later steps
                 cycle = _end(cycle, actor, before, sql, made, excluded)
     step("compute", total, total)
     return cycle
@@ -137,11 +136,13 @@ def _one_compute_at_a_time(cycle_id: int) -> Iterator[None]:
     if connection.vendor != "postgresql":  # one writer at a time anyway
         yield
         return
-    _execute("SELECT pg_advisory_lock(%(k)s, %(c)s)", {"k": _COMPUTE_LOCK, "c": cycle_id})
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(%s, %s)", [_COMPUTE_LOCK, cycle_id])
     try:
         yield
     finally:
-        _execute("SELECT pg_advisory_unlock(%(k)s, %(c)s)", {"k": _COMPUTE_LOCK, "c": cycle_id})
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [_COMPUTE_LOCK, cycle_id])
 
 
 def _parts(cycle_id: int) -> int:
@@ -160,7 +161,7 @@ def _begin(cycle_id: int, step: Progress,
     payment days, list the exclusions."""
     cycle = _locked(cycle_id)
     _require(cycle, CycleStatus.OPEN, CycleStatus.COMPUTED, CycleStatus.COMPUTING)
-    _session_settings()
+    session_settings()
     sql = Compute(cycle)
     before = {"status": cycle.status, "items": sql.clear()}
     _ward_days(cycle)
@@ -170,22 +171,13 @@ def _begin(cycle_id: int, step: Progress,
     return cycle, before, sql, excluded
 
 
-def _session_settings(parts: int = 1) -> None:
-    if connection.vendor != "postgresql":
-        return
-    _execute("SET LOCAL work_mem = '256MB'", {})  # hash joins of a province stay in memory
-    if parts > 1:  # no ANALYZE of the new obligations in a part: hash joins, as it would
-        _execute("SET LOCAL enable_nestloop = off", {})
-        _execute("SET LOCAL enable_mergejoin = off", {})
-
-
 def _in_parallel(sql: Compute, parts: int, step: Progress) -> Made:
     """Each part in its own thread, connection and transaction."""
 
     def one(part: Part) -> Made:
         try:
             with transaction.atomic():
-                _session_settings(parts)
+                session_settings(parallel=True)
                 return sql.part(part)
         finally:
             connection.close()  # this thread's
@@ -231,16 +223,6 @@ def computed_counts(cycle: PaymentCycle) -> tuple[int, int]:
     if entry is None or not entry.after:
         return 0, 0
     return int(entry.after["items"]), int(entry.after["exclusions"])
-
-
-def _t(model: type) -> str:
-    return model._meta.db_table  # type: ignore[attr-defined]
-
-
-def _execute(sql: str, params: dict[str, Any]) -> int:
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return cur.rowcount
 
 
 @transaction.atomic
