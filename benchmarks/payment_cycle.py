@@ -193,7 +193,6 @@ RESET_INGEST = [
     "DELETE FROM payments_statusevent",
     "DELETE FROM payments_statusfile",
     "DELETE FROM payments_refusedstatusfile",
-    "UPDATE payments_obligation SET status = 'open' WHERE status <> 'open'",
     "UPDATE payments_paymentcycle SET status = 'exported' WHERE status = 'reconciling'",
 ]
 

@@ -11,6 +11,7 @@ from chitra.payments.models import (
     ExclusionReason,
     ItemStatus,
     Obligation,
+    ObligationStatus,
     PaymentCycle,
     PaymentItem,
 )
@@ -83,6 +84,22 @@ def test_a_held_benefit_and_a_person_without_account_are_listed_as_excluded():
                    .values_list("beneficiary_id", "reason"))
     assert reasons == {held.id: ExclusionReason.SUSPENDED, closed.id: ExclusionReason.NO_ACCOUNT}
     assert Obligation.objects.filter(cycle=cycle).count() == 2  # owed, but nowhere to pay
+
+
+def test_an_obligation_that_got_no_item_is_paid_next_month_once_there_is_an_account():
+    person = f.beneficiary("Lò Văn C")
+    PaymentAccount.objects.filter(beneficiary=person).update(valid_to=date(2026, 10, 31))
+    nov = computed_cycle(NOV)
+    owed = Obligation.objects.get(cycle=nov)
+    assert not PaymentItem.objects.filter(obligation=owed).exists()
+    assert owed.status == ObligationStatus.OPEN
+    PaymentAccount.objects.filter(beneficiary=person).update(valid_to=None)
+    dec = computed_cycle(DEC)
+    paid_in_dec = PaymentItem.objects.filter(cycle=dec, beneficiary=person)
+    assert sorted(i.obligation.period for i in paid_in_dec) == [NOV, DEC]
+    assert paid_in_dec.get(obligation=owed).replaces_id is None
+    again = services.compute_cycle(dec.pk, "officer")  # a recompute makes the same
+    assert PaymentItem.objects.filter(cycle=again, beneficiary=person).count() == 2
 
 
 def test_benefits_not_due_this_month_are_left_out():

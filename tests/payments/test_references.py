@@ -30,7 +30,7 @@ def item() -> PaymentItem:
 def _insert_obligation(benefit_id: int, item: PaymentItem, period: str = "2027-01-01") -> None:
     with connection.cursor() as c:
         c.execute("INSERT INTO payments_obligation (cycle_id, benefit_id, beneficiary_id, "
-                  "period, amount, status) VALUES (%s, %s, %s, %s, 1, 'open')",
+                  "period, amount) VALUES (%s, %s, %s, %s, 1)",
                   [item.cycle_id, benefit_id, item.beneficiary_id, period])
 
 
@@ -103,8 +103,8 @@ def test_a_benefit_deleted_while_an_obligation_naming_it_is_inserted():
             with other.cursor() as c:
                 c.execute("BEGIN")
                 c.execute("INSERT INTO payments_obligation (cycle_id, benefit_id, beneficiary_id,"
-                          " period, amount, status) VALUES (%s, %s, %s, '2027-01-01', 1, "
-                          "'open')", [cycle.pk, benefit.pk, person.pk])
+                          " period, amount) VALUES (%s, %s, %s, '2027-01-01', 1)",
+                          [cycle.pk, benefit.pk, person.pk])
                 inserted.set()
                 done.wait(10)
                 c.execute("COMMIT")

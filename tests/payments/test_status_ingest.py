@@ -226,7 +226,7 @@ def test_obligations_and_items_name_only_cycles_that_exist(bidv):
     other = obligation.cycle_id + 10_000
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as c:
         c.execute("INSERT INTO payments_obligation (cycle_id, benefit_id, beneficiary_id, "
-                  "period, amount, status) VALUES (%s, %s, %s, '2027-01-01', 1, 'open')",
+                  "period, amount) VALUES (%s, %s, %s, '2027-01-01', 1)",
                   [other, obligation.benefit_id, obligation.beneficiary_id])
     for model, row in ((Obligation, obligation), (PaymentItem, first)):
         with pytest.raises(IntegrityError), transaction.atomic():

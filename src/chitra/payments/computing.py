@@ -19,6 +19,7 @@ from django.db import connection
 from chitra.payments.models import (
     CycleExclusion,
     CyclePaymentDay,
+    ExclusionReason,
     ItemStatus,
     Obligation,
     PaymentCycle,
@@ -80,7 +81,8 @@ class Compute:
             "cycle": cycle.pk, "province": cycle.province_code, "start": cycle.period,
             "end": _month_end(cycle.period), "transfer": cycle.transfer_date,
             "active": "active", "monthly": "monthly", "one_time": "one_time",
-            "open": "open", "pending": ItemStatus.PENDING.value, "cash": "cash"}
+            "no_account": ExclusionReason.NO_ACCOUNT.value,
+            "pending": ItemStatus.PENDING.value, "cash": "cash"}
         self.due = f"""
             FROM {_t(Benefit)} bf JOIN {_t(Beneficiary)} b ON b.id = bf.beneficiary_id
             WHERE b.province_code = %(province)s AND bf.start_date <= %(end)s
@@ -130,9 +132,8 @@ class Compute:
 
     def obligations(self, part: Part = WHOLE) -> int:
         return _execute(f"""
-            INSERT INTO {_t(Obligation)} (cycle_id, benefit_id, beneficiary_id, period, amount,
-                                           status)
-            SELECT %(cycle)s, bf.id, b.id, %(start)s, bf.amount, %(open)s
+            INSERT INTO {_t(Obligation)} (cycle_id, benefit_id, beneficiary_id, period, amount)
+            SELECT %(cycle)s, bf.id, b.id, %(start)s, bf.amount
             {self.due} AND b.status = %(active)s AND bf.status = %(active)s
             {part.of("b.id", "bf.beneficiary_id")}""", self.p)
 
@@ -144,17 +145,25 @@ class Compute:
             {part.of("o.beneficiary_id", "b.id", "a.beneficiary_id")}""", self.p)
 
     def reissues(self) -> int:
-        """Open obligations of earlier cycles whose attempts were all rejected or returned
-        get a new attempt here, with the account the registry holds now. (Items are found by
-        obligation through two partial indexes: closed, and live or paid.)"""
+        """Obligations of earlier cycles with no live or paid attempt get a new attempt
+        here, with the account the registry holds now. They are those whose attempts were all
+        rejected or returned, and those that got none (no account then): found through the
+        closed items' partial index and the no-account exclusions, both small, not by
+        looking at every obligation of every earlier month."""
         return _execute(f"""INSERT INTO {_t(PaymentItem)} {ITEM_COLUMNS}
             SELECT %(cycle)s, o.id, b.id,
                    (SELECT MAX(r.id) FROM {_t(PaymentItem)} r
                     WHERE r.obligation_id = o.id AND r.closed),
                    {self.frozen}
             JOIN {_t(PaymentCycle)} oc ON oc.id = o.cycle_id
-            WHERE oc.province_code = %(province)s AND o.period < %(start)s
-              AND o.status = %(open)s AND b.status = %(active)s
+            WHERE o.id IN (SELECT r.obligation_id FROM {_t(PaymentItem)} r WHERE r.closed
+                           UNION
+                           SELECT x.id FROM {_t(CycleExclusion)} e
+                           JOIN {_t(Obligation)} x ON x.cycle_id = e.cycle_id
+                                                  AND x.benefit_id = e.benefit_id
+                           WHERE e.reason = %(no_account)s)
+              AND oc.province_code = %(province)s AND o.period < %(start)s
+              AND b.status = %(active)s
               AND NOT EXISTS (SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
                               AND NOT i.closed)""", self.p)
 
@@ -163,7 +172,7 @@ class Compute:
         closed item)."""
         return _execute(f"""
             INSERT INTO {_t(CycleExclusion)} (cycle_id, benefit_id, beneficiary_id, reason)
-            SELECT %(cycle)s, o.benefit_id, o.beneficiary_id, 'no_account'
+            SELECT %(cycle)s, o.benefit_id, o.beneficiary_id, %(no_account)s
             FROM {_t(Obligation)} o WHERE o.cycle_id = %(cycle)s AND NOT EXISTS (
                 SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
                 AND NOT i.closed)""", self.p)

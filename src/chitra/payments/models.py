@@ -68,7 +68,6 @@ class PaymentCycle(models.Model):
 class ObligationStatus(models.TextChoices):
     OPEN = "open", "Chưa chi"
     PAID = "paid", "Đã chi"
-    CANCELLED = "cancelled", "Huỷ"
 
 
 class Obligation(models.Model):
@@ -90,17 +89,21 @@ class Obligation(models.Model):
                                     db_index=False)
     period = models.DateField()
     amount = models.BigIntegerField()
-    status = models.CharField(max_length=10, choices=ObligationStatus.choices,
-                              default=ObligationStatus.OPEN)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["benefit", "period"],
                                     name="obligation_once_per_period"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="obligation_amount_positive"),
-            models.CheckConstraint(condition=Q(status__in=ObligationStatus.values),
-                                   name="obligation_status_valid"),
         ]
+
+    @property
+    def status(self) -> ObligationStatus:
+        """Paid once one of its attempts is paid, open otherwise (a return reopens it).
+        Derived from the items, not stored: settling a status file then writes no obligation
+        (a million rows a month), and the two can never disagree."""
+        paid = self.items.filter(status=ItemStatus.PAID).exists()
+        return ObligationStatus.PAID if paid else ObligationStatus.OPEN
 
 
 class ItemStatus(models.TextChoices):

@@ -27,8 +27,6 @@ from chitra.payments import ids
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
     ItemStatus,
-    Obligation,
-    ObligationStatus,
     PaymentCycle,
     PaymentFile,
     PaymentItem,
@@ -47,7 +45,7 @@ def _t(model: Any) -> str:
     return str(model._meta.db_table)
 
 
-# A file names a small part of the items (and obligations), each by primary key: probing the
+# A file names a small part of the items, each by primary key: probing the
 # index per line beats reading the whole table, which PostgreSQL's default costs prefer once
 # a file has a few thousand lines (and which grows with every month of history).
 _PROBE_BY_KEY = ("enable_hashjoin", "enable_mergejoin")
@@ -189,7 +187,7 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
             SELECT x.*, {to_sql} AS to_status, {outcome_sql} AS outcome,
                    {to_sql} IS NOT NULL AS last
             FROM (SELECT s.n, s.line_no, s.e2e, s.code, s.reason, s.amount, s.msg_id,
-                   i.id AS item_id, {_row_of("i")} AS item_row, i.obligation_id, i.cycle_id,
+                   i.id AS item_id, {_row_of("i")} AS item_row, i.cycle_id,
                    i.amount AS item_amount,
                    i.status AS stored, {current} AS from_status,
                    CASE WHEN i.id IS NULL OR (NOT s.grp AND (c.sent_at IS NULL
@@ -267,9 +265,9 @@ class Applied:
 
 def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
           staged: Staged) -> Applied:
-    """Move the items, record one event per line, settle the obligations."""
-    items, events, obligations = _t(PaymentItem), _t(StatusEvent), _t(Obligation)
-    paid, returned = ItemStatus.PAID.value, ItemStatus.RETURNED.value
+    """Move the items and record one event per line."""
+    items, events = _t(PaymentItem), _t(StatusEvent)
+    returned = ItemStatus.RETURNED.value
     with connection.cursor() as cur:
         # ``stored`` guards against a change since the lines were checked.
         cur.execute(f"""UPDATE {items} AS i SET status = s.to_status, reason_code = s.reason,
@@ -291,12 +289,7 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
                                COALESCE(to_status, from_status), FALSE, '', %s
                         FROM {STEPS} {"" if staged.ordered else "ORDER BY n"}""",
                     [source_file_id, now])  # in file order (the steps are, unless redecided)
-        cur.execute(f"""UPDATE {obligations} AS o
-                        SET status = CASE WHEN s.to_status = %s THEN %s ELSE %s END
-                        FROM {STEPS} s WHERE o.id = s.obligation_id AND s.last
-                        AND s.to_status IN (%s, %s)""",
-                    [paid, ObligationStatus.PAID.value, ObligationStatus.OPEN.value, paid,
-                     returned])
+        # (An obligation's status follows from its items: nothing to write there.)
         cur.execute(f"SELECT cycle_id, COUNT(*), COUNT(to_status) FROM {STEPS} GROUP BY cycle_id")
         per_cycle = cur.fetchall()
         cycles = [c for c, _, _ in per_cycle]
