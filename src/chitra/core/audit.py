@@ -12,3 +12,11 @@ def record(actor: str, action: str, object_type: str, object_id: object,
     return AuditEntry.objects.create(
         actor=actor, action=action, object_type=object_type, object_id=str(object_id),
         before=before, after=after)
+
+
+def last_after(object_type: str, object_id: object, action: str) -> dict[str, Any] | None:
+    """The ``after`` of the latest ``action`` entry about an object (None if none)."""
+    after = (AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id),
+                                       action=action)
+             .order_by("-id").values_list("after", flat=True).first())
+    return after if isinstance(after, dict) else None

@@ -20,7 +20,6 @@ from django.utils import timezone
 from chitra.config import CONFIG
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
-from chitra.core.models import AuditEntry
 from chitra.payments import calendar
 from chitra.payments.computing import Compute, Made, Part, session_settings
 from chitra.payments.errors import PaymentError
@@ -119,7 +118,7 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
                 cycle, before, sql, excluded = _begin(cycle_id, step, total)
                 cycle.status = CycleStatus.COMPUTING
                 cycle.save(update_fields=["status"])
-            made = _in_parallel(sql, parts, step)
+            made = _in_parallel(sql, parts, step, total)
             with transaction.atomic():
                 cycle = _locked(cycle_id)
                 _require(cycle, CycleStatus.COMPUTING)
@@ -171,7 +170,7 @@ def _begin(cycle_id: int, step: Progress,
     return cycle, before, sql, excluded
 
 
-def _in_parallel(sql: Compute, parts: int, step: Progress) -> Made:
+def _in_parallel(sql: Compute, parts: int, step: Progress, total: int) -> Made:
     """Each part in its own thread, connection and transaction."""
 
     def one(part: Part) -> Made:
@@ -187,7 +186,7 @@ def _in_parallel(sql: Compute, parts: int, step: Progress) -> Made:
         running = [pool.submit(one, part) for part in sql.parts(parts)]
         for done, future in enumerate(as_completed(running), start=1):
             made += future.result()
-            step("compute", 1 + done, parts + 3)
+            step("compute", 1 + done, total)
             _fault_point(done)
     return made
 
@@ -218,11 +217,10 @@ def _end(cycle: PaymentCycle, actor: str, before: dict[str, Any], sql: Compute, 
 def computed_counts(cycle: PaymentCycle) -> tuple[int, int]:
     """(items, exclusions) of the cycle's last compute, as it recorded them in the audit
     trail: counting a province's million items again takes a second."""
-    entry = (AuditEntry.objects.filter(object_type="payment_cycle", object_id=str(cycle.pk),
-                                       action="cycle.compute").order_by("-id").first())
-    if entry is None or not entry.after:
+    after = audit.last_after("payment_cycle", cycle.pk, "cycle.compute")
+    if not after:
         return 0, 0
-    return int(entry.after["items"]), int(entry.after["exclusions"])
+    return int(after["items"]), int(after["exclusions"])
 
 
 @transaction.atomic

@@ -30,7 +30,6 @@ from django_tasks import task
 
 from chitra.core import audit
 from chitra.core.errors import DomainError
-from chitra.core.models import AuditEntry
 from chitra.payments import export, services
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import CycleStatus, PaymentCycle
@@ -77,10 +76,7 @@ def last_failure(cycle: PaymentCycle) -> dict[str, Any] | None:
     """What the latest failed step of ``cycle`` said, if its last step failed."""
     if cycle.progress_step != FAILED:
         return None
-    entry = (AuditEntry.objects.filter(object_type="payment_cycle", object_id=str(cycle.pk),
-                                       action="cycle.task_failed")
-             .order_by("-id").values_list("after", flat=True).first())
-    return entry if isinstance(entry, dict) else {}
+    return audit.last_after("payment_cycle", cycle.pk, "cycle.task_failed") or {}
 
 
 @task()
