@@ -24,7 +24,7 @@ from chitra.payments.signing import demo_cert_path, verify_with_openssl
 from chitra.registry.models import BeneficiaryStatus, Channel, PaymentAccount
 from tests import factories as f
 from tests.payments.factories import DEC, NOV, approved_cycle
-from tests.payments.status_files import pain002
+from tests.payments.status_files import camt054, pain002
 
 pytestmark = pytest.mark.usefixtures("paying_office")
 
@@ -216,6 +216,23 @@ def test_bank_cannot_ingest_status_for_another_banks_file(exported, people, tmp_
     bidv_user = f.user(Role.BANK_OPERATOR, org=f.organization(
         f.OrganizationKind.BANK, provider=f.provider("BIDV")))
     _refused(ingest_status_file(reply, bidv_user), "not_your_item")
+
+
+def test_bank_notification_without_msg_id_counts_only_for_its_own_items(exported, people,
+                                                                        tmp_path):
+    """A camt.054 names no payment file: the bank's own items are those in its files."""
+    cycle, _ = exported
+    agri, bidv = _item(people["agri"], cycle), _item(people["ok"], cycle)
+    bidv_user = f.user(Role.BANK_OPERATOR, org=f.organization(
+        f.OrganizationKind.BANK, provider=f.provider("BIDV")))
+    other = tmp_path / "other.xml"
+    other.write_bytes(camt054([(agri.end_to_end_id, agri.amount, False, None)]))
+    _refused(ingest_status_file(other, bidv_user), "not_your_item")
+    own = tmp_path / "own.xml"
+    own.write_bytes(camt054([(bidv.end_to_end_id, bidv.amount, False, None)]))
+    assert ingest_status_file(own, bidv_user).applied == 1
+    assert _item(people["ok"], cycle).status == ItemStatus.PAID
+    assert _item(people["agri"], cycle).current_status == ItemStatus.SENT
 
 
 def test_hostile_xml_is_refused_and_changes_nothing(exported, tmp_path):

@@ -101,15 +101,15 @@ def _read_lines(path: Path, source: StatusSource) -> Iterator[statuslines.Line]:
 
 
 def _scope_sql(user: User) -> tuple[str, list[Any]]:
-    """Which items ``user`` may report on, as a condition on item ``i``, its cycle ``c`` and
-    its file ``f`` (a NULL counts as no)."""
+    """Which items ``user`` may report on, as a condition on item ``i`` and its cycle ``c``
+    (a NULL counts as no)."""
     scope = scope_of(user)
     if user.is_superuser:
         return "TRUE", []
     if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER):
         return "c.province_code = %s", [scope.province_code]
     if user.role == Role.BANK_OPERATOR:
-        return "f.provider_id = %s", [scope.provider_id]
+        return statusload.in_files_of_provider_sql(), [scope.provider_id]
     if user.role == Role.POST_OFFICE_OPERATOR:
         return "i.channel = %s AND c.province_code = %s", [Channel.CASH.value,
                                                            scope.province_code]
@@ -223,7 +223,7 @@ def _validate(staged: statusload.Staged, user: User, result: IngestResult) -> No
     if result.problems:
         return
     statusload.expand_groups(staged, files)
-    statusload.decide(*_scope_sql(user), staged)
+    statusload.decide(*_scope_sql(user), staged, files)
     found = [_refusal(*r) for r in statusload.refusals()]
     # Ids that are not ours at all first, as they are found before any item is looked up.
     found.sort(key=lambda p: (p[0], p[1]))

@@ -47,8 +47,9 @@ def _t(model: Any) -> str:
 
 # A file names a small part of the items, each by primary key: probing the
 # index per line beats reading the whole table, which PostgreSQL's default costs prefer once
-# a file has a few thousand lines (and which grows with every month of history).
-_PROBE_BY_KEY = ("enable_hashjoin", "enable_mergejoin")
+# a file has a few thousand lines (and which grows with every month of history). Compiling
+# the statements (JIT) costs more than the few comparisons per line it would speed up.
+_PROBE_BY_KEY = ("enable_hashjoin", "enable_mergejoin", "jit")
 
 
 @contextmanager
@@ -155,17 +156,25 @@ def _case(table: dict[str, list[tuple[str, str]]]) -> tuple[str, list[str]]:
     return " ".join([*sql, "END"]), params
 
 
+def in_files_of_provider_sql() -> str:
+    """Item ``i`` is a provider's (the parameter) and went out in one of its files."""
+    return (f"i.provider_id = %s AND EXISTS (SELECT 1 FROM {_t(PaymentFile)} f "
+            "WHERE f.cycle_id = i.cycle_id AND f.provider_id = i.provider_id "
+            "AND i.id BETWEEN f.first_item_id AND f.last_item_id)")
+
+
 def _row_of(alias: str) -> str:
     """Where a row is: PostgreSQL's ctid, so an update finds it again without an index
     probe (a row changed meanwhile has moved, and is not found); else the id."""
     return f"{alias}.ctid" if connection.vendor == "postgresql" else f"{alias}.id"
 
 
-def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
+def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
+           files: dict[str, PaymentFile]) -> None:
     """Give every staged line its item, first problem and decision (the steps table).
 
-    ``scope_sql`` is a condition on the item ``i``, its cycle ``c`` and its file ``f`` that
-    holds when the user may report on the item.
+    ``scope_sql`` is a condition on the item ``i`` and its cycle ``c`` that holds when the
+    user may report on the item. ``files``: the payment files the lines' msg ids name.
     """
     current = (f"CASE WHEN i.status = '{ItemStatus.PENDING.value}' AND c.sent_at IS NOT NULL "
                f"THEN '{ItemStatus.SENT.value}' ELSE i.status END")
@@ -181,6 +190,7 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
                 moves.setdefault(code, []).append((status.value, d.to.value))
     outcome_sql, outcome_params = _case(outcomes)
     to_sql, to_params = _case(moves)
+    named_sql, named_params = _named_files(files)
     with connection.cursor() as cur:
         cur.execute(f"""
             CREATE TEMP TABLE {STEPS} AS
@@ -194,7 +204,9 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
                                                    OR {_end_to_end_sql()} <> s.e2e))
                           THEN 'unknown_end_to_end_id'
                         WHEN NOT COALESCE({scope_sql}, FALSE) THEN 'not_your_item'
-                        WHEN s.msg_id IS NOT NULL AND COALESCE(f.msg_id, '') <> s.msg_id
+                        WHEN s.msg_id IS NOT NULL AND NOT COALESCE(
+                               f.cycle_id = i.cycle_id AND f.provider_id = i.provider_id
+                               AND i.id BETWEEN f.first_item_id AND f.last_item_id, FALSE)
                           THEN 'msg_id_mismatch'
                         WHEN s.amount IS NOT NULL AND s.amount <> i.amount
                           THEN 'amount_mismatch'
@@ -202,12 +214,26 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged) -> None:
             FROM {LINES} s
             LEFT JOIN {_t(PaymentItem)} i ON i.id = s.item_id
             LEFT JOIN {_t(PaymentCycle)} c ON c.id = i.cycle_id
-            LEFT JOIN {_t(PaymentFile)} f ON f.cycle_id = i.cycle_id
-                 AND f.provider_id = i.provider_id
-                 AND i.id BETWEEN f.first_item_id AND f.last_item_id) x""",
-                    [*to_params, *outcome_params, *to_params, *scope_params])
+            LEFT JOIN {named_sql} f ON f.msg_id = s.msg_id) x""",
+                    [*to_params, *outcome_params, *to_params, *scope_params, *named_params])
         if not staged.ordered:
             _decide_repeated(cur)
+
+
+def _named_files(files: dict[str, PaymentFile]) -> tuple[str, list[Any]]:
+    """The few files the lines name, as a table ``(msg_id, cycle_id, provider_id,
+    first_item_id, last_item_id)``: a line's own file found without a lookup per line."""
+    columns = ("msg_id", "cycle_id", "provider_id", "first_item_id", "last_item_id")
+    if not files:
+        return ("(SELECT CAST(NULL AS text) AS msg_id, "
+                + ", ".join(f"CAST(NULL AS bigint) AS {c}" for c in columns[1:])
+                + " WHERE 1 = 0)"), []
+    first = "SELECT " + ", ".join(f"%s AS {c}" for c in columns)
+    rest = " UNION ALL SELECT %s, %s, %s, %s, %s" * (len(files) - 1)
+    params = [v for pf in files.values()
+              for v in (pf.msg_id, pf.cycle_id, pf.provider_id, pf.first_item_id,
+                        pf.last_item_id)]
+    return f"({first}{rest})", params
 
 
 def _decide_repeated(cur: Any) -> None:
