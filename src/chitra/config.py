@@ -51,6 +51,8 @@ class Config:
     export_workers: int
     # A province with this many people or more is computed in parts, one connection each.
     compute_parts_from: int
+    # Status files applied at once by `chitra ingest_status` (PostgreSQL), one connection each.
+    status_appliers: int
     # Fault injection for crash tests only: the export process exits after N files.
     fault_export_crash_after_files: int | None
     # ... and a compute in parts exits after N parts have committed.
@@ -77,6 +79,7 @@ def load() -> Config:
         export_workers=int(os.environ.get("CHITRA_EXPORT_WORKERS",
                                           max(0, min(os.cpu_count() or 1, 4) - 1))),
         compute_parts_from=int(os.environ.get("CHITRA_COMPUTE_PARTS_FROM", "200000")),
+        status_appliers=int(os.environ.get("CHITRA_STATUS_APPLIERS", "2")),
         fault_export_crash_after_files=int(os.environ["CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES"])
         if os.environ.get("CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES") else None,
         fault_compute_crash_after_parts=int(os.environ["CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS"])

@@ -86,7 +86,7 @@ def test_a_recompute_replaces_what_the_first_made(item):
     assert Obligation.objects.count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_benefit_deleted_while_an_obligation_naming_it_is_inserted():
     """No row lock: the delete waits for the insert's transaction, then sees its row."""
     if not PG:

@@ -183,7 +183,7 @@ def test_two_workers_feed_a_direct_load(tmp_path, direct, monkeypatch):
     assert PaymentAccount.objects.filter(valid_to__isnull=True).count() == 4
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_progress_of_a_load_in_one_transaction_is_seen_outside_it():
     """A direct load holds one transaction for the whole pass; the page polling the job reads
     through another connection and must still see the bar move."""

@@ -12,11 +12,10 @@ transaction that a refusal rolls back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +75,7 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _sniff(path: Path) -> StatusSource:
+def sniff(path: Path) -> StatusSource:
     if path.suffix.lower() in (".xlsx", ".csv"):
         return StatusSource.CASH
     with path.open("rb") as f:
@@ -125,14 +124,14 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
     """Check a status file and apply it whole, or refuse it whole (one transaction).
 
     ``parsed``: the file being read ahead into ``COPY`` text by a worker process
-    (PostgreSQL; see :func:`ingest_status_files`), instead of reading it here."""
+    (PostgreSQL; see :mod:`chitra.payments.statusbatch`), instead of reading it here."""
     name = file_name or path.name
     result = IngestResult(file_name=name)
     digest = sha256_of(path)
     if StatusFile.objects.filter(sha256=digest).exists():
         result.duplicate = True
         return result
-    source = _sniff(path)
+    source = sniff(path)
     result.source = source
     try:
         with transaction.atomic(), statusload.staging():
@@ -161,42 +160,6 @@ def _stage(path: Path, source: StatusSource,
     if read.error is not None:
         raise Iso20022Error(*read.error)
     return statusload.load_copy(read)
-
-
-def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestResult]:
-    """:func:`ingest_status_file` for each file in turn, each in its own transaction.
-
-    On PostgreSQL a worker process reads the next XML file while this one applies the
-    current: reading is Python, applying is the database's work, so two cores share it. The
-    first file is read here, while the worker starts.
-    """
-    todo = list(paths)
-    if connection.vendor != "postgresql" or len(todo) < 2:
-        for path in todo:
-            yield ingest_status_file(path, user)
-        return
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        ahead: dict[Path, Future[statuslines.Parsed]] = {}
-        try:
-            for k, path in enumerate(todo):
-                # One file ahead: it waits as COPY text in memory.
-                for nxt in todo[k + 1:k + 2]:
-                    source = _sniff_quietly(nxt)
-                    if nxt not in ahead and source in (StatusSource.PAIN002,
-                                                       StatusSource.CAMT054):
-                        # Plain str: the worker has no Django to unpickle a StatusSource.
-                        ahead[nxt] = pool.submit(statuslines.read_for_copy, str(nxt),
-                                                 str(source.value))
-                yield ingest_status_file(path, user, parsed=ahead.pop(path, None))
-        finally:
-            pool.shutdown(cancel_futures=True)
-
-
-def _sniff_quietly(path: Path) -> StatusSource | None:
-    try:
-        return _sniff(path)
-    except (PaymentError, OSError):
-        return None  # reported when its turn comes
 
 
 def _keep_refusal(digest: str, name: str, user: User, result: IngestResult) -> None:
@@ -270,6 +233,7 @@ def _apply(source: str, digest: str, name: str, user: User, result: IngestResult
                                    provider_id=scope_of(user).provider_id)
     done = statusload.apply(sf.pk, now, BAD_ACCOUNT_REASONS | DECEASED_REASONS, staged)
     result.applied, result.unchanged = done.moved, done.steps - done.moved
+    _one_file_past_its_items()
     _after_rejections(done.rejections, user, result)
     sf.applied, sf.unchanged = result.applied, result.unchanged
     sf.save(update_fields=["applied", "unchanged"])
@@ -277,6 +241,18 @@ def _apply(source: str, digest: str, name: str, user: User, result: IngestResult
         status=CycleStatus.RECONCILING)
     audit.record(user.username, "status.ingest", "status_file", sf.pk,
                  after={"file": name, "lines": result.lines, "applied": result.applied})
+
+
+_STATUS_TAIL_LOCK = 7_401_004  # advisory lock: what a file changes besides its items
+
+
+def _one_file_past_its_items() -> None:
+    """Files applied at once touch disjoint items, but their rejections may reach one
+    person or account and each moves the cycle: one file at a time from here to its
+    commit, so two never wait on each other (PostgreSQL; SQLite has one writer anyway)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [_STATUS_TAIL_LOCK])
 
 
 def _after_rejections(rejected: list[tuple[int, str]], user: User,

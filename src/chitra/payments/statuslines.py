@@ -2,7 +2,7 @@
 
 Pure (no Django): a worker process can read the next file into ``COPY`` text while the main
 process applies the one before (:func:`read_for_copy`, used by
-:func:`chitra.payments.reconcile.ingest_status_files`).
+:func:`chitra.payments.statusbatch.ingest_status_files`).
 """
 
 from __future__ import annotations
@@ -113,7 +113,9 @@ def read_for_copy(path: str, source: str) -> Parsed:
                     if v not in escaped:
                         escaped[v] = v.translate(_ESCAPES)
                 c, r, m = escaped[code], escaped[reason], escaped[msg_id]
-            out.append(f"{n}\t{_NULL if row is None else row}\t{e2e.translate(_ESCAPES)}\t"
+            if item_id is None:  # else the id has our shape: nothing to escape
+                e2e = e2e.translate(_ESCAPES)
+            out.append(f"{n}\t{_NULL if row is None else row}\t{e2e}\t"
                        f"{_NULL if item_id is None else item_id}\t{c}\t{r}\t"
                        f"{_NULL if amount is None else amount}\t{m}\tf\n")
     except Iso20022Error as e:  # sent back as data: the exception does not pickle

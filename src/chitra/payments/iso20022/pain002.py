@@ -90,6 +90,7 @@ def read_pain002(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Ite
 
 
 _RELEASE_EVERY = 256
+_STATUSES_KEPT = 64
 _TAGS = ("{*}Document", "{*}OrgnlGrpInfAndSts", "{*}OrgnlPmtInfAndSts", "{*}TxInfAndSts")
 
 
@@ -110,6 +111,7 @@ class _Reader:
         self.pmt_inf_id: str | None = None
         self.payment_read = False
         self.cleared = 0
+        self.statuses: dict[str, str] = {}  # status text as written → its code, once checked
         self._check_report()
 
     def release_transaction(self, element: Any) -> None:
@@ -157,17 +159,23 @@ class _Reader:
     def _status(self, element: Any, path: str) -> tuple[str, int | None] | None:
         return self._status_of(element.find(self.q(path)))
 
-    @staticmethod
-    def _status_of(node: Any) -> tuple[str, int | None] | None:
-        if node is None or not (node.text or "").strip():
+    def _status_of(self, node: Any) -> tuple[str, int | None] | None:
+        if node is None:
             return None
-        value = node.text.strip().upper()
-        if not _STATUS_RE.fullmatch(value):
-            raise Iso20022Error(
-                f"Mã trạng thái không hợp lệ: {value!r}.",
-                f"Invalid status code {value!r}.",
-                node.sourceline,
-            )
+        text = node.text
+        value = self.statuses.get(text)  # a report repeats a few codes a million times
+        if value is None:
+            if not (text or "").strip():
+                return None
+            value = text.strip().upper()
+            if not _STATUS_RE.fullmatch(value):
+                raise Iso20022Error(
+                    f"Mã trạng thái không hợp lệ: {value!r}.",
+                    f"Invalid status code {value!r}.",
+                    node.sourceline,
+                )
+            if len(self.statuses) < _STATUSES_KEPT:
+                self.statuses[text] = value
         return value, node.sourceline
 
     def _group_status(self, element: Any) -> Iterator[StatusLine]:

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chitra.core.errors import DomainError
 from chitra.payments.management.commands._actor import acting_user
-from chitra.payments.reconcile import ingest_status_files
+from chitra.payments.statusbatch import ingest_status_files
 
 
 class Command(BaseCommand):

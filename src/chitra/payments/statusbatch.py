@@ -1,0 +1,154 @@
+"""Many status files in one run (``chitra ingest_status FILE…``), in their order (DESIGN §8).
+
+Reading a pain.002 is Python; checking and applying it is the database's work. On
+PostgreSQL a worker process reads the next files into ``COPY`` text while up to
+``CONFIG.status_appliers`` files are applied at once, each by its own thread, connection and
+transaction (:func:`~chitra.payments.reconcile.ingest_status_file`).
+
+Two files are applied at once only when they cannot touch the same item: both are pain.002
+files, read ahead, naming different payment files (a line about an item outside the payment
+file it names is refused, and a refused file changes nothing). Anything else — a camt.054 or
+a cash result, which may name any item, a file that could not be read — waits for the files
+before it and is applied alone. A file starts only once every earlier file it could meet
+has committed, so it sees what they did: the outcome is the one of applying the files one
+by one in the order given, and the results come back in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from multiprocessing import get_context
+from pathlib import Path
+
+from django.db import connection
+
+from chitra.access.models import User
+from chitra.config import CONFIG
+from chitra.payments import statuslines
+from chitra.payments.errors import PaymentError
+from chitra.payments.models import StatusSource
+from chitra.payments.reconcile import IngestResult, ingest_status_file, sniff
+
+# What a file may touch: the msg ids of the payment files it names; None: any item.
+Reach = frozenset[str] | None
+
+
+def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestResult]:
+    """:func:`~chitra.payments.reconcile.ingest_status_file` for each file, each in its own
+    transaction, as if one after the other.
+
+    Inside a caller's transaction (a test's) the files are applied on its connection, one at
+    a time: another connection would not see what it holds.
+    """
+    todo = list(paths)
+    if connection.vendor != "postgresql" or len(todo) < 2:
+        for path in todo:
+            yield ingest_status_file(path, user)
+        return
+    appliers = 1 if connection.in_atomic_block else max(1, CONFIG.status_appliers)
+    yield from _Batch(todo, user, appliers).run()
+
+
+class _Batch:
+    def __init__(self, paths: list[Path], user: User, appliers: int) -> None:
+        self.paths, self.user, self.appliers = paths, user, appliers
+        self.sources = [_sniff_quietly(path) for path in paths]  # its first 4 KiB each
+        self.ahead: dict[int, Future[statuslines.Parsed]] = {}
+        self.started: list[Future[IngestResult]] = []
+        self.running: dict[Future[IngestResult], Reach] = {}
+        self.yielded = 0
+
+    def run(self) -> Iterator[IngestResult]:
+        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as readers, \
+                ThreadPoolExecutor(max_workers=self.appliers) as pool:
+            try:
+                self._read_ahead(readers, 1)
+                self._read_first()
+                for k, path in enumerate(self.paths):
+                    self._read_ahead(readers, k + 1)
+                    reach = self._reach(k)
+                    while self.running and (len(self.running) >= self.appliers
+                                            or self._meets(reach)):
+                        wait(self.running, return_when=FIRST_COMPLETED)
+                        self.running = {f: r for f, r in self.running.items() if not f.done()}
+                        yield from self._finished()
+                    future = self._start(pool, path, self.ahead.pop(k, None))
+                    self.started.append(future)
+                    self.running[future] = reach
+                    yield from self._finished()
+                for future in self.started[self.yielded:]:
+                    yield future.result()
+            finally:
+                readers.shutdown(cancel_futures=True)
+                pool.shutdown(cancel_futures=True)
+
+    def _read_first(self) -> None:
+        """The first file is read here, while the worker process starts: what it names is
+        known at once, so the second file may start beside it."""
+        source = self.sources[0]
+        if source in (StatusSource.PAIN002, StatusSource.CAMT054):
+            read: Future[statuslines.Parsed] = Future()
+            read.set_result(statuslines.read_for_copy(str(self.paths[0]), str(source.value)))
+            self.ahead[0] = read
+
+    def _read_ahead(self, readers: ProcessPoolExecutor, first: int) -> None:
+        """The next files (as many as are applied at once), as ``COPY`` text in memory."""
+        for k in range(first, min(first + self.appliers, len(self.paths))):
+            source = self.sources[k]
+            if k not in self.ahead and source in (StatusSource.PAIN002, StatusSource.CAMT054):
+                # Plain str: the worker has no Django to unpickle a StatusSource.
+                self.ahead[k] = readers.submit(statuslines.read_for_copy, str(self.paths[k]),
+                                               str(source.value))
+
+    def _reach(self, k: int) -> Reach:
+        """The payment files file ``k`` names, if it is a pain.002 read ahead well."""
+        future = self.ahead.get(k)
+        if future is None or self.sources[k] != StatusSource.PAIN002:
+            return None
+        parsed = future.result()
+        if parsed.error is not None:
+            return None
+        return frozenset([*parsed.staged.msg_ids, *(g[0] for g in parsed.staged.groups)])
+
+    def _meets(self, reach: Reach) -> bool:
+        return any(reach is None or other is None or reach & other
+                   for other in self.running.values())
+
+    def _start(self, pool: ThreadPoolExecutor, path: Path,
+               parsed: Future[statuslines.Parsed] | None) -> Future[IngestResult]:
+        if self.appliers == 1:  # here, on the caller's connection
+            done: Future[IngestResult] = Future()
+            try:
+                done.set_result(ingest_status_file(path, self.user, parsed=parsed))
+            except Exception as e:  # raised again, in turn, by run()
+                done.set_exception(e)
+            return done
+        return pool.submit(_apply_on_own_connection, path, self.user, parsed)
+
+    def _finished(self) -> Iterator[IngestResult]:
+        """The results ready, in file order (one still running holds back those after)."""
+        while self.yielded < len(self.started) and self.started[self.yielded].done():
+            self.yielded += 1
+            yield self.started[self.yielded - 1].result()
+
+
+def _apply_on_own_connection(path: Path, user: User,
+                             parsed: Future[statuslines.Parsed] | None) -> IngestResult:
+    try:
+        return ingest_status_file(path, user, parsed=parsed)
+    finally:
+        connection.close()  # this thread's
+
+
+def _sniff_quietly(path: Path) -> StatusSource | None:
+    try:
+        return sniff(path)
+    except (PaymentError, OSError):
+        return None  # reported when its turn comes
