@@ -133,3 +133,16 @@ def test_a_benefit_deleted_while_an_obligation_naming_it_is_inserted():
     assert not errors
     assert Obligation.objects.filter(benefit_id=benefit.pk).count() == 1
     assert Benefit.objects.filter(pk=benefit.pk).exists()
+
+
+@pytest.mark.skipif(not PG, reason="SQLite takes no row locks")
+def test_a_bulk_status_update_locks_no_row_first():
+    """A BEFORE ROW UPDATE trigger makes PostgreSQL lock (and log the lock of) every row an
+    UPDATE touches, whatever its column list: the guards above run after the update
+    (migration payments.0015), so a status file's update of the items takes none."""
+    with connection.cursor() as c:
+        c.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+                  "WHERE NOT tgisinternal AND tgtype & (1 | 2 | 16) = (1 | 2 | 16) "
+                  "AND tgrelid::regclass::text IN ('payments_paymentitem', "
+                  "'payments_obligation', 'registry_benefit')")
+        assert c.fetchall() == []

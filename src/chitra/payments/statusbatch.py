@@ -16,6 +16,7 @@ by one in the order given, and the results come back in that order.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import (
     FIRST_COMPLETED,
@@ -87,7 +88,11 @@ class _Batch:
                     yield future.result()
             finally:
                 readers.shutdown(cancel_futures=True)
-                pool.shutdown(cancel_futures=True)
+                for future in self.running:
+                    future.cancel()
+                wait(self.running)
+                if self.appliers > 1:
+                    _close_connections(pool, self.appliers)
 
     def _read_first(self) -> None:
         """The first file is read here, while the worker process starts: what it names is
@@ -130,7 +135,7 @@ class _Batch:
             except Exception as e:  # raised again, in turn, by run()
                 done.set_exception(e)
             return done
-        return pool.submit(_apply_on_own_connection, path, self.user, parsed)
+        return pool.submit(ingest_status_file, path, self.user, parsed=parsed)
 
     def _finished(self) -> Iterator[IngestResult]:
         """The results ready, in file order (one still running holds back those after)."""
@@ -139,12 +144,19 @@ class _Batch:
             yield self.started[self.yielded - 1].result()
 
 
-def _apply_on_own_connection(path: Path, user: User,
-                             parsed: Future[statuslines.Parsed] | None) -> IngestResult:
-    try:
-        return ingest_status_file(path, user, parsed=parsed)
-    finally:
-        connection.close()  # this thread's
+def _close_connections(pool: ThreadPoolExecutor, threads: int) -> None:
+    """Each applier thread closes its connection, kept from file to file: the barrier holds
+    each thread to one closing task until every thread has one."""
+    everyone = threading.Barrier(threads)
+
+    def close() -> None:
+        try:
+            everyone.wait(timeout=60)
+        finally:
+            connection.close()
+
+    for future in [pool.submit(close) for _ in range(threads)]:
+        future.result()
 
 
 def _sniff_quietly(path: Path) -> StatusSource | None:
