@@ -204,8 +204,9 @@ def test_an_item_moved_by_someone_else_meanwhile_refuses_the_whole_file(
     decide = statusload.decide
 
     def then_another_upload(*args, **kwargs):
-        decide(*args, **kwargs)
+        decided = decide(*args, **kwargs)
         PaymentItem.objects.filter(pk=first.pk).update(status=ItemStatus.ACCEPTED)
+        return decided
 
     monkeypatch.setattr(statusload, "decide", then_another_upload)
     with pytest.raises(PaymentError) as e:

@@ -137,10 +137,10 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
         with transaction.atomic(), statusload.staging():
             staged = _stage(path, source, parsed)
             result.lines = staged.lines
-            _validate(staged, user, result)
-            if result.problems:
+            decided = _validate(staged, user, result)
+            if result.problems or decided is None:
                 raise _Refused
-            _apply(source, digest, name, user, result, staged)
+            _apply(source, digest, name, user, result, staged, decided)
         return result
     except Iso20022Error as e:
         result.problems.append(_problem(e.line, "", "", "bad_file", e.message_vi, e.message_en))
@@ -173,7 +173,8 @@ def _keep_refusal(digest: str, name: str, user: User, result: IngestResult) -> N
                  after={"file": name, "problems": len(result.problems)})
 
 
-def _validate(staged: statusload.Staged, user: User, result: IngestResult) -> None:
+def _validate(staged: statusload.Staged, user: User,
+              result: IngestResult) -> statusload.Decided | None:
     files = {pf.msg_id: pf for pf in PaymentFile.objects.filter(msg_id__in=[
         *staged.msg_ids, *(g[0] for g in staged.groups)])}
     unknown = {m for m in staged.msg_ids if m not in files}
@@ -184,13 +185,14 @@ def _validate(staged: statusload.Staged, user: User, result: IngestResult) -> No
                                         "Không có tệp chi nào mang mã này.",
                                         "No payment file has this message id."))
     if result.problems:
-        return
+        return None
     statusload.expand_groups(staged, files)
-    statusload.decide(*_scope_sql(user), staged, files)
-    found = [_refusal(*r) for r in statusload.refusals()]
+    decided = statusload.decide(*_scope_sql(user), staged, files)
+    found = [_refusal(*r) for r in statusload.refusals(decided)]
     # Ids that are not ours at all first, as they are found before any item is looked up.
     found.sort(key=lambda p: (p[0], p[1]))
     result.problems.extend(p for _, _, p in found)
+    return decided
 
 
 def _refusal(n: int, row: int | None, e2e: str, code: str, amount: int | None,
@@ -226,18 +228,18 @@ def _refusal(n: int, row: int | None, e2e: str, code: str, amount: int | None,
 
 
 def _apply(source: str, digest: str, name: str, user: User, result: IngestResult,
-           staged: statuslines.Staged) -> None:
+           staged: statuslines.Staged, decided: statusload.Decided) -> None:
     now = timezone.now()
+    result.applied, result.unchanged = decided.moved, decided.steps - decided.moved
     sf = StatusFile.objects.create(sha256=digest, source=source, file_name=name,
                                    received_by=user.username, lines=result.lines,
+                                   applied=result.applied, unchanged=result.unchanged,
                                    provider_id=scope_of(user).provider_id)
-    done = statusload.apply(sf.pk, now, BAD_ACCOUNT_REASONS | DECEASED_REASONS, staged)
-    result.applied, result.unchanged = done.moved, done.steps - done.moved
+    rejections = statusload.apply(sf.pk, now, BAD_ACCOUNT_REASONS | DECEASED_REASONS, staged,
+                                  decided)
     _one_file_past_its_items()
-    _after_rejections(done.rejections, user, result)
-    sf.applied, sf.unchanged = result.applied, result.unchanged
-    sf.save(update_fields=["applied", "unchanged"])
-    PaymentCycle.objects.filter(id__in=done.cycles, status=CycleStatus.EXPORTED).update(
+    _after_rejections(rejections, user, result)
+    PaymentCycle.objects.filter(id__in=decided.cycles, status=CycleStatus.EXPORTED).update(
         status=CycleStatus.RECONCILING)
     audit.record(user.username, "status.ingest", "status_file", sf.pk,
                  after={"file": name, "lines": result.lines, "applied": result.applied})

@@ -169,8 +169,20 @@ def _row_of(alias: str) -> str:
     return f"{alias}.ctid" if connection.vendor == "postgresql" else f"{alias}.id"
 
 
+@dataclass(frozen=True)
+class Decided:
+    """The steps, counted in one pass: what the later statements need to know."""
+
+    steps: int
+    moved: int  # lines that move their item
+    last: int  # items moved (an item's last move in the file)
+    refusing: int  # lines that refuse the file
+    rejecting: int  # lines that reject or return their item
+    cycles: list[int]
+
+
 def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
-           files: dict[str, PaymentFile]) -> None:
+           files: dict[str, PaymentFile]) -> Decided:
     """Give every staged line its item, first problem and decision (the steps table).
 
     ``scope_sql`` is a condition on the item ``i`` and its cycle ``c`` that holds when the
@@ -218,6 +230,22 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
                     [*to_params, *outcome_params, *to_params, *scope_params, *named_params])
         if not staged.ordered:
             _decide_repeated(cur)
+        return _count(cur)
+
+
+def _count(cur: Any) -> Decided:
+    refusing = [o.value for o in REFUSING]
+    cur.execute(f"""SELECT cycle_id, COUNT(*), COUNT(to_status),
+                           COUNT(CASE WHEN last THEN 1 END),
+                           COUNT(CASE WHEN problem IS NOT NULL OR outcome IN (%s, %s, %s)
+                                      THEN 1 END),
+                           COUNT(CASE WHEN to_status IN (%s, %s) THEN 1 END)
+                    FROM {STEPS} GROUP BY cycle_id""",
+                [*refusing, ItemStatus.REJECTED.value, ItemStatus.RETURNED.value])
+    per_cycle = cur.fetchall()
+    steps, moved, last, refusing, rejecting = (sum(r[k] for r in per_cycle) for k in range(1, 6))
+    return Decided(steps, moved, last, refusing, rejecting,
+                   cycles=[r[0] for r in per_cycle if r[0] is not None])
 
 
 def _named_files(files: dict[str, PaymentFile]) -> tuple[str, list[Any]]:
@@ -269,9 +297,11 @@ def _decide_repeated(cur: Any) -> None:
             [x for row in chunk for x in row])
 
 
-def refusals() -> list[tuple[Any, ...]]:
+def refusals(decided: Decided) -> list[tuple[Any, ...]]:
     """Lines that refuse the file, in file order: (n, line, EndToEndId, code, amount, msg id,
     item amount, status before the line, problem or refusing outcome)."""
+    if not decided.refusing:
+        return []
     refusing = [o.value for o in REFUSING]
     with connection.cursor() as cur:
         cur.execute(f"""SELECT n, line_no, e2e, code, amount, msg_id, item_amount, from_status,
@@ -281,28 +311,18 @@ def refusals() -> list[tuple[Any, ...]]:
         return list(cur.fetchall())
 
 
-@dataclass(frozen=True)
-class Applied:
-    steps: int
-    moved: int
-    cycles: list[int]
-    rejections: list[tuple[int, str]]  # (item id, reason) of rejected or returned items
-
-
 def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
-          staged: Staged) -> Applied:
-    """Move the items and record one event per line."""
+          staged: Staged, decided: Decided) -> list[tuple[int, str]]:
+    """Move the items and record one event per line; (item id, reason) of the items
+    rejected or returned for one of ``follow_up_reasons``, in file order."""
     items, events = _t(PaymentItem), _t(StatusEvent)
-    returned = ItemStatus.RETURNED.value
     with connection.cursor() as cur:
         # ``stored`` guards against a change since the lines were checked.
         cur.execute(f"""UPDATE {items} AS i SET status = s.to_status, reason_code = s.reason,
                                status_changed_at = %s
                         FROM {STEPS} s WHERE {_row_of("i")} = s.item_row AND s.last
                         AND i.status = s.stored""", [now])
-        moved_items = cur.rowcount
-        cur.execute(f"SELECT COUNT(*) FROM {STEPS} WHERE last")
-        if moved_items != cur.fetchone()[0]:  # another upload moved some since the check
+        if cur.rowcount != decided.last:  # another upload moved some since the check
             raise PaymentError(
                 "items_changed",
                 "Trạng thái một số giao dịch vừa thay đổi trong lúc nhận tệp; không có gì được "
@@ -316,14 +336,11 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
                         FROM {STEPS} {"" if staged.ordered else "ORDER BY n"}""",
                     [source_file_id, now])  # in file order (the steps are, unless redecided)
         # (An obligation's status follows from its items: nothing to write there.)
-        cur.execute(f"SELECT cycle_id, COUNT(*), COUNT(to_status) FROM {STEPS} GROUP BY cycle_id")
-        per_cycle = cur.fetchall()
-        cycles = [c for c, _, _ in per_cycle]
-        steps, moved = sum(r[1] for r in per_cycle), sum(r[2] for r in per_cycle)
         reasons = sorted(set(follow_up_reasons))
+        if not decided.rejecting or not reasons:
+            return []
         cur.execute(f"""SELECT item_id, reason FROM {STEPS}
                         WHERE to_status IN (%s, %s) AND reason IN
                         ({', '.join(['%s'] * len(reasons))}) ORDER BY n""",
-                    [ItemStatus.REJECTED.value, returned, *reasons])
-        rejections = list(cur.fetchall())
-    return Applied(steps, moved, cycles, rejections)
+                    [ItemStatus.REJECTED.value, ItemStatus.RETURNED.value, *reasons])
+        return list(cur.fetchall())
