@@ -1,4 +1,3 @@
-# ruff: noqa: S608 - SQL built from this module's own table names only.
 """The status events' check of their status file looks each file up once per statement.
 
 An ingest inserts a file's events in one statement, all naming that one status file: the
@@ -12,30 +11,15 @@ from importlib import import_module
 from django.db import migrations
 
 _EVENTS = import_module("chitra.payments.migrations.0008_status_event_references")
-EVENTS, ITEMS, FILES = _EVENTS.EVENTS, _EVENTS.ITEMS, _EVENTS.FILES
 
 
-def _function(files_named: str) -> str:
-    return f"""CREATE OR REPLACE FUNCTION chitra_status_events_refer() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-      IF EXISTS (SELECT 1 FROM new_events e
-                 WHERE NOT EXISTS (SELECT 1 FROM {ITEMS} i WHERE i.id = e.item_id)) THEN
-        RAISE EXCEPTION 'status event of an unknown payment item'
-          USING ERRCODE = 'foreign_key_violation';
-      END IF;
-      IF EXISTS (SELECT 1 FROM {files_named} e
-                 WHERE NOT EXISTS (SELECT 1 FROM {FILES} f WHERE f.id = e.source_file_id)) THEN
-        RAISE EXCEPTION 'status event of an unknown status file'
-          USING ERRCODE = 'foreign_key_violation';
-      END IF;
-      RETURN NULL;
-    END $$"""
-
-
-ONCE = _function("(SELECT DISTINCT source_file_id FROM new_events "
-                 "WHERE source_file_id IS NOT NULL)")
-PER_EVENT = _function("(SELECT source_file_id FROM new_events WHERE source_file_id IS NOT NULL)")
+# payments.0008's function, made replaceable; then its file check over the distinct files.
+PER_EVENT = _EVENTS.PG[0].replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+_EACH = "SELECT 1 FROM new_events e WHERE e.source_file_id IS NOT NULL\n                 AND"
+_DISTINCT = ("SELECT 1 FROM (SELECT DISTINCT source_file_id FROM new_events\n"
+             "                       WHERE source_file_id IS NOT NULL) e WHERE")
+assert _EACH in PER_EVENT
+ONCE = PER_EVENT.replace(_EACH, _DISTINCT, 1)
 
 
 class Migration(migrations.Migration):
