@@ -7,10 +7,13 @@ import threading
 import time
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 
 from chitra.access.models import Role
 from chitra.payments import export, statusbatch
+from chitra.payments.errors import PaymentError
 from chitra.payments.models import ItemStatus, PaymentFile, PaymentItem, StatusFile
 from chitra.registry.models import Channel
 from tests import factories as f
@@ -57,13 +60,18 @@ def test_files_of_different_payment_files_apply_at_once_and_others_in_turn(
         paths[-1].write_bytes(data)
     apply = statusbatch.ingest_status_file
     both_in_flight = threading.Barrier(2, timeout=20)
+    a2_started = threading.Event()
     spans: dict[str, tuple[float, float]] = {}
 
     def watched(path, user, **kwargs):
         start = time.monotonic()
+        if path.name == "a2.xml":
+            a2_started.set()
         if path.name in ("a1.xml", "b1.xml"):
             both_in_flight.wait()  # broken (and the run fails) unless the two overlap
         result = apply(path, user, **kwargs)
+        if path.name == "b1.xml":  # b1 lingers: a2 must not start beside it
+            a2_started.wait(2)
         spans[path.name] = (start, time.monotonic())
         return result
 
@@ -73,8 +81,44 @@ def test_files_of_different_payment_files_apply_at_once_and_others_in_turn(
     assert [r.file_name for r in results] == list(files)
     assert [(r.problems, r.applied) for r in results] == [([], 1), ([], 1), ([], 2), ([], 1)]
     assert spans["a2.xml"][0] >= spans["a1.xml"][1]  # the same payment file: after a1
+    assert spans["a2.xml"][0] >= spans["b1.xml"][1]  # it may reject items: alone
     assert spans["c.xml"][0] >= max(end for _, end in spans.values() if end != spans["c.xml"][1])
     statuses = {i.pk: i.current_status for i in PaymentItem.objects.all()}
     assert statuses == {first.pk: ItemStatus.PAID, second.pk: ItemStatus.REJECTED,
                         agri_item.pk: ItemStatus.RETURNED}
     assert StatusFile.objects.count() == 4
+
+
+def test_a_file_that_fails_is_refused_with_the_reason_and_the_others_apply(
+        two_banks, tmp_path, monkeypatch):
+    bidv, agri, first, _, agri_item = two_banks
+    (tmp_path / "a.xml").write_bytes(
+        pain002(bidv.msg_id, [(first.end_to_end_id, "ACSC", None, None)]))
+    (tmp_path / "b.xml").write_bytes(
+        pain002(agri.msg_id, [(agri_item.end_to_end_id, "ACSC", None, None)]))
+    apply = statusbatch.ingest_status_file
+
+    def moved_meanwhile(path, user, **kwargs):
+        if path.name == "a.xml":
+            raise PaymentError("items_changed", "Vừa thay đổi.", "Changed meanwhile.")
+        return apply(path, user, **kwargs)
+
+    monkeypatch.setattr(statusbatch, "ingest_status_file", moved_meanwhile)
+    a, b = statusbatch.ingest_status_files([tmp_path / "a.xml", tmp_path / "b.xml"],
+                                           f.user(Role.BHXH_OFFICER))
+    assert (a.file_name, [p.code for p in a.problems], a.applied) == ("a.xml",
+                                                                      ["items_changed"], 0)
+    assert (b.problems, b.applied) == ([], 1)
+    assert PaymentItem.objects.get(pk=first.pk).current_status == ItemStatus.SENT
+    assert PaymentItem.objects.get(pk=agri_item.pk).current_status == ItemStatus.PAID
+
+
+def test_cli_applies_nothing_when_a_file_is_missing(two_banks, tmp_path):
+    bidv, _, first, _, _ = two_banks
+    good = tmp_path / "a.xml"
+    good.write_bytes(pain002(bidv.msg_id, [(first.end_to_end_id, "ACSC", None, None)]))
+    f.user(Role.BHXH_OFFICER, username="canbo")
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("ingest_status", str(good), str(tmp_path / "missing.xml"),
+                     "--as", "canbo")
+    assert not StatusFile.objects.exists()

@@ -2,7 +2,7 @@ import pytest
 
 from chitra.payments.models import ItemStatus as S
 from chitra.payments.transitions import Outcome as O
-from chitra.payments.transitions import next_status
+from chitra.payments.transitions import may_reject, next_status
 
 
 @pytest.mark.parametrize(("current", "code", "outcome", "to"), [
@@ -30,3 +30,11 @@ def test_status_moves_only_forward(current, code, outcome, to):
     d = next_status(current, code)
     assert d.outcome == outcome
     assert d.to == to
+
+
+@pytest.mark.parametrize(("code", "rejects"), [
+    ("RJCT", True), ("RTRN", True), ("CASH_NOT_COLLECTED", True),
+    ("ACSC", False), ("ACSP", False), ("BOOKED", False), ("XXXX", False),
+])
+def test_which_codes_may_end_an_attempt(code, rejects):
+    assert may_reject(code) is rejects

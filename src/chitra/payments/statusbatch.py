@@ -8,10 +8,13 @@ transaction (:func:`~chitra.payments.reconcile.ingest_status_file`).
 Two files are applied at once only when they cannot touch the same item: both are pain.002
 files, read ahead, naming different payment files (a line about an item outside the payment
 file it names is refused, and a refused file changes nothing). Anything else — a camt.054 or
-a cash result, which may name any item, a file that could not be read — waits for the files
-before it and is applied alone. A file starts only once every earlier file it could meet
-has committed, so it sees what they did: the outcome is the one of applying the files one
-by one in the order given, and the results come back in that order.
+a cash result, which may name any item, a file that could not be read, a file that may
+reject items (its rejections reach people and accounts, which another file's may too, and
+look at their other items) — waits for the files before it and is applied alone. A file
+starts only once every earlier file it could meet has committed, so it sees what they did:
+the outcome is the one of applying the files one by one in the order given, and the results
+come back in that order. A file that fails (another upload moved one of its items
+meanwhile) comes back refused with the reason, and the others go on, as with any refusal.
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from django.db import connection
 
 from chitra.access.models import User
 from chitra.config import CONFIG
+from chitra.core.errors import DomainError, Problem
 from chitra.payments import statuslines
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import StatusSource
 from chitra.payments.reconcile import IngestResult, ingest_status_file, sniff
+from chitra.payments.transitions import may_reject
 
 # What a file may touch: the msg ids of the payment files it names; None: any item.
 Reach = frozenset[str] | None
@@ -51,7 +56,7 @@ def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestRes
     todo = list(paths)
     if connection.vendor != "postgresql" or len(todo) < 2:
         for path in todo:
-            yield ingest_status_file(path, user)
+            yield _apply(path, user, None)
         return
     appliers = 1 if connection.in_atomic_block else max(1, CONFIG.status_appliers)
     yield from _Batch(todo, user, appliers).run()
@@ -113,14 +118,16 @@ class _Batch:
                                                str(source.value))
 
     def _reach(self, k: int) -> Reach:
-        """The payment files file ``k`` names, if it is a pain.002 read ahead well."""
+        """The payment files file ``k`` names, if it is a pain.002 read ahead well that
+        rejects nothing."""
         future = self.ahead.get(k)
-        if future is None or self.sources[k] != StatusSource.PAIN002:
+        if future is None or self.sources[k] != StatusSource.PAIN002 or future.exception():
             return None
-        parsed = future.result()
-        if parsed.error is not None:
+        staged = future.result().staged
+        codes = staged.codes | {code for _, code, _ in staged.groups}
+        if future.result().error is not None or any(map(may_reject, codes)):
             return None
-        return frozenset([*parsed.staged.msg_ids, *(g[0] for g in parsed.staged.groups)])
+        return frozenset([*staged.msg_ids, *(g[0] for g in staged.groups)])
 
     def _meets(self, reach: Reach) -> bool:
         return any(reach is None or other is None or reach & other
@@ -131,17 +138,26 @@ class _Batch:
         if self.appliers == 1:  # here, on the caller's connection
             done: Future[IngestResult] = Future()
             try:
-                done.set_result(ingest_status_file(path, self.user, parsed=parsed))
+                done.set_result(_apply(path, self.user, parsed))
             except Exception as e:  # raised again, in turn, by run()
                 done.set_exception(e)
             return done
-        return pool.submit(ingest_status_file, path, self.user, parsed=parsed)
+        return pool.submit(_apply, path, self.user, parsed)
 
     def _finished(self) -> Iterator[IngestResult]:
         """The results ready, in file order (one still running holds back those after)."""
         while self.yielded < len(self.started) and self.started[self.yielded].done():
             self.yielded += 1
             yield self.started[self.yielded - 1].result()
+
+
+def _apply(path: Path, user: User, parsed: Future[statuslines.Parsed] | None) -> IngestResult:
+    """One file; refused, with the reason, if it could not be applied."""
+    try:
+        return ingest_status_file(path, user, parsed=parsed)
+    except DomainError as e:
+        return IngestResult(file_name=path.name, problems=[
+            Problem(None, "", "", e.code, e.message_vi, e.message_en)])
 
 
 def _close_connections(pool: ThreadPoolExecutor, threads: int) -> None:

@@ -256,8 +256,9 @@ def _named_files(files: dict[str, PaymentFile]) -> tuple[str, list[Any]]:
         return ("(SELECT CAST(NULL AS text) AS msg_id, "
                 + ", ".join(f"CAST(NULL AS bigint) AS {c}" for c in columns[1:])
                 + " WHERE 1 = 0)"), []
-    first = "SELECT " + ", ".join(f"%s AS {c}" for c in columns)
-    rest = " UNION ALL SELECT %s, %s, %s, %s, %s" * (len(files) - 1)
+    casts = ("CAST(%s AS text)", *["CAST(%s AS bigint)"] * 4)
+    first = "SELECT " + ", ".join(f"{v} AS {c}" for v, c in zip(casts, columns, strict=True))
+    rest = f" UNION ALL SELECT {', '.join(casts)}" * (len(files) - 1)
     params = [v for pf in files.values()
               for v in (pf.msg_id, pf.cycle_id, pf.provider_id, pf.first_item_id,
                         pf.last_item_id)]

@@ -72,3 +72,9 @@ def next_status(current: ItemStatus | str, code: str) -> Decision:
     if _RANK[target] > _RANK[current]:
         return Decision(Outcome.APPLY, target)
     return Decision(Outcome.NO_CHANGE)
+
+
+def may_reject(code: str) -> bool:
+    """Whether a line with ``code`` can end an attempt (rejected or returned): what follows
+    (a closed account, a deceased person) reaches beyond its item."""
+    return target_of(code) in (ItemStatus.REJECTED, ItemStatus.RETURNED)

@@ -24,10 +24,11 @@ class Command(BaseCommand):
         user = acting_user(o["username"])
         refused = 0
         paths: list[Path] = o["files"]
-        results = ingest_status_files([p for p in paths if p.is_file()], user)
-        for path in paths:
+        for path in paths:  # before any is applied
             if not path.is_file():
                 raise CommandError(f"Không có tệp / no such file: {path}")
+        results = ingest_status_files(paths, user)
+        for path in paths:
             try:
                 r = next(results)
             except DomainError as e:
