@@ -86,11 +86,10 @@ def test_a_recompute_replaces_what_the_first_made(item):
     assert Obligation.objects.count() == 2
 
 
+@pytest.mark.skipif(not PG, reason="SQLite has one writer at a time")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_benefit_deleted_while_an_obligation_naming_it_is_inserted():
     """No row lock: the delete waits for the insert's transaction, then sees its row."""
-    if not PG:
-        pytest.skip("SQLite has one writer at a time")
     person = f.beneficiary("Lò Văn Pọm")
     benefit = Benefit.objects.get(beneficiary=person)
     cycle = services.open_cycle("12", NOV, "officer")

@@ -151,11 +151,11 @@ def test_a_live_or_absent_step_is_not_released(people, step, minutes, code):
     assert not AuditEntry.objects.filter(action="cycle.task_failed").exists()
 
 
+@pytest.mark.skipif(not connection.features.has_select_for_update_nowait,
+                    reason="SQLite has no row locks: one writer at a time")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_step_holding_the_cycle_lock_is_not_released():
     """Compute holds the cycle's row lock and reports only at commit: silent is not dead."""
-    if not connection.features.has_select_for_update_nowait:
-        pytest.skip("SQLite has no row locks: one writer at a time")
     cycle = services.open_cycle("12", NOV, "officer")
     _stuck(cycle, tasks.COMPUTE)
     worker = connections.create_connection("default")

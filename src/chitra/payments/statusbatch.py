@@ -123,9 +123,10 @@ class _Batch:
         future = self.ahead.get(k)
         if future is None or self.sources[k] != StatusSource.PAIN002 or future.exception():
             return None
-        staged = future.result().staged
+        parsed = future.result()
+        staged = parsed.staged
         codes = staged.codes | {code for _, code, _ in staged.groups}
-        if future.result().error is not None or any(map(may_reject, codes)):
+        if parsed.error is not None or any(map(may_reject, codes)):
             return None
         return frozenset([*staged.msg_ids, *(g[0] for g in staged.groups)])
 

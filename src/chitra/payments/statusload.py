@@ -234,14 +234,14 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
 
 
 def _count(cur: Any) -> Decided:
-    refusing = [o.value for o in REFUSING]
     cur.execute(f"""SELECT cycle_id, COUNT(*), COUNT(to_status),
                            COUNT(CASE WHEN last THEN 1 END),
                            COUNT(CASE WHEN problem IS NOT NULL OR outcome IN (%s, %s, %s)
                                       THEN 1 END),
                            COUNT(CASE WHEN to_status IN (%s, %s) THEN 1 END)
                     FROM {STEPS} GROUP BY cycle_id""",
-                [*refusing, ItemStatus.REJECTED.value, ItemStatus.RETURNED.value])
+                [*(o.value for o in REFUSING), ItemStatus.REJECTED.value,
+                 ItemStatus.RETURNED.value])
     per_cycle = cur.fetchall()
     steps, moved, last, refusing, rejecting = (sum(r[k] for r in per_cycle) for k in range(1, 6))
     return Decided(steps, moved, last, refusing, rejecting,
@@ -252,12 +252,10 @@ def _named_files(files: dict[str, PaymentFile]) -> tuple[str, list[Any]]:
     """The few files the lines name, as a table ``(msg_id, cycle_id, provider_id,
     first_item_id, last_item_id)``: a line's own file found without a lookup per line."""
     columns = ("msg_id", "cycle_id", "provider_id", "first_item_id", "last_item_id")
-    if not files:
-        return ("(SELECT CAST(NULL AS text) AS msg_id, "
-                + ", ".join(f"CAST(NULL AS bigint) AS {c}" for c in columns[1:])
-                + " WHERE 1 = 0)"), []
     casts = ("CAST(%s AS text)", *["CAST(%s AS bigint)"] * 4)
     first = "SELECT " + ", ".join(f"{v} AS {c}" for v, c in zip(casts, columns, strict=True))
+    if not files:
+        return f"({first} WHERE 1 = 0)", [None] * len(columns)
     rest = f" UNION ALL SELECT {', '.join(casts)}" * (len(files) - 1)
     params = [v for pf in files.values()
               for v in (pf.msg_id, pf.cycle_id, pf.provider_id, pf.first_item_id,
