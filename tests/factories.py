@@ -20,6 +20,8 @@ from chitra.registry.models import (
 )
 
 LAI_CHAU = "12"
+DIEN_BIEN = "11"
+DIEN_BIEN_PHU = "03127"  # Phường Điện Biên Phủ, Điện Biên
 DOAN_KET = "03388"  # Phường Đoàn Kết, Lai Châu
 TAN_PHONG = "03408"  # Phường Tân Phong, Lai Châu
 PASSWORD = "mật-khẩu-thử-1"
@@ -61,10 +63,10 @@ def provider(short_name: str = "Agribank") -> PaymentProvider:
     return PaymentProvider.objects.get(short_name=short_name)
 
 
-def payment_point(ward_code: str = DOAN_KET) -> PaymentPoint:
+def payment_point(ward_code: str = DOAN_KET, province_code: str = LAI_CHAU) -> PaymentPoint:
     n = next(_seq)
     return PaymentPoint.objects.create(code=f"DCT{n:05d}", name=f"Điểm chi trả số {n}",
-                                       province_code=LAI_CHAU, ward_code=ward_code)
+                                       province_code=province_code, ward_code=ward_code)
 
 
 def beneficiary(full_name: str = "Nguyễn Văn Đức", *, ward_code: str = DOAN_KET,
@@ -72,11 +74,13 @@ def beneficiary(full_name: str = "Nguyễn Văn Đức", *, ward_code: str = DOA
                 bhxh_code: str = "", channel: Channel = Channel.CASH,
                 provider_name: str = "Agribank", account_number: str = "",
                 holder_name: str | None = None, amount: int = 5_250_000,
-                benefit_type: BenefitType = BenefitType.PENSION) -> Beneficiary:
+                benefit_type: BenefitType = BenefitType.PENSION,
+                province_code: str = LAI_CHAU) -> Beneficiary:
     name = nfc(full_name)
     b = Beneficiary.objects.create(
-        citizen_id=citizen_id_for(dob, sex), bhxh_code=bhxh_code, full_name=name,
-        name_key=fold_key(name), date_of_birth=dob, sex=sex, province_code=LAI_CHAU,
+        citizen_id=citizen_id_for(dob, sex, f"0{province_code}"), bhxh_code=bhxh_code,
+        full_name=name, name_key=fold_key(name), date_of_birth=dob, sex=sex,
+        province_code=province_code,
         ward_code=ward_code, street="Tổ 1")
     Benefit.objects.create(beneficiary=b, benefit_type=benefit_type,
                            group=group_of(benefit_type), amount=amount,
