@@ -5,10 +5,13 @@ that the other province's objects stay out of reach."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from chitra.access.models import Organization, OrganizationKind, Role, User
+from chitra.payments.models import ProvincePaymentRule
+from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from tests import factories as f
 
 
@@ -63,3 +66,19 @@ def lai_chau() -> Province:
 @pytest.fixture
 def dien_bien() -> Province:
     return _province(f.DIEN_BIEN, f.DIEN_BIEN_PHU, "db")
+
+
+@pytest.fixture(scope="session")
+def office_keystore(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_demo_keystore(tmp_path_factory.mktemp("keys") / "office.p12")
+
+
+@pytest.fixture
+def paying_offices(settings, office_keystore: Path) -> list[ProvincePaymentRule]:
+    """Both provinces' paying accounts and the signing key, as operators set them up."""
+    settings.KEYSTORE_PATH = office_keystore
+    settings.KEYSTORE_PASSWORD = DEMO_KEYSTORE_PASSWORD
+    return [ProvincePaymentRule.objects.create(
+        province_code=code, debtor_name=f"BẢO HIỂM XÃ HỘI TỈNH {code}",
+        debtor_account=f"88002010012{code}", debtor_agent_bic="VBAAVNVX")
+        for code in (f.LAI_CHAU, f.DIEN_BIEN)]

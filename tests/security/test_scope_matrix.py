@@ -1,0 +1,335 @@
+"""The scope matrix (issue 11): every URL pattern, from the resolver, against every role of
+two provinces. For each user, each page and download is requested with its own province's
+objects and with the other province's; no response may show the other province's objects,
+names, personal IDs or account numbers, and a POST to the other province's objects changes
+nothing of it.
+
+A new URL pattern fails :func:`test_every_url_pattern_is_in_the_matrix` until the matrix
+knows which object its parameters name.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from chitra.core.models import AuditEntry
+from chitra.outreach.models import (
+    Campaign,
+    Contact,
+    ContactOutcome,
+    ContactPlace,
+    MethodChange,
+    Referral,
+    ReviewState,
+)
+from chitra.payments import export, services
+from chitra.payments.models import PaymentCycle, PaymentFile, PaymentItem
+from chitra.registry.models import (
+    Beneficiary,
+    Channel,
+    ImportJob,
+    ImportStatus,
+    PaymentAccount,
+)
+from tests import factories as f
+from tests.security.conftest import Province
+
+PERIOD = date(2026, 11, 1)
+# Names no other test data uses, so finding one in a response means it leaked.
+NAMES = {
+    f.LAI_CHAU: ["Tẩn Thị Xiêm Lý", "Lò Văn Khum Pắng", "Giàng A Chư Sùng"],
+    f.DIEN_BIEN: ["Quàng Thị Noọng Ét", "Lường Văn Khoan Hỏi", "Cà Thị Pánh Ún"],
+}
+
+
+@dataclass
+class World:
+    """One province's objects: what each URL parameter may name, and what must not leak."""
+
+    province: Province
+    objects: dict[str, list[Any]] = field(default_factory=dict)
+    secrets: set[str] = field(default_factory=set)
+
+
+def _people(p: Province) -> list[Beneficiary]:
+    cash, agri, bidv = NAMES[p.code]
+    point = f.payment_point(p.ward_code, p.code)
+    people = [
+        f.beneficiary(cash, ward_code=p.ward_code, province_code=p.code),
+        f.beneficiary(agri, ward_code=p.ward_code, province_code=p.code,
+                      channel=Channel.BANK_ACCOUNT, provider_name="Agribank"),
+        f.beneficiary(bidv, ward_code=p.ward_code, province_code=p.code,
+                      channel=Channel.BANK_ACCOUNT, provider_name="BIDV"),
+    ]
+    people[0].payment_point = point
+    people[0].save(update_fields=["payment_point"])
+    return people
+
+
+def _cycle(p: Province) -> PaymentCycle:
+    cycle = services.open_cycle(p.code, PERIOD, p.officer.username)
+    services.compute_cycle(cycle.pk, p.officer.username)
+    services.approve_cycle(cycle.pk, p.approver.username)
+    export.export_cycle(cycle.pk, p.officer.username)
+    cycle.refresh_from_db()
+    return cycle
+
+
+def _outreach(p: Province, people: list[Beneficiary]) -> dict[str, list[Any]]:
+    cash = people[0]
+    now = timezone.now()
+    contact = Contact.objects.create(
+        client_ref=uuid.uuid4(), beneficiary=cash, ward_code=p.ward_code, contacted_at=now,
+        place=ContactPlace.HOME, outcome=ContactOutcome.DECEASED,
+        notes=f"Gia đình báo {cash.full_name} đã mất", recorded_by=p.ward_team.username,
+        review=ReviewState.WAITING)
+    referral = Referral.objects.create(
+        beneficiary=cash, provider=f.provider("Agribank"), ward_code=p.ward_code,
+        deadline=timezone.localdate() + timedelta(days=7), requested_by=p.ward_team.username)
+    change = MethodChange.objects.create(
+        beneficiary=cash, ward_code=p.ward_code, channel=Channel.BANK_ACCOUNT,
+        provider=f.provider("Agribank"), account_number=f"77{p.code}12345678",
+        holder_name=cash.full_name, submitted_by=p.ward_team.username)
+    campaign = Campaign.objects.create(
+        name=f"Chiến dịch {p.code}", province_code=p.code, starts_on=date(2026, 10, 1),
+        ends_on=date(2026, 12, 31), created_by=p.officer.username)
+    return {"contact": [contact], "referral": [referral], "change": [change],
+            "campaign": [campaign]}
+
+
+def _world(p: Province) -> World:
+    people = _people(p)
+    cycle = _cycle(p)
+    job = ImportJob.objects.create(
+        file_name=f"nguoi-huong-{p.code}.csv", stored_path="", status=ImportStatus.FAILED,
+        province_code=p.code, created_by=p.officer.username, problems_count=1,
+        problems_preview=[{"row": 2, "column": "ho_ten", "value": people[0].full_name,
+                           "code": "x", "message": "x"}])
+    w = World(p, {
+        "beneficiary": people, "cycle": [cycle], "file": list(
+            PaymentFile.objects.filter(cycle=cycle)), "import": [job],
+        "cash_list": [n for n in sorted(
+            x.name for x in export.export_dir(cycle).iterdir()) if n.endswith((".xlsx", ".pdf"))],
+        **_outreach(p, people)})
+    for b in people:
+        w.secrets |= {b.full_name, b.citizen_id}
+    w.secrets |= set(PaymentAccount.objects.filter(beneficiary__in=people)
+                     .exclude(account_number="").values_list("account_number", flat=True))
+    w.secrets |= {c.account_number for c in w.objects["change"]}
+    # Its objects by name too: files, campaigns, imports.
+    w.secrets |= {pf.file_name for pf in w.objects["file"]} | {pf.msg_id
+                                                               for pf in w.objects["file"]}
+    w.secrets |= {c.name for c in w.objects["campaign"]} | {job.file_name}
+    return w
+
+
+# --- which object each URL names -------------------------------------------------------------
+
+# url name → {parameter: kind of object}; a kind is a key of World.objects or a fixed list.
+FIXED = {"part": ["summary", "items"], "kind": ["xml", "p7s"], "fmt": ["csv", "xlsx"]}
+PARAMS: dict[str, dict[str, str]] = {
+    "beneficiary_detail": {"pk": "beneficiary"},
+    "import_detail": {"pk": "import"},
+    "import_status": {"pk": "import"},
+    "import_report": {"pk": "import"},
+    "import_template": {"fmt": "fmt"},
+    "payment_cycle": {"pk": "cycle"},
+    "payment_cycle_status": {"pk": "cycle"},
+    "payment_cycle_compute": {"pk": "cycle"},
+    "payment_cycle_approve": {"pk": "cycle"},
+    "payment_cycle_export": {"pk": "cycle"},
+    "payment_cycle_close": {"pk": "cycle"},
+    "payment_cycle_release": {"pk": "cycle"},
+    "payment_manifest": {"pk": "cycle"},
+    "payment_cash_list": {"pk": "cycle", "name": "cash_list"},
+    "payment_reconciliation": {"pk": "cycle"},
+    "payment_reconciliation_xlsx": {"pk": "cycle"},
+    "payment_reconciliation_csv": {"pk": "cycle", "part": "part"},
+    "payment_file": {"pk": "file", "kind": "kind"},
+    "outreach_contact": {"beneficiary_id": "beneficiary"},
+    "outreach_method_change": {"beneficiary_id": "beneficiary"},
+    "outreach_method_change_decide": {"pk": "change"},
+    "outreach_campaign": {"pk": "campaign"},
+    "outreach_campaign_report": {"pk": "campaign"},
+    "outreach_campaign_report_pdf": {"pk": "campaign"},
+    "outreach_report_review": {"pk": "contact"},
+    "outreach_referral_step": {"pk": "referral"},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    template: str  # e.g. "payments/<pk>/cash/<name>"
+    params: tuple[str, ...]
+
+
+def routes() -> Iterator[Route]:
+    def walk(patterns: list[Any], prefix: str) -> Iterator[Route]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield Route(p.name or "", prefix + str(p.pattern),
+                            tuple(p.pattern.converters))
+
+    yield from walk(get_resolver().url_patterns, "")
+
+
+def _names_objects(route: Route) -> bool:
+    return any(PARAMS[route.name][p] not in FIXED for p in route.params)
+
+
+def _url(route: Route, values: dict[str, Any]) -> str:
+    path = route.template
+    for name in route.params:
+        value = values[name]
+        path = path.replace(f"<int:{name}>", str(value)).replace(
+            f"<str:{name}>", str(value)).replace(f"<{name}>", str(value))
+    return "/" + path
+
+
+def _urls_for(route: Route, w: World) -> list[str]:
+    """The route filled with ``w``'s objects (each parameter from its own list, the first
+    of the others where it takes several: a cycle's cash lists come with that cycle)."""
+    if not route.params:
+        return ["/" + route.template]
+    kinds = PARAMS[route.name]
+    combos: list[dict[str, Any]] = [{}]
+    for name in route.params:
+        kind = kinds[name]
+        choices = FIXED.get(kind) or [getattr(o, "pk", o) for o in w.objects.get(kind, [])]
+        combos = [{**c, name: v} for c in combos for v in choices]
+    return [_url(route, c) for c in combos]
+
+
+# --- reading a response ------------------------------------------------------------------------
+
+def _body(response: Any) -> str:
+    raw = (b"".join(response.streaming_content) if response.streaming
+           else response.content)
+    ctype = response.get("Content-Type", "")
+    if raw[:2] == b"PK":  # xlsx: the text is in the zipped XML
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    if raw[:4] == b"%PDF":
+        return subprocess.run(["pdftotext", "-", "-"], input=raw, capture_output=True,
+                              check=True).stdout.decode("utf-8", "replace")
+    text = raw.decode("utf-8", "replace")
+    if "json" in ctype:
+        text += "\n" + json.dumps(json.loads(raw or b"null"), ensure_ascii=False)
+    return text
+
+
+def _leaks(body: str, secrets: set[str]) -> list[str]:
+    return sorted(s for s in secrets if s in body)
+
+
+def _fingerprint(w: World) -> list[Any]:
+    """What a write could change of a province: statuses and accounts."""
+    code = w.province.code
+    return [
+        sorted(PaymentCycle.objects.filter(province_code=code).values_list("id", "status")),
+        sorted(PaymentItem.objects.filter(cycle__province_code=code)
+               .values_list("id", "status")),
+        sorted(PaymentAccount.objects.filter(beneficiary__province_code=code)
+               .values_list("id", "account_number", "valid_to")),
+        sorted(Beneficiary.objects.filter(province_code=code).values_list("id", "status")),
+        sorted(Referral.objects.filter(beneficiary__province_code=code)
+               .values_list("id", "status", "account_number")),
+        sorted(MethodChange.objects.filter(beneficiary__province_code=code)
+               .values_list("id", "status")),
+        sorted(Contact.objects.filter(beneficiary__province_code=code)
+               .values_list("id", "review")),
+    ]
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def worlds(settings, tmp_path, paying_offices, lai_chau: Province,
+           dien_bien: Province) -> tuple[World, World]:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    return _world(lai_chau), _world(dien_bien)
+
+
+def test_every_url_pattern_is_in_the_matrix() -> None:
+    missing = [r.template for r in routes() if r.params and r.name not in PARAMS]
+    assert not missing, f"add these URL patterns to the scope matrix: {missing}"
+    wrong = [r.template for r in routes() if r.params
+             and set(r.params) != set(PARAMS.get(r.name, r.params))]
+    assert not wrong, f"their parameters changed: {wrong}"
+
+
+def test_no_response_shows_another_provinces_people(worlds: tuple[World, World]) -> None:
+    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is needed to read PDFs"
+    found: list[str] = []
+    requests = 0
+    for mine, theirs in (worlds, worlds[::-1]):
+        for user in mine.province.users():
+            client = Client()
+            client.force_login(user)
+            for route in routes():
+                if route.name in ("login", "logout", "set_language"):
+                    continue
+                for world in (mine, theirs):
+                    for url in _urls_for(route, world):
+                        response = client.get(url)
+                        requests += 1
+                        status = response.status_code
+                        if world is theirs and _names_objects(route) and status == 200:
+                            found.append(f"{user.username} GET {url}: 200 for the other "
+                                         "province's object")
+                        if status >= 500:
+                            found.append(f"{user.username} GET {url}: {status}")
+                        leaked = _leaks(_body(response), theirs.secrets)
+                        if leaked:
+                            found.append(f"{user.username} GET {url} shows {leaked}")
+    assert requests > 500
+    assert not found, "\n".join(found)
+
+
+def test_no_post_changes_another_provinces_objects(worlds: tuple[World, World]) -> None:
+    found: list[str] = []
+    for mine, theirs in (worlds, worlds[::-1]):
+        before = _fingerprint(theirs)
+        last_audit = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+        for user in mine.province.users():
+            client = Client()
+            client.force_login(user)
+            for route in routes():
+                if not route.params or not _names_objects(route):
+                    continue
+                for url in _urls_for(route, theirs):
+                    for data in ({}, {"decision": "approve", "step": "opened",
+                                      "account_number": "8800205123456", "review": "confirm",
+                                      "reason": "x"}):
+                        response = client.post(url, data)
+                        if response.status_code not in (403, 404, 405):
+                            found.append(f"{user.username} POST {url}: "
+                                         f"{response.status_code}")
+                        leaked = _leaks(_body(response), theirs.secrets)
+                        if leaked:
+                            found.append(f"{user.username} POST {url} shows {leaked}")
+        assert _fingerprint(theirs) == before, f"{mine.province.code} changed the other"
+        # Refusals may be recorded (downloads, login), but no change to the other province.
+        assert not AuditEntry.objects.filter(
+            id__gt=last_audit or 0, object_type__in=[
+                "payment_cycle", "beneficiary", "referral", "method_change", "contact"]
+        ).exists()
+    assert not found, "\n".join(found)
