@@ -25,4 +25,7 @@ worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 echo
 echo "chitra chạy tại / is running at: http://127.0.0.1:$PORT/   (Ctrl+C để dừng / to stop)"
-gunicorn chitra.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - 
+# Access log without query strings or Referer (%(U)s is the path alone): a URL may carry a
+# search or an identifier, and the log must not keep citizen IDs.
+gunicorn chitra.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - \
+  --access-logformat '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'

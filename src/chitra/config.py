@@ -35,6 +35,18 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """``X-Forwarded-Proto`` → ``("HTTP_X_FORWARDED_PROTO", "https")``, Django's form.
+
+    Blank → None (no proxy header trusted)."""
+    name = name.strip()
+    if not name:
+        return None
+    if not all(c.isascii() and (c.isalnum() or c in "-_") for c in name):
+        raise ValueError(f"CHITRA_PROXY_SSL_HEADER: not a header name: {name!r}")
+    return "HTTP_" + name.upper().replace("-", "_"), "https"
+
+
 @dataclass(frozen=True)
 class Config:
     var_dir: Path
@@ -44,6 +56,17 @@ class Config:
     allowed_hosts: tuple[str, ...]
     secure_cookies: bool
     login_failure_limit: int
+    # Failed logins from one address, whatever usernames were tried, before it is refused.
+    login_ip_failure_limit: int
+    # Reverse proxies in front that append to X-Forwarded-For (0: the peer is the client).
+    proxy_count: int
+    # Behind TLS: Strict-Transport-Security max-age (0: no header), and its includeSubDomains.
+    hsts_seconds: int
+    hsts_include_subdomains: bool
+    # The header a TLS-terminating proxy sets to "https" (Django META name and value), or None.
+    proxy_ssl_header: tuple[str, str] | None
+    # Redirect plain http requests to https.
+    ssl_redirect: bool
     replica_database_url: str | None
     keystore_path: Path
     keystore_password: str
@@ -72,6 +95,12 @@ def load() -> Config:
         # Secure cookies unless explicitly running over plain http (the local demo).
         secure_cookies=not _flag("CHITRA_INSECURE_HTTP"),
         login_failure_limit=int(os.environ.get("CHITRA_LOGIN_FAILURE_LIMIT", "5")),
+        login_ip_failure_limit=int(os.environ.get("CHITRA_LOGIN_IP_FAILURE_LIMIT", "20")),
+        proxy_count=int(os.environ.get("CHITRA_PROXY_COUNT", "0")),
+        hsts_seconds=int(os.environ.get("CHITRA_HSTS_SECONDS", "0")),
+        hsts_include_subdomains=_flag("CHITRA_HSTS_INCLUDE_SUBDOMAINS"),
+        proxy_ssl_header=_proxy_ssl_header(os.environ.get("CHITRA_PROXY_SSL_HEADER", "")),
+        ssl_redirect=_flag("CHITRA_SSL_REDIRECT"),
         replica_database_url=os.environ.get("DATABASE_REPLICA_URL") or None,
         keystore_path=Path(os.environ.get("CHITRA_KEYSTORE_PATH",
                                           var_dir / "keys" / "bhxh-demo.p12")),

@@ -103,12 +103,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failures (per username and address).
+# Lockout after repeated failures: a username after AXES_FAILURE_LIMIT from any address, an
+# address after LOGIN_IP_FAILURE_LIMIT over all usernames (chitra.access.lockout).
 AXES_FAILURE_LIMIT = CONFIG.login_failure_limit
+LOGIN_IP_FAILURE_LIMIT = CONFIG.login_ip_failure_limit
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_HANDLER = "chitra.access.lockout.UserOrAddressLockout"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+# The client's address for the lockout and the audit log: the peer, or behind PROXY_COUNT
+# reverse proxies the one they put in X-Forwarded-For (never a client-supplied entry).
+PROXY_COUNT = CONFIG.proxy_count
+AXES_CLIENT_IP_CALLABLE = "chitra.access.lockout.client_ip"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
@@ -137,6 +144,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Behind TLS: HSTS, the proxy's scheme header, redirect to https (all off by default: the
+# demo runs on plain http).
+SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG.hsts_include_subdomains
+SECURE_PROXY_SSL_HEADER = CONFIG.proxy_ssl_header
+SECURE_SSL_REDIRECT = CONFIG.ssl_redirect
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {

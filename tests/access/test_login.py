@@ -1,4 +1,5 @@
-"""Login with lockout after repeated failures (django-axes, per username and address)."""
+"""Login with lockout after repeated failures (django-axes: per username from any address; the
+per-address throttle is in tests/security/test_login_and_headers.py)."""
 
 from django.conf import settings
 

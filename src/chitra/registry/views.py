@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
 
 from chitra.access.models import User
 from chitra.access.scoping import scope_of, sees_full_account_numbers, sees_full_citizen_ids
@@ -43,19 +49,61 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+# A search is POSTed and kept in the session under an opaque token, so the URLs that reach
+# access logs, browser history and Referer headers (``?s=<token>&page=2``) never carry the
+# citizen ID or name that was searched. A GET with ``q=`` is not searched.
+SEARCH_FIELDS = ("q", "ward", "channel", "benefit_type")
+SEARCHES_KEY = "registry.searches"
+SEARCHES_KEPT = 20
+
+
+def _search_token(params: dict[str, str]) -> str:
+    payload = json.dumps(params, sort_keys=True, ensure_ascii=False)
+    return salted_hmac("chitra.registry.search", payload).hexdigest()[:24]
+
+
+def _keep_search(request: HttpRequest, params: dict[str, str]) -> str:
+    token = _search_token(params)
+    searches = dict(request.session.get(SEARCHES_KEY, {}))
+    searches.pop(token, None)
+    searches[token] = params  # newest last
+    request.session[SEARCHES_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return token
+
+
+def _kept_search(request: HttpRequest, token: str) -> QueryDict | None:
+    params = request.session.get(SEARCHES_KEY, {}).get(token)
+    if not isinstance(params, dict):
+        return None
+    data = QueryDict(mutable=True)
+    data.update({k: str(v) for k, v in params.items() if k in SEARCH_FIELDS})
+    return data
+
+
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def beneficiary_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    list_url = reverse("beneficiary_list")
+    if request.method == "POST":
+        params = {k: request.POST.get(k, "")[:120].strip() for k in SEARCH_FIELDS}
+        if not any(params.values()):
+            return HttpResponseRedirect(list_url)
+        return HttpResponseRedirect(
+            f"{list_url}?{urlencode({'s': _keep_search(request, params)})}")
+    token = request.GET.get("s", "")
+    data = _kept_search(request, token) if token else None
+    # An unknown token (another session, logged out since) or an old ?q= link: search again.
+    search_lost = data is None and bool(token or request.GET.get("q"))
     sees_people = scope_of(user).sees_people
-    form = SearchForm(user, request.GET or None)
+    form = SearchForm(user, data)
     page = Paginator(queries.search_beneficiaries(user, form.search()),
                      queries.PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "registry/beneficiary_list.html", {
-        "form": form, "page": page, "sees_people": sees_people,
+        "form": form, "page": page, "sees_people": sees_people, "search_lost": search_lost,
         "show_ids": sees_full_citizen_ids(user),
-        "show_accounts": sees_full_account_numbers(user), "query": query.urlencode(),
+        "show_accounts": sees_full_account_numbers(user),
+        "query": urlencode({"s": token}) if data is not None else "",
     })
 
 

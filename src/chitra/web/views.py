@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from chitra.access.lockout import client_ip
 from chitra.access.models import User
 from chitra.access.scoping import scope_of
+from chitra.core import audit
 from chitra.registry import queries
 
 
@@ -27,9 +32,33 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """Every sign-in and every refused one leaves an audit entry with the client's address."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        audit.record(user.get_username(), "login", "user", user.pk,
+                     after={"ip": client_ip(self.request)})
+        return response
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        attempted = str(form.data.get("username", ""))[:150]
+        audit.record(attempted, "login.failed", "user", attempted[:64], after={
+            "ip": client_ip(self.request),
+            "locked_out": bool(getattr(self.request, "axes_locked_out", False)),
+        })
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's default): a link cannot log anyone out."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if isinstance(user, User):
+            audit.record(user.get_username(), "logout", "user", user.pk,
+                         after={"ip": client_ip(request)})
+        return super().post(request, *args, **kwargs)
