@@ -1,9 +1,11 @@
 """A proxy (giấy ủy quyền) handed in with a method change: the scanned letter is checked by
-its bytes, the period is at most 12 months (also in the database), BHXH accepts a holder name
-that is the proxy's, and the ward is reminded before it ends."""
+its content and kept outside MEDIA_ROOT, the period is at most 12 months (also in the
+database), BHXH accepts a holder name that is the proxy's (with two approvers), and the ward
+is reminded before it ends."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,20 +14,31 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfWriter
 
 from chitra.access.models import Role
 from chitra.core.identifiers import Sex
 from chitra.outreach import services
-from chitra.outreach.models import MethodChange
+from chitra.outreach.models import ChangeStatus, MethodChange
 from chitra.registry.models import Authorization, PaymentAccount
 from tests import factories as f
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def _pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = _pdf()
 
 
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path / "var"
 
 
 def form(**kw):
@@ -46,10 +59,16 @@ def test_a_change_with_a_proxy_letter_passes_the_check(login, settings):
     client.post(reverse("outreach_method_change", args=[pom.pk]), form())
     change = MethodChange.objects.get()
     auth = Authorization.objects.get(pk=change.authorization_id)
-    stored = Path(settings.MEDIA_ROOT) / auth.letter_path
+    stored = Path(settings.VAR_DIR) / "private" / auth.letter_path
     assert stored.read_bytes() == PDF
     assert auth.letter_path.endswith(".pdf")
-    services.decide_method_change(f.user(Role.BHXH_APPROVER), change.pk, approve=True)
+    assert not Path(settings.MEDIA_ROOT).exists()  # nothing under a public media folder
+    # The money goes to the proxy's account: two approvers, each with a reason.
+    services.decide_method_change(f.user(Role.BHXH_APPROVER), change.pk, approve=True,
+                                  note="Con gái nhận thay, đã xem giấy ủy quyền")
+    assert MethodChange.objects.get().status == ChangeStatus.FIRST_APPROVED
+    services.decide_method_change(f.user(Role.BHXH_APPROVER), change.pk, approve=True,
+                                  note="Đồng ý")
     assert PaymentAccount.objects.get(beneficiary=pom, valid_to__isnull=True).holder_name == (
         "LO THI IN")
 
@@ -57,6 +76,9 @@ def test_a_change_with_a_proxy_letter_passes_the_check(login, settings):
 @pytest.mark.parametrize(("kw", "message"), [
     ({"proxy_letter": SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf", "application/pdf")},
      "PDF, JPG hoặc PNG"),
+    ({"proxy_letter": SimpleUploadedFile("x.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n",
+                                         "application/pdf")}, "không đọc được"),
+    ({"holder_name": "TRAN VAN KHAC"}, "không trùng tên người được ủy quyền"),
     ({"proxy_to": "01/01/2099"}, "tối đa 12 tháng"),
     ({"proxy_letter": ""}, "Cần tệp giấy ủy quyền"),
     ({"proxy_from": "hôm nay"}, "không hợp lệ"),
@@ -72,6 +94,7 @@ def test_a_bad_proxy_changes_nothing(login, settings, kw, message):
     assert not MethodChange.objects.exists()
     assert not Authorization.objects.exists()
     assert not (Path(settings.MEDIA_ROOT) / "authorizations").exists()
+    assert not (Path(settings.VAR_DIR) / "private" / "letters").exists()
 
 
 def test_more_than_a_year_is_impossible_in_the_database():

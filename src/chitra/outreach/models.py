@@ -238,13 +238,20 @@ class Referral(models.Model):
 
 class ChangeStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Chờ BHXH duyệt")
+    # Money to an account not in the beneficiary's name: one approver has agreed (with a
+    # reason); a second, different one must too before the account changes (issue 11).
+    FIRST_APPROVED = "first_approved", _("Chờ người duyệt thứ hai")
     APPROVED = "approved", _("Đã duyệt")
     REJECTED = "rejected", _("Không được duyệt")
 
 
+AWAITING_DECISION = (ChangeStatus.SUBMITTED, ChangeStatus.FIRST_APPROVED)
+
+
 class MethodChange(models.Model):
     """A ward's request to pay someone another way; BHXH checks and approves it (maker–
-    checker), and the approval adds the new version to the account history."""
+    checker), and the approval adds the new version to the account history. A change to an
+    account whose holder is not the beneficiary needs two approvers, each with a reason."""
 
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
                                     related_name="method_changes")
@@ -258,10 +265,13 @@ class MethodChange(models.Model):
                                       on_delete=models.PROTECT, related_name="+")
     referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
-    status = models.CharField(max_length=10, choices=ChangeStatus.choices,
+    status = models.CharField(max_length=15, choices=ChangeStatus.choices,
                               default=ChangeStatus.SUBMITTED)
     submitted_by = models.CharField(max_length=150)
     submitted_at = models.DateTimeField(auto_now_add=True)
+    first_approved_by = models.CharField(max_length=150, blank=True)
+    first_approved_at = models.DateTimeField(null=True, blank=True)
+    first_approval_reason = models.CharField(max_length=300, blank=True)
     decided_by = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
@@ -273,9 +283,27 @@ class MethodChange(models.Model):
             models.CheckConstraint(condition=Q(channel__in=Channel.values),
                                    name="method_change_channel_valid"),
             models.UniqueConstraint(fields=["beneficiary"],
-                                    condition=Q(status=ChangeStatus.SUBMITTED),
+                                    condition=Q(status__in=AWAITING_DECISION),
                                     name="method_change_one_pending"),
             # Maker–checker: whoever submitted does not decide.
             models.CheckConstraint(condition=Q(decided_by="") | ~Q(decided_by=F("submitted_by")),
                                    name="method_change_decided_by_another"),
+            # Two approvers: the first is not the maker and gives a reason; the second is
+            # neither of them (and gives a reason too when approving).
+            models.CheckConstraint(
+                condition=Q(first_approved_by="")
+                | (~Q(first_approved_by=F("submitted_by")) & ~Q(first_approval_reason="")
+                   & Q(first_approved_at__isnull=False)),
+                name="method_change_first_approval_valid"),
+            models.CheckConstraint(
+                condition=Q(first_approved_by="") | ~Q(decided_by=F("first_approved_by")),
+                name="method_change_second_approver_differs"),
+            models.CheckConstraint(
+                condition=~Q(status=ChangeStatus.FIRST_APPROVED)
+                | (~Q(first_approved_by="") & Q(decided_by="")),
+                name="method_change_first_approved_has_approver"),
+            models.CheckConstraint(
+                condition=~Q(status=ChangeStatus.APPROVED) | Q(first_approved_by="")
+                | ~Q(decision_note=""),
+                name="method_change_second_approval_has_reason"),
         ]

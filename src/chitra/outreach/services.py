@@ -9,18 +9,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from chitra.access.models import Role, User
-from chitra.access.scoping import scope_of
+from chitra.access.scoping import NOTHING, scope_of
 from chitra.core import audit
 from chitra.core.accounts import check_account_number
 from chitra.core.admin_units import current_wards, ward_name
-from chitra.core.errors import DomainError
+from chitra.core.errors import DomainError, NotInScope
 from chitra.core.models import PaymentProvider, ProviderKind
 from chitra.core.text import fold_key, nfc
+from chitra.outreach import letters
 from chitra.outreach.models import (
+    AWAITING_DECISION,
     OPEN_REFERRAL_STATUSES,
     REVIEW_OUTCOMES,
     Campaign,
@@ -52,7 +54,6 @@ from chitra.registry.services import (
     add_authorization,
     record_payment_account,
     stop_payment,
-    store_authorization_letter,
 )
 
 
@@ -97,11 +98,32 @@ def _bhxh(user: User, province_code: str) -> None:
     raise OutreachForbidden()
 
 
+def desk_of(user: User) -> tuple[int, str] | None:
+    """The provider and province whose referrals ``user`` works (a bank's operator in one
+    province: Agribank Lai Châu is not Agribank Điện Biên), or ``None``."""
+    scope = scope_of(user)
+    if (user.role != Role.BANK_OPERATOR or scope.provider_id is None
+            or not scope.province_code or scope.province_code == NOTHING.province_code):
+        return None
+    return scope.provider_id, scope.province_code
+
+
+def desk_referrals(user: User) -> QuerySet[Referral]:
+    """The referrals on ``user``'s desk: to its provider, of people of its province."""
+    desk = desk_of(user)
+    if desk is None:
+        return Referral.objects.none()
+    provider_id, province_code = desk
+    return Referral.objects.filter(provider_id=provider_id,
+                                   beneficiary__province_code=province_code)
+
+
 def _provider_desk(user: User, referral: Referral) -> None:
-    if user.is_superuser or (user.role == Role.BANK_OPERATOR
-                             and scope_of(user).provider_id == referral.provider_id):
+    """Another provider's or another province's referral is not found (404), not refused."""
+    if user.is_superuser:
         return
-    raise OutreachForbidden()
+    if desk_of(user) != (referral.provider_id, referral.beneficiary.province_code):
+        raise NotInScope()
 
 
 # --- when the next payment is ------------------------------------------------------------------
@@ -261,8 +283,10 @@ def _refer(user: User, person: Beneficiary, provider_id: int, contact: Contact |
 def mark_account_opened(user: User, referral_id: int, account_number: str, *,
                         waives_card_fee: bool = False, waives_account_fee: bool = False,
                         waives_transfer_fee: bool = False) -> Referral:
-    referral = Referral.objects.select_for_update(of=("self",)).select_related("provider").get(
-        pk=referral_id)
+    referral = (Referral.objects.select_for_update(of=("self",))
+                .select_related("provider", "beneficiary").filter(pk=referral_id).first())
+    if referral is None:
+        raise NotInScope()
     _provider_desk(user, referral)
     if referral.status != ReferralStatus.REQUESTED:
         raise DomainError("referral_state", "Giới thiệu này không ở bước chờ mở tài khoản.",
@@ -286,7 +310,10 @@ def mark_account_opened(user: User, referral_id: int, account_number: str, *,
 
 @transaction.atomic
 def mark_card_delivered(user: User, referral_id: int) -> Referral:
-    referral = Referral.objects.select_for_update().get(pk=referral_id)
+    referral = (Referral.objects.select_for_update(of=("self",)).select_related("beneficiary")
+                .filter(pk=referral_id).first())
+    if referral is None:
+        raise NotInScope()
     _provider_desk(user, referral)
     if referral.status != ReferralStatus.ACCOUNT_OPENED:
         raise DomainError("referral_state", "Chưa mở tài khoản nên chưa giao thẻ được.",
@@ -316,22 +343,38 @@ class ProxyInput:
     letter: bytes
 
 
+def holder_is_beneficiary(change: MethodChange) -> bool:
+    """Whether the money goes to an account in the beneficiary's own name (accent-, case-
+    and space-insensitive). Cash has no holder: it is the beneficiary's."""
+    if change.channel == Channel.CASH:
+        return True
+    return fold_key(change.holder_name) == change.beneficiary.name_key
+
+
+def needs_two_approvers(change: MethodChange) -> bool:
+    """Money moved to someone else's account is shown red and needs two approvers."""
+    return not holder_is_beneficiary(change)
+
+
 @transaction.atomic
 def submit_method_change(user: User, beneficiary_id: int, *, channel: str,
                          provider_id: int | None = None, account_number: str = "",
                          holder_name: str = "", authorization_id: int | None = None,
                          referral_id: int | None = None,
                          proxy: ProxyInput | None = None) -> MethodChange:
-    person = Beneficiary.objects.select_for_update().get(pk=beneficiary_id)
+    person = Beneficiary.objects.select_for_update().filter(pk=beneficiary_id).first()
+    if person is None:
+        raise NotInScope()
     _ward_member(user, person)
     if channel not in Channel.values:
         raise _invalid("channel", "Hình thức nhận không hợp lệ.", "Unknown channel.")
     provider = None
     account_number = account_number.replace(" ", "")
+    holder_name = nfc(holder_name.strip())
     if channel != Channel.CASH:
         provider = (PaymentProvider.objects.filter(pk=provider_id).first()
                     if provider_id is not None else None)
-        if provider is None or not holder_name.strip():
+        if provider is None or not holder_name:
             raise DomainError("account_incomplete",
                               "Cần tổ chức, số tài khoản và tên chủ tài khoản.",
                               "Provider, account number and holder name are required.")
@@ -342,48 +385,69 @@ def submit_method_change(user: User, beneficiary_id: int, *, channel: str,
                                         provider.account_max_length)
         if problems:
             raise DomainError(problems[0].code, problems[0].message_vi, problems[0].message_en)
-    if authorization_id is not None and not Authorization.objects.filter(
-            pk=authorization_id, beneficiary=person).exists():
-        raise _invalid("authorization", "Giấy ủy quyền không phải của người này.",
-                       "The authorization is not this person's.")
-    if MethodChange.objects.filter(beneficiary=person, status=ChangeStatus.SUBMITTED).exists():
+    authorization = None
+    if authorization_id is not None:
+        authorization = Authorization.objects.filter(pk=authorization_id,
+                                                     beneficiary=person).first()
+        if authorization is None:
+            raise _invalid("authorization", "Giấy ủy quyền không phải của người này.",
+                           "The authorization is not this person's.")
+    if referral_id is not None and not Referral.objects.filter(
+            pk=referral_id, beneficiary=person).exists():
+        raise _invalid("referral", "Giới thiệu không phải của người này.",
+                       "The referral is not this person's.")
+    if proxy is not None and authorization is not None:
+        raise _invalid("authorization", "Chọn giấy ủy quyền có sẵn hoặc nộp giấy mới.",
+                       "Give an existing authorization or a new one, not both.")
+    proxy_name = proxy.name if proxy is not None else (
+        authorization.proxy_name if authorization is not None else None)
+    if (provider is not None and proxy_name is not None
+            and fold_key(holder_name) not in (person.name_key, fold_key(proxy_name))):
+        raise DomainError(
+            "proxy_name_mismatch",
+            f"Tên chủ tài khoản ({holder_name}) không trùng tên người được ủy quyền "
+            f"({nfc(proxy_name)}) hay tên người hưởng.",
+            f"The account holder ({holder_name}) is neither the proxy named in the "
+            f"authorization ({nfc(proxy_name)}) nor the beneficiary.")
+    if MethodChange.objects.filter(beneficiary=person, status__in=AWAITING_DECISION).exists():
         raise DomainError("change_pending", "Người này đã có một đề nghị đang chờ duyệt.",
                           "A change for this person is already waiting.")
     if proxy is not None:  # last: every other check has passed before a file is written
-        if authorization_id is not None:
-            raise _invalid("authorization", "Chọn giấy ủy quyền có sẵn hoặc nộp giấy mới.",
-                           "Give an existing authorization or a new one, not both.")
+        letter = letters.clean_letter(proxy.letter)
         authorization = add_authorization(
             person, proxy_name=proxy.name, proxy_citizen_id=proxy.citizen_id,
             relationship=proxy.relationship[:60], valid_from=proxy.valid_from,
             valid_to=proxy.valid_to, actor=user.username)
-        authorization.letter_path = store_authorization_letter(proxy.letter)
+        authorization.letter_path = letters.store_letter(letter)
         authorization.save(update_fields=["letter_path"])
-        authorization_id = authorization.pk
     change = MethodChange.objects.create(
         beneficiary=person, ward_code=person.ward_code, channel=channel, provider=provider,
         account_number=account_number if provider else "",
-        holder_name=nfc(holder_name.strip()) if provider else "",
-        authorization_id=authorization_id, referral_id=referral_id,
+        holder_name=holder_name if provider else "",
+        authorization=authorization, referral_id=referral_id,
         submitted_by=user.username)
     audit.record(user.username, "outreach.method_change_submitted", "beneficiary", person.pk,
-                 after={"change": change.pk, "channel": channel})
+                 after={"change": change.pk, "channel": channel,
+                        "two_approvers": needs_two_approvers(change)})
     return change
 
 
 def change_problems(change: MethodChange, today: date) -> list[str]:
-    """What BHXH's check finds (empty: fine). Holder name must match the beneficiary's after
-    accent-insensitive comparison, unless a valid authorization is on file; the account must
-    not be anyone else's current account."""
+    """What BHXH's check finds (empty: fine). A holder name that is not the beneficiary's
+    (accent-insensitive) must be the name of the proxy of an authorization valid today (the
+    change's own, if it has one); the account must not be anyone else's current account."""
     found: list[str] = []
     person = change.beneficiary
     if change.channel == Channel.CASH:
         return found
-    if fold_key(change.holder_name) != person.name_key:
-        proxy_ok = Authorization.objects.filter(
-            beneficiary=person, valid_from__lte=today, valid_to__gte=today).filter(
-            Q(pk=change.authorization_id) if change.authorization_id else Q()).exists()
-        if not proxy_ok:
+    if not holder_is_beneficiary(change):
+        holder = fold_key(change.holder_name)
+        valid = Authorization.objects.filter(beneficiary=person, valid_from__lte=today,
+                                             valid_to__gte=today)
+        if change.authorization_id:
+            valid = valid.filter(pk=change.authorization_id)
+        if not any(fold_key(name) == holder for name in valid.values_list("proxy_name",
+                                                                          flat=True)):
             found.append("holder_name_mismatch")
     if PaymentAccount.objects.filter(
             valid_to__isnull=True, provider_id=change.provider_id,
@@ -393,10 +457,10 @@ def change_problems(change: MethodChange, today: date) -> list[str]:
 
 
 _PROBLEM_TEXT = {
-    "holder_name_mismatch": ("Tên chủ tài khoản khác tên người hưởng và không có giấy ủy quyền "
-                             "còn hiệu lực.",
-                             "The holder name differs from the beneficiary's and no valid "
-                             "authorization is on file."),
+    "holder_name_mismatch": ("Tên chủ tài khoản khác tên người hưởng và không trùng tên người "
+                             "được ủy quyền trong giấy ủy quyền còn hiệu lực.",
+                             "The holder name differs from the beneficiary's and is not the "
+                             "proxy named in a valid authorization."),
     "account_used_by_another": ("Tài khoản đang dùng để nhận tiền cho người khác.",
                                 "The account is another beneficiary's current account."),
 }
@@ -406,38 +470,108 @@ _PROBLEM_TEXT = {
 def decide_method_change(user: User, change_id: int, *, approve: bool, note: str = "",
                          today: date | None = None) -> MethodChange:
     """BHXH approves (the new account becomes current: the next cycle computed pays it) or
-    rejects. Approval is refused while the check finds a problem."""
+    rejects. Approval is refused while the check finds a problem. A change that moves the
+    money to an account not in the beneficiary's name needs two approvers, neither the
+    maker, each giving a reason: the first approval leaves it waiting for the second."""
     today = today or timezone.localdate()
     change = (MethodChange.objects.select_for_update(of=("self",))
-              .select_related("beneficiary", "provider").get(pk=change_id))
+              .select_related("beneficiary", "provider").filter(pk=change_id).first())
+    if change is None:
+        raise NotInScope()
     _bhxh(user, change.beneficiary.province_code)
-    if change.status != ChangeStatus.SUBMITTED:
+    if change.status not in AWAITING_DECISION:
         raise DomainError("change_state", "Đề nghị này đã được xử lý.",
                           "This change was already decided.")
     if user.username == change.submitted_by:
         raise DomainError("maker_checker", "Người đề nghị không tự duyệt được.",
                           "Whoever submitted a change cannot decide it.")
+    if user.username == change.first_approved_by:
+        raise DomainError("second_approver",
+                          "Đã duyệt lần một: cần một người duyệt khác quyết định.",
+                          "You gave the first approval: another approver must decide.")
+    note = nfc(note.strip())[:300]
     if approve:
         problems = change_problems(change, today)
         if problems:
             vi, en = _PROBLEM_TEXT[problems[0]]
             raise DomainError(problems[0], vi, en)
-        current = PaymentAccount.objects.filter(beneficiary=change.beneficiary,
-                                                valid_to__isnull=True).first()
-        valid_from = today if current is None or current.valid_from < today else (
-            current.valid_from + timedelta(days=1))
-        record_payment_account(
-            change.beneficiary, channel=Channel(change.channel), provider=change.provider,
-            account_number=change.account_number, holder_name=change.holder_name,
-            valid_from=valid_from, actor=change.submitted_by, approved_by=user.username,
-            reason="đổi phương thức nhận / payment method changed")
+        if needs_two_approvers(change):
+            if not note:
+                raise DomainError(
+                    "approval_reason",
+                    "Tiền chuyển vào tài khoản không đứng tên người hưởng: cần ghi lý do duyệt.",
+                    "The money goes to an account not in the beneficiary's name: give the "
+                    "reason for approving.")
+            if change.status == ChangeStatus.SUBMITTED:
+                return _first_approval(user, change, note)
+        _apply(user, change, today)
     change.status = ChangeStatus.APPROVED if approve else ChangeStatus.REJECTED
     change.decided_by, change.decided_at = user.username, timezone.now()
-    change.decision_note = note.strip()[:300]
+    change.decision_note = note
     change.save()
     audit.record(user.username, "outreach.method_change_decided", "beneficiary",
-                 change.beneficiary_id, after={"change": change.pk, "approved": approve})
+                 change.beneficiary_id, after={"change": change.pk, "approved": approve,
+                                               "note": note})
     return change
+
+
+def _first_approval(user: User, change: MethodChange, reason: str) -> MethodChange:
+    change.status = ChangeStatus.FIRST_APPROVED
+    change.first_approved_by, change.first_approved_at = user.username, timezone.now()
+    change.first_approval_reason = reason
+    change.save(update_fields=["status", "first_approved_by", "first_approved_at",
+                               "first_approval_reason"])
+    audit.record(user.username, "outreach.method_change_first_approval", "beneficiary",
+                 change.beneficiary_id, after={"change": change.pk, "reason": reason})
+    return change
+
+
+def _apply(user: User, change: MethodChange, today: date) -> None:
+    current = PaymentAccount.objects.filter(beneficiary=change.beneficiary,
+                                            valid_to__isnull=True).first()
+    valid_from = today if current is None or current.valid_from < today else (
+        current.valid_from + timedelta(days=1))
+    record_payment_account(
+        change.beneficiary, channel=Channel(change.channel), provider=change.provider,
+        account_number=change.account_number, holder_name=change.holder_name,
+        valid_from=valid_from, actor=change.submitted_by, approved_by=user.username,
+        reason="đổi phương thức nhận / payment method changed")
+
+
+def may_see_change(user: User, change: MethodChange) -> bool:
+    """BHXH of the beneficiary's province, and the ward team that submitted it."""
+    if user.is_superuser:
+        return True
+    scope = scope_of(user)
+    if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER):
+        return scope.province_code == change.beneficiary.province_code
+    return team_ward(user) == change.ward_code
+
+
+@transaction.atomic
+def open_proxy_letter(user: User, change_id: int) -> tuple[letters.Letter, str]:
+    """The change's authorization letter and a file name to serve it under; the download is
+    recorded. Anyone else, or a change without a letter, finds nothing (:class:`NotInScope`)."""
+    change = (MethodChange.objects.select_related("beneficiary", "authorization")
+              .filter(pk=change_id).first())
+    if change is None or not may_see_change(user, change) or change.authorization is None:
+        raise NotInScope()
+    letter = letters.read_letter(change.authorization.letter_path)
+    if letter is None:
+        raise NotInScope()
+    name = f"giay-uy-quyen-{change.pk}{letter.suffix}"
+    audit.record(user.username, "download", "proxy_letter", change.pk,
+                 after={"file": name, "authorization": change.authorization_id})
+    return letter, name
+
+
+def record_download(user: User, kind: str, object_id: object, file: str,
+                    rows: int | None = None) -> None:
+    """A download of personal data (phones, citizen IDs) leaves a trace (issue 11, hole 7)."""
+    after: dict[str, object] = {"file": file}
+    if rows is not None:
+        after["rows"] = rows
+    audit.record(user.username, "download", kind, object_id, after=after)
 
 
 # --- campaigns -----------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ urlpatterns = [
          name="outreach_method_change"),
     path("changes/", views.method_change_queue, name="outreach_method_changes"),
     path("changes/<int:pk>/", views.method_change_decide, name="outreach_method_change_decide"),
+    path("changes/<int:pk>/letter", views.method_change_letter,
+         name="outreach_method_change_letter"),
     path("campaigns/", views.campaign_list, name="outreach_campaigns"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="outreach_campaign"),
     path("campaigns/<int:pk>/report.xlsx", views.campaign_report_xlsx,

@@ -7,8 +7,8 @@ with it, ``contact_queue.js`` keeps entries in the browser while offline and sen
 
 from __future__ import annotations
 
-import csv
 import json
+import re
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -40,7 +40,8 @@ from chitra.core.admin_units import current_wards, ward_name
 from chitra.core.dates import parse_date_vn
 from chitra.core.errors import DomainError
 from chitra.core.models import PaymentProvider
-from chitra.outreach import services
+from chitra.core.tabular import csv_text, safe_row, save_workbook
+from chitra.outreach import letters, services
 from chitra.outreach.funnel import (
     FUNNEL_EN,
     FUNNEL_LABELS,
@@ -50,6 +51,7 @@ from chitra.outreach.funnel import (
     target_progress,
 )
 from chitra.outreach.models import (
+    AWAITING_DECISION,
     Campaign,
     ChangeStatus,
     Contact,
@@ -66,7 +68,6 @@ from chitra.outreach.notices import Notice, notices
 from chitra.outreach.reports import write_ward_report_pdf
 from chitra.outreach.worklist import cash_recipients, worklist
 from chitra.registry.models import Beneficiary, Channel, PaymentPoint
-from chitra.registry.services import MAX_LETTER_BYTES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -208,20 +209,19 @@ def contact_api(request: HttpRequest) -> JsonResponse:
 
 # --- the provider's referral desk --------------------------------------------------------------
 
-def _desk_provider(user: User) -> int:
-    provider_id = scope_of(user).provider_id
-    if user.role != Role.BANK_OPERATOR or provider_id is None:
+def _desk(user: User) -> None:
+    if services.desk_of(user) is None:
         raise PermissionDenied
-    return provider_id
 
 
 @login_required
 @require_GET
 def referral_desk(request: HttpRequest) -> HttpResponse:
+    """The referrals to the user's provider of people of the user's province."""
     user = _user(request)
-    provider_id = _desk_provider(user)
+    _desk(user)
     today = timezone.localdate()
-    rows = (Referral.objects.filter(provider_id=provider_id)
+    rows = (services.desk_referrals(user)
             .exclude(status=ReferralStatus.CANCELLED).select_related("beneficiary")
             .order_by("status", "deadline", "id")[:500])
     return render(request, "outreach/referral_desk.html", {
@@ -233,8 +233,8 @@ def referral_desk(request: HttpRequest) -> HttpResponse:
 @require_POST
 def referral_step(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    provider_id = _desk_provider(user)
-    referral = get_object_or_404(Referral, pk=pk, provider_id=provider_id)
+    _desk(user)
+    referral = get_object_or_404(services.desk_referrals(user), pk=pk)
     try:
         if request.POST.get("step") == "opened":
             services.mark_account_opened(
@@ -293,7 +293,7 @@ def _proxy(request: HttpRequest) -> services.ProxyInput | None:
     if letter is None:
         raise DomainError("letter_missing", "Cần tệp giấy ủy quyền.",
                           "The authorization letter is required.")
-    if letter.size is None or letter.size > MAX_LETTER_BYTES:  # refused before it is read
+    if letter.size is None or letter.size > letters.MAX_LETTER_BYTES:  # refused before it is read
         raise DomainError("letter_size", "Giấy ủy quyền phải là tệp dưới 5 MB.",
                           "The authorization letter must be a file under 5 MB.")
     start = parse_date_vn(request.POST.get("proxy_from", ""))
@@ -320,30 +320,64 @@ def method_change_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     province = _bhxh_province(user)
     today = timezone.localdate()
-    pending = (MethodChange.objects.filter(status=ChangeStatus.SUBMITTED,
+    pending = (MethodChange.objects.filter(status__in=AWAITING_DECISION,
                                            beneficiary__province_code=province)
                .select_related("beneficiary", "provider").order_by("submitted_at")[:200])
     return render(request, "outreach/method_changes.html", {
-        "rows": [(c, services.change_problems(c, today)) for c in pending],
-        "show_accounts": sees_full_account_numbers(user),
+        "rows": [(c, services.change_problems(c, today), services.needs_two_approvers(c))
+                 for c in pending],
+        "show_accounts": sees_full_account_numbers(user), "me": user.username,
     })
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def method_change_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the change beside its authorization letter and what the check found; POST: the
+    decision (approve or reject, with the reason)."""
     user = _user(request)
     province = _bhxh_province(user)
-    change = get_object_or_404(MethodChange, pk=pk, beneficiary__province_code=province)
+    change = get_object_or_404(MethodChange.objects.select_related(
+        "beneficiary", "provider", "authorization"), pk=pk, beneficiary__province_code=province)
+    if request.method == "GET":
+        auth = change.authorization
+        return render(request, "outreach/method_change_decide.html", {
+            "c": change, "problems": services.change_problems(change, timezone.localdate()),
+            "red": services.needs_two_approvers(change), "authorization": auth,
+            "letter_is_pdf": bool(auth and auth.letter_path.endswith(".pdf")),
+            "show_accounts": sees_full_account_numbers(user),
+            "show_ids": sees_full_citizen_ids(user), "me": user.username,
+            "awaiting": change.status in AWAITING_DECISION,
+        })
     try:
-        services.decide_method_change(user, change.pk,
-                                      approve=request.POST.get("decision") == "approve",
-                                      note=request.POST.get("note", "")[:300])
+        decided = services.decide_method_change(
+            user, change.pk, approve=request.POST.get("decision") == "approve",
+            note=request.POST.get("note", "")[:300])
     except DomainError as e:
         messages.error(request, _message(e))
+        if services.needs_two_approvers(change):
+            return redirect("outreach_method_change_decide", pk=change.pk)
     else:
-        messages.success(request, _("Đã xử lý đề nghị."))
+        messages.success(request, _("Đã duyệt lần một; cần người duyệt thứ hai.")
+                         if decided.status == ChangeStatus.FIRST_APPROVED
+                         else _("Đã xử lý đề nghị."))
     return redirect("outreach_method_changes")
+
+
+@login_required
+@require_GET
+def method_change_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The change's authorization letter, as checked and kept (never a media URL): to BHXH of
+    the beneficiary's province and the ward team that submitted it; 404 to anyone else."""
+    try:
+        letter, name = services.open_proxy_letter(_user(request), pk)
+    except DomainError:
+        raise Http404 from None
+    response = HttpResponse(letter.data, content_type=letter.content_type)
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- campaigns and the funnel -------------------------------------------------------------------
@@ -396,7 +430,7 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     rows = _funnel_rows(user, campaign)
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet("Bao cao")
-    sheet.append([f"{campaign.name} — {timezone.localdate():%d/%m/%Y}"])
+    sheet.append(safe_row([f"{campaign.name} — {timezone.localdate():%d/%m/%Y}"]))
     sheet.append(["Mã phường/xã / Ward code", "Phường/xã / Ward",
                   *[f"{vi} / {en}" for (_k, vi), en in zip(FUNNEL_LABELS, FUNNEL_EN,
                                                           strict=True)],
@@ -404,10 +438,11 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
                   "Một lần không tiền mặt / One-time cashless", "Một lần / One-time"])
     for ward, counts, progress in rows:
         monthly, one_time = progress["monthly"], progress["one_time"]
-        sheet.append([ward, ward_name(ward), *[n for _k, _l, n in counts.as_rows()],
-                      monthly.cashless, monthly.total, one_time.cashless, one_time.total])
+        sheet.append(safe_row([ward, ward_name(ward), *[n for _k, _l, n in counts.as_rows()],
+                               monthly.cashless, monthly.total, one_time.cashless,
+                               one_time.total]))
     out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    wb.save(out)
+    save_workbook(wb, out)
     out.seek(0)
     return FileResponse(out, as_attachment=True, content_type=XLSX,
                         filename=f"bao-cao-van-dong-{campaign.pk}-{timezone.localdate():%Y-%m}.xlsx")
@@ -463,22 +498,33 @@ def notice_letters(request: HttpRequest) -> HttpResponse:
     return render(request, "outreach/letters.html", {"letters": list(_notices(user))[:1000]})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+_NOT_DIGITS = re.compile(r"\D")
+
+
+def _sms_phone(phone: str) -> str:
+    """The number as the SMS gateway takes it: digits only, ``+84 912…`` as ``0912…`` (so no
+    cell starts with ``+`` and none needs the formula guard's apostrophe)."""
+    digits = _NOT_DIGITS.sub("", phone)
+    if phone.strip().startswith("+84") or (digits.startswith("84") and len(digits) == 11):
+        digits = "0" + digits[2:]
+    return digits
 
 
 @login_required
 @require_GET
 def notice_sms_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """The SMS list (phone, name, text) for the SMS gateway, streamed."""
+    """The SMS list (phone, name, text) for the SMS gateway, streamed; cells that a
+    spreadsheet would run as a formula are neutralised, and the download is recorded."""
     user = _user(request)
-    writer = csv.writer(_Echo())
-    rows = (writer.writerow([n.phone, n.full_name, n.sms]) for n in _notices(user) if n.phone)
-    head = writer.writerow(["so_dien_thoai", "ho_ten", "noi_dung"])
-    response = StreamingHttpResponse(chain(["\ufeff", head], rows),
-                                     content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="tin-nhan.csv"'
+    ward = _ward_of(user)
+    name = f"tin-nhan-{ward}.csv"
+    people = _notices(user)
+    services.record_download(user, "sms_list", ward, name)
+    rows = ([_sms_phone(n.phone), n.full_name, n.sms] for n in people if _sms_phone(n.phone))
+    response = StreamingHttpResponse(
+        csv_text(chain([["so_dien_thoai", "ho_ten", "noi_dung"]], rows)),
+        content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
