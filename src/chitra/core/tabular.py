@@ -4,8 +4,11 @@ not depend on the clock.
 Every csv or xlsx the system writes goes through :func:`safe_cell` (OWASP CSV injection
 rule: a text cell starting with ``=``, ``+``, ``-``, ``@``, tab or CR is prefixed with an
 apostrophe, so a spreadsheet shows it as text instead of running it). Numbers and dates stay
-typed. :func:`csv_text` streams csv lines; :func:`save_workbook` saves an openpyxl workbook
-with fixed timestamps, so exporting the same rows twice gives the same bytes.
+typed. :func:`csv_text` streams csv lines. For xlsx, :func:`xlsx_cell` / :func:`xlsx_row`
+give the values to append and :func:`styled_cell` a formatted write-only cell, both also
+dropping the control characters XML cannot carry (openpyxl would refuse the whole file for
+one); :func:`save_workbook` saves an openpyxl workbook with fixed timestamps, so exporting
+the same rows twice gives the same bytes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip entry can carry
 _CORE_PROPS = "docProps/core.xml"
 _ZIP32 = (1 << 31) - 1
 _W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+# What XML 1.0 cannot carry (openpyxl's ILLEGAL_CHARACTERS_RE): tab, LF and CR stay.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value: Any) -> Any:
@@ -39,6 +44,48 @@ def safe_cell(value: Any) -> Any:
 
 def safe_row(values: Iterable[Any]) -> list[Any]:
     return [safe_cell(v) for v in values]
+
+
+def xlsx_cell(value: Any) -> Any:
+    """``value`` as it may go into an xlsx cell: :func:`safe_cell`, after dropping the control
+    characters an xlsx cannot hold (one such character in an old record would otherwise stop
+    the whole export)."""
+    if isinstance(value, str):
+        value = _XML_ILLEGAL.sub("", value)
+    return safe_cell(value)
+
+
+def xlsx_row(values: Iterable[Any]) -> list[Any]:
+    """A row for ``worksheet.append``: every value through :func:`xlsx_cell`; a cell object
+    already made (e.g. by :func:`styled_cell`) keeps its styles and has its value checked
+    again."""
+    out = []
+    for v in values:
+        if hasattr(v, "data_type"):  # an openpyxl cell
+            v.value = xlsx_cell(v.value)
+            out.append(v)
+        else:
+            out.append(xlsx_cell(v))
+    return out
+
+
+def styled_cell(ws: Any, value: Any, *, font: Any = None, alignment: Any = None,
+                border: Any = None, fill: Any = None, number_format: str | None = None) -> Any:
+    """A write-only cell holding :func:`xlsx_cell` of ``value``, with the styles given."""
+    from openpyxl.cell import WriteOnlyCell
+
+    c = WriteOnlyCell(ws, value=xlsx_cell(value))
+    if font is not None:
+        c.font = font
+    if alignment is not None:
+        c.alignment = alignment
+    if border is not None:
+        c.border = border
+    if fill is not None:
+        c.fill = fill
+    if number_format is not None:
+        c.number_format = number_format
+    return c
 
 
 class _Line:

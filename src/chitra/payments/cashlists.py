@@ -3,26 +3,31 @@
 The post office pays each listed person and has them sign; the list comes back as the record
 of who was paid. Both writers take the lines as an iterable and return the totals.
 
-- xlsx: openpyxl write-only mode, so rows stream to disk whatever the count.
+- xlsx: openpyxl write-only mode, so rows stream to disk whatever the count. Every cell goes
+  through ``core.tabular`` (a name that looks like a formula stays text) and the workbook is
+  saved by ``tabular.save_workbook`` with fixed timestamps.
 - pdf: reportlab platypus, A4 landscape, with DejaVu Sans (vendored in ``payments/fonts/``,
   it has every Vietnamese glyph; reportlab's built-in fonts have none). The platypus story is
   built in memory: a payment point has at most a few thousand lines (about 100 KB of
   flowables per thousand), which is fine. ``LongTable`` keeps page splitting linear.
 
 Both are written to a temporary file in the target directory and renamed into place. The
-PDF is written with reportlab's ``invariant`` flag, so the same input gives the same bytes.
+same input gives the same bytes, whenever it is written (the post office may be sent a list
+again): the xlsx carries :data:`FIXED_TIME` as its creation and modification time, the PDF
+is written with reportlab's ``invariant`` flag (which stamps the same date).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from chitra.core import tabular
 from chitra.core.errors import DomainError
 from chitra.core.money import format_vnd
 from chitra.core.text import nfc
@@ -37,6 +42,8 @@ SIGNATURES = (("Người lập biểu", "(Ký, ghi rõ họ tên)"),
               ("Đại diện bưu điện", "(Ký, ghi rõ họ tên)"),
               ("Đại diện UBND xã", "(Ký, ghi rõ họ tên, đóng dấu)"))
 FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
+# The time written into the xlsx metadata: the date reportlab's invariant mode gives the PDF.
+FIXED_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class CashListError(DomainError):
@@ -108,7 +115,6 @@ def write_cash_list_xlsx(out: Path, header: CashListHeader,
                          lines: Iterable[CashLine]) -> CashTotals:
     """Write the list as one worksheet, streaming the rows; return the totals."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import Cell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -135,15 +141,8 @@ def write_cash_list_xlsx(out: Path, header: CashListHeader,
 
     def cell(value: Any, *, font: Font | None = None, align: Alignment | None = None,
              border: Border | None = None, fmt: str | None = None) -> Cell:
-        c = WriteOnlyCell(ws, value=value)
-        if font:
-            c.font = font
-        if align:
-            c.alignment = align
-        if border:
-            c.border = border
-        if fmt:
-            c.number_format = fmt
+        c: Cell = tabular.styled_cell(ws, value, font=font, alignment=align, border=border,
+                                      number_format=fmt)
         return c
 
     def merged_row(row: int, text: str, font: Font | None = None) -> list[Cell]:
@@ -160,9 +159,8 @@ def write_cash_list_xlsx(out: Path, header: CashListHeader,
     head_fill = PatternFill("solid", fgColor="DDDDDD")
     heads = []
     for title in COLUMNS:
-        c = cell(title, font=bold, align=center, border=box)
-        c.fill = head_fill
-        heads.append(c)
+        heads.append(tabular.styled_cell(ws, title, font=bold, alignment=center, border=box,
+                                         fill=head_fill))
     ws.append(heads)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +197,7 @@ def write_cash_list_xlsx(out: Path, header: CashListHeader,
         finally:
             # Closes the streamed sheet even when a line was refused; the temporary
             # file is then discarded by atomicfile.replacing.
-            wb.save(tmp)
+            tabular.save_workbook(wb, tmp, FIXED_TIME)
     return CashTotals(count, amount)
 
 
