@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from chitra.access.models import OrganizationKind, Role
 from chitra.core.models import AuditEntry
 from chitra.core.text import nfc
 from chitra.registry.importing.reading import FileRefused
@@ -18,7 +19,9 @@ from chitra.registry.models import (
     Benefit,
     ImportStatus,
     PaymentAccount,
+    PendingAccountChange,
 )
+from chitra.registry.services import approve_pending_account_change
 from tests import factories as f
 from tests.registry.fixtures.import_files import person, to_cp1258, write_csv, write_xlsx
 
@@ -122,7 +125,7 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path):
     assert AuditEntry.objects.filter(action="beneficiary.import").count() == 2  # still on record
 
 
-def test_changed_fields_update_and_a_new_account_closes_the_old(tmp_path):
+def test_changed_fields_update_and_a_changed_account_waits_for_approval(tmp_path):
     rows = three_people()
     run(write_csv(tmp_path / "a.csv", rows))
     pom = Beneficiary.objects.get(full_name="Lò Văn Pọm")
@@ -130,25 +133,35 @@ def test_changed_fields_update_and_a_new_account_closes_the_old(tmp_path):
     rows[0].update(street="Tổ 9", provider="BIDV", account_number="123456789012",
                    benefit_amount="5.500.000")
     later = TODAY + timedelta(days=10)
-    out = run(write_csv(tmp_path / "b.csv", rows), today=later, actor="officer2")
-    assert (out.created, out.updated, out.unchanged) == (0, 1, 2)
+    out = run(write_csv(tmp_path / "b.csv", rows), today=later, actor="lc-officer")
+    assert (out.created, out.updated, out.accounts_pending, out.unchanged) == (0, 1, 1, 2)
     pom.refresh_from_db()
     assert pom.street == "Tổ 9"
     assert Benefit.objects.get(beneficiary=pom).amount == 5_500_000
+    # the account is not changed by the import: it is proposed
+    assert PaymentAccount.objects.get(beneficiary=pom, valid_to__isnull=True) == old
+    change = PendingAccountChange.objects.get(beneficiary=pom)
+    assert (change.status, change.made_by, change.replaces_id) == ("pending", "lc-officer",
+                                                                   old.pk)
+    approver = f.user(Role.BHXH_APPROVER, f.organization(OrganizationKind.BHXH_PROVINCE),
+                      username="lc-approver")
+    new = approve_pending_account_change(change.pk, approver, today=later)
     old.refresh_from_db()
     assert old.valid_to == later - timedelta(days=1)
     assert old.closed_reason
     assert old.account_number == "8800205123456"  # never overwritten
-    new = PaymentAccount.objects.get(beneficiary=pom, valid_to__isnull=True)
-    assert (new.account_number, new.valid_from, new.created_by) == ("123456789012", later,
-                                                                    "officer2")
+    assert (new.account_number, new.valid_from, new.created_by, new.approved_by) == (
+        "123456789012", later, "lc-officer", "lc-approver")
 
 
-def test_an_account_change_on_the_day_it_was_created_starts_the_next_day(tmp_path):
+def test_an_account_approved_on_the_day_it_was_created_starts_the_next_day(tmp_path):
     rows = three_people()
     run(write_csv(tmp_path / "a.csv", rows))
     rows[0]["account_number"] = "8800205999999"
     run(write_csv(tmp_path / "b.csv", rows))  # same day
+    approver = f.user(Role.BHXH_APPROVER, f.organization(OrganizationKind.BHXH_PROVINCE))
+    approve_pending_account_change(PendingAccountChange.objects.get().pk, approver,
+                                   today=TODAY)
     versions = list(PaymentAccount.objects.filter(beneficiary__full_name="Lò Văn Pọm")
                     .order_by("valid_from").values_list("valid_from", "valid_to"))
     assert versions == [(TODAY, TODAY), (TODAY + timedelta(days=1), None)]

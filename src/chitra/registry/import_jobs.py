@@ -10,19 +10,27 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.utils import timezone
 
 from chitra.access.models import User
 from chitra.core import audit
 from chitra.core.errors import DomainError
 from chitra.registry.importing.reading import FileRefused
-from chitra.registry.imports import province_for, run_import
+from chitra.registry.imports import Deadline, TimeLimitExceeded, province_for, run_import
 from chitra.registry.models import ImportJob, ImportStatus
 
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+DEFAULT_JOB_TIME_LIMIT = 3600  # seconds; settings.CHITRA_JOB_TIME_LIMIT
+
+
+def job_time_limit() -> float:
+    """How long one import job may run (``CHITRA_JOB_TIME_LIMIT`` seconds): past it the job
+    stops, its transaction rolls back and it is marked failed, so one hostile or huge file
+    cannot hold the only task worker."""
+    return float(getattr(settings, "CHITRA_JOB_TIME_LIMIT", DEFAULT_JOB_TIME_LIMIT))
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -111,21 +119,29 @@ def run_job(job_id: int) -> ImportJob:
 
     progress = ProgressWriter(job_id)
     report_path = Path(job.stored_path).parent / "loi-errors.xlsx"
+    deadline = Deadline.after(job_time_limit())
     try:
         outcome = run_import(Path(job.stored_path), province_code=job.province_code,
                              actor=job.created_by, dry_run=job.dry_run,
                              accept_valid=job.accept_valid, report_path=report_path,
-                             progress=progress, job_id=job.pk)
+                             progress=progress, job_id=job.pk, deadline=deadline)
     except FileRefused as e:
         job.status = ImportStatus.REJECTED
         job.message = f"{e.message_vi}\n{e.message_en}"
+    except TimeLimitExceeded as e:
+        _timed_out(job, e)
+    except DatabaseError as e:
+        if deadline.remaining_ms() > 1:
+            logger.exception("import job %s failed", job_id)
+            _failed(job_id)
+            raise
+        # PostgreSQL cancelled a statement at the limit (statement_timeout)
+        _timed_out(job, TimeLimitExceeded(deadline.seconds), e)
     except Exception:
         # Logged with its traceback, recorded on the job for the user, then re-raised so the
         # task fails visibly.
         logger.exception("import job %s failed", job_id)
-        ImportJob.objects.filter(pk=job_id).update(
-            status=ImportStatus.FAILED, finished_at=timezone.now(),
-            message="Lỗi hệ thống khi nhập; đã ghi nhật ký. / System error; logged.")
+        _failed(job_id)
         raise
     else:
         job.status = outcome.status
@@ -133,6 +149,7 @@ def run_job(job_id: int) -> ImportJob:
         job.rows_invalid = outcome.rows_invalid
         job.created, job.updated, job.unchanged = (outcome.created, outcome.updated,
                                                    outcome.unchanged)
+        job.accounts_pending = outcome.accounts_pending
         job.problems_count = outcome.problems_count
         job.problems_preview = [
             {"row": p.row, "column": p.column, "value": p.value, "code": p.code,
@@ -144,3 +161,16 @@ def run_job(job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+def _failed(job_id: int) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportStatus.FAILED, finished_at=timezone.now(),
+        message="Lỗi hệ thống khi nhập; đã ghi nhật ký. / System error; logged.")
+
+
+def _timed_out(job: ImportJob, e: TimeLimitExceeded, cause: BaseException | None = None
+               ) -> None:
+    logger.warning("import job %s stopped at its time limit (%s)", job.pk, cause or e.code)
+    job.status = ImportStatus.FAILED
+    job.message = f"{e.message_vi}\n{e.message_en}"

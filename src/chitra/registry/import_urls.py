@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from chitra.registry import account_change_views
 from chitra.registry import import_views as views
 
 urlpatterns = [
@@ -10,4 +11,7 @@ urlpatterns = [
     path("<int:pk>/status.json", views.import_status, name="import_status"),
     path("<int:pk>/errors.xlsx", views.import_report, name="import_report"),
     path("template.<str:fmt>", views.import_template, name="import_template"),
+    path("account-changes/", account_change_views.account_changes, name="account_changes"),
+    path("account-changes/<int:pk>/", account_change_views.account_change_decide,
+         name="account_change_decide"),
 ]

@@ -104,7 +104,8 @@ def import_status(request: HttpRequest, pk: int) -> JsonResponse:
         "finished": job.status in FINISHED, "percent": _percent(job),
         "rows_total": job.rows_total, "rows_done": job.rows_done,
         "rows_invalid": job.rows_invalid, "created": job.created, "updated": job.updated,
-        "unchanged": job.unchanged, "problems": job.problems_count,
+        "unchanged": job.unchanged, "accounts_pending": job.accounts_pending,
+        "problems": job.problems_count,
     })
 
 

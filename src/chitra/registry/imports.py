@@ -26,6 +26,7 @@ registry inside one transaction, checked the same way (:mod:`chitra.registry.bul
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -54,6 +55,8 @@ from chitra.registry.importing.pipeline import End, Plan
 from chitra.registry.importing.reading import FileRefused, open_table
 from chitra.registry.importing.report import ErrorReport
 from chitra.registry.importing.validate import (
+    CLEARED_DATE,
+    CLEARED_POINT,
     STAGE_COLUMNS,
     Lookups,
     ProviderRef,
@@ -79,7 +82,6 @@ DEFAULT_PROVINCE = "12"  # Lai Châu, for superusers who do not say
 STAGE = "chitra_import_stage"
 STAGE_TEMP_BUFFERS = "256MB"  # PostgreSQL session memory for the stage (see _Stage)
 APPLY_WORK_MEM = "128MB"  # PostgreSQL: hash joins of a million-row stage stay in memory
-CLOSED_REASON = "thay đổi khi nhập tệp / changed by import"
 
 Progress = Callable[[int, int], None]
 
@@ -95,6 +97,38 @@ class _Phases:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("import phase %-28s %7.2f s", phase, now - self.last)
         self.last = now
+
+
+class TimeLimitExceeded(DomainError):
+    """The import ran past its time limit (``CHITRA_JOB_TIME_LIMIT``); nothing was changed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            "job_time_limit",
+            f"Quá thời gian cho phép ({seconds:.0f} giây): đã dừng, không có gì được thay "
+            "đổi. Hãy chia tệp nhỏ hơn hoặc liên hệ quản trị.",
+            f"The import ran past its time limit ({seconds:.0f} s) and was stopped; nothing "
+            "was changed. Split the file or contact the administrator.")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When an import must have finished (``time.monotonic()``); checked between chunks of
+    the pass and given to PostgreSQL as the apply's ``statement_timeout``."""
+
+    at: float
+    seconds: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds, seconds)
+
+    def check(self) -> None:
+        if time.monotonic() >= self.at:
+            raise TimeLimitExceeded(self.seconds)
+
+    def remaining_ms(self) -> int:
+        return max(1, int((self.at - time.monotonic()) * 1000))
 
 
 class ImportForbidden(DomainError):
@@ -140,6 +174,7 @@ class ImportOutcome:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    accounts_pending: int = 0  # account changes proposed for approval
     problems_count: int = 0
     first_problems: list[Problem] = field(default_factory=list)
     error_report: Path | None = None
@@ -153,6 +188,7 @@ class ImportOutcome:
         return {"status": str(self.status), "rows_total": self.rows_total,
                 "rows_invalid": self.rows_invalid, "created": self.created,
                 "updated": self.updated, "unchanged": self.unchanged,
+                "accounts_pending": self.accounts_pending,
                 "problems": self.problems_count, "sha256": self.sha256}
 
 
@@ -258,26 +294,48 @@ class _Stage:
 
 # --- set-based SQL ------------------------------------------------------------------------------
 
+# Beneficiary columns the file always gives (required) and those it may leave empty, which
+# then keep the stored value (a NULL in the stage; "" is the explicit clear marker).
+BEN_REQUIRED = ("full_name", "name_key", "date_of_birth", "sex", "ward_code")
+BEN_KEPT_IF_EMPTY = ("bhxh_code", "street", "phone")
+
+
 def _sql_parts() -> dict[str, str]:
     pg = connection.vendor == "postgresql"
 
     def differs(a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}" if pg else f"{a} IS NOT {b}"
 
-    ben = " OR ".join(differs(f"b.{c}", f"s.{c}") for c in (
-        "bhxh_code", "full_name", "name_key", "date_of_birth", "sex", "ward_code", "street",
-        "phone", "payment_point_id"))
-    ben += " OR " + differs("b.province_code", "%(province)s")
-    bf = " OR ".join([differs("bf.amount", "s.amount"), differs("bf.end_date", "s.end_date"),
+    def same(a: str, b: str) -> str:
+        return f"{a} IS NOT DISTINCT FROM {b}" if pg else f"{a} IS {b}"
+
+    ben = " OR ".join([*(differs(f"b.{c}", f"s.{c}") for c in BEN_REQUIRED),
+                       *(f"(s.{c} IS NOT NULL AND {differs(f'b.{c}', f's.{c}')})"
+                         for c in BEN_KEPT_IF_EMPTY),
+                       f"(s.payment_point_id IS NOT NULL AND "
+                       f"{differs('b.payment_point_id', _NEW_POINT)})",
+                       differs("b.province_code", "%(province)s")])
+    bf = " OR ".join([differs("bf.amount", "s.amount"),
+                      f"(s.end_date IS NOT NULL AND {differs('bf.end_date', _NEW_END)})",
                       differs('bf."group"', "s.benefit_group")])
     acc = (differs("a.channel", "s.channel") + " OR (s.channel <> 'cash' AND ("
            + " OR ".join(differs(f"a.{c}", f"s.{c}")
                          for c in ("provider_id", "account_number", "holder_name")) + "))")
+    # a pending change ``pc`` that proposes what the stage row ``s`` says
+    same_pending = " AND ".join(same(f"pc.{c}", f"s.{c}") for c in (
+        "channel", "provider_id", "account_number", "holder_name"))
     return {
         "ben_differs": ben, "benefit_differs": bf, "account_differs": acc,
-        "plus_day": "a.valid_from + 1" if pg else "date(a.valid_from, '+1 day')",
-        "minus_day": "n.valid_from - 1" if pg else "date(n.valid_from, '-1 day')",
+        "same_pending": same_pending,
+        "same_proposal": same_pending.replace("s.", "n."),
+        "text": "text" if pg else "TEXT",
+        "distinct": "IS DISTINCT FROM" if pg else "IS NOT",
     }
+
+
+# The value the stage gives a nullable column: NULL keeps, the clear marker empties.
+_NEW_POINT = f"NULLIF(s.payment_point_id, {CLEARED_POINT})"
+_NEW_END = f"NULLIF(s.end_date, '{CLEARED_DATE}')"
 
 
 def _execute(sql: str, params: dict[str, Any]) -> int:
@@ -286,55 +344,85 @@ def _execute(sql: str, params: dict[str, Any]) -> int:
         return c.rowcount
 
 
-def _classify(province: str) -> tuple[int, int, int]:
-    """(created, updated, unchanged) the staged rows would give, computed before applying."""
+@dataclass(frozen=True)
+class _Counts:
+    created: int
+    updated: int  # registered people whose fields or benefits change
+    accounts_pending: int  # registered people for whom an account change is proposed
+    unchanged: int
+
+
+def _classify(province: str) -> _Counts:
+    """What the staged rows would do, computed before applying."""
     q = _sql_parts()
     with transaction.atomic(), connection.cursor() as c:
         if connection.vendor == "postgresql":
             c.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
+        updates = f"({q['ben_differs']} OR bf.id IS NULL OR {q['benefit_differs']})"
+        proposes = f"((a.id IS NULL OR {q['account_differs']}) AND pc.id IS NULL)"
         c.execute(f"""
             SELECT COUNT(*),
                    COALESCE(SUM(CASE WHEN b.id IS NULL THEN 1 ELSE 0 END), 0),
-                   COALESCE(SUM(CASE WHEN b.id IS NOT NULL AND (
-                       {q['ben_differs']} OR bf.id IS NULL OR {q['benefit_differs']}
-                       OR a.id IS NULL OR {q['account_differs']}) THEN 1 ELSE 0 END), 0)
+                   COALESCE(SUM(CASE WHEN b.id IS NOT NULL AND {updates}
+                                THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN b.id IS NOT NULL AND {proposes}
+                                THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN b.id IS NOT NULL AND ({updates} OR {proposes})
+                                THEN 1 ELSE 0 END), 0)
             FROM {STAGE} s
             LEFT JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
             LEFT JOIN registry_benefit bf ON bf.beneficiary_id = b.id
                  AND bf.benefit_type = s.benefit_type AND bf.start_date = s.start_date
             LEFT JOIN registry_paymentaccount a ON a.beneficiary_id = b.id
                  AND a.valid_to IS NULL
+            LEFT JOIN registry_pendingaccountchange pc ON pc.beneficiary_id = b.id
+                 AND pc.status = 'pending' AND {q['same_pending']}
         """, {"province": province})
-        total, created, updated = c.fetchone()
-    return int(created), int(updated), int(total) - int(created) - int(updated)
+        total, created, updated, pending, changed = (int(v) for v in c.fetchone())
+    return _Counts(created, updated, pending, total - created - changed)
 
 
-def _apply(province: str, actor: str, today: date, phase: _Phases | None = None) -> None:
+def _apply(province: str, actor: str, today: date, *, entry_id: int,
+           job_id: int | None = None, record_changes: bool = True,
+           phase: _Phases | None = None) -> None:
     """Apply the stage: a fixed number of set-based statements, whatever the row count.
 
-    The caller holds the transaction.
+    ``entry_id``: the import's audit entry, which the field changes (``ImportFieldChange``)
+    and the proposed account changes (``PendingAccountChange``) point to. The caller holds
+    the transaction.
     """
     phase = phase or _Phases()
     q = _sql_parts()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    p = {"province": province, "now": now, "actor": actor, "reason": CLOSED_REASON,
+    p = {"province": province, "now": now, "actor": actor, "entry": entry_id, "job": job_id,
          "today": connection.ops.adapt_datefield_value(today)}
-    cols = ("bhxh_code", "full_name", "name_key", "date_of_birth", "sex", "ward_code",
-            "street", "phone", "payment_point_id")
+    # 0. Before anything is written: the old and new value of every field that changes, and
+    #    the account changes of registered people (they are proposed, not applied).
+    if record_changes:
+        _record_field_changes(q, p)
+        phase("apply: field changes")
+    _propose_account_changes(q, p)
+    phase("apply: account changes proposed")
+    cols = (*BEN_REQUIRED, *BEN_KEPT_IF_EMPTY, "payment_point_id")
+    kept = {c: f"COALESCE(s.{c}, b.{c})" for c in BEN_KEPT_IF_EMPTY}
+    kept["payment_point_id"] = (f"CASE WHEN s.payment_point_id IS NULL THEN b.payment_point_id"
+                                f" ELSE {_NEW_POINT} END")
     # 1. Beneficiaries: update the ones whose fields changed, then add the new ones.
     _execute(f"""
         UPDATE registry_beneficiary AS b SET
-            {", ".join(f"{c} = s.{c}" for c in cols)},
+            {", ".join(f"{c} = {kept.get(c, f's.{c}')}" for c in cols)},
             province_code = %(province)s, updated_at = %(now)s
         FROM {STAGE} s
         WHERE b.citizen_id = s.citizen_id AND ({q['ben_differs']})
     """, p)
     phase("apply: update beneficiary")
+    new_values = {c: f"COALESCE(s.{c}, '')" for c in BEN_KEPT_IF_EMPTY}
+    new_values["payment_point_id"] = _NEW_POINT
     _execute(f"""
         INSERT INTO registry_beneficiary (citizen_id, {", ".join(cols)}, province_code,
             status, status_reason, created_at, updated_at)
-        SELECT s.citizen_id, {", ".join(f"s.{c}" for c in cols)}, %(province)s,
-            'active', '', %(now)s, %(now)s
+        SELECT s.citizen_id, {", ".join(new_values.get(c, f"s.{c}") for c in cols)},
+            %(province)s, 'active', '', %(now)s, %(now)s
         FROM {STAGE} s
         WHERE NOT EXISTS (SELECT 1 FROM registry_beneficiary b
                           WHERE b.citizen_id = s.citizen_id)
@@ -342,7 +430,8 @@ def _apply(province: str, actor: str, today: date, phase: _Phases | None = None)
     phase("apply: insert beneficiary")
     # 2. Benefits, keyed (beneficiary, type, start date).
     _execute(f"""
-        UPDATE registry_benefit AS bf SET amount = s.amount, end_date = s.end_date,
+        UPDATE registry_benefit AS bf SET amount = s.amount,
+            end_date = CASE WHEN s.end_date IS NULL THEN bf.end_date ELSE {_NEW_END} END,
             "group" = s.benefit_group
         FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
         WHERE bf.beneficiary_id = b.id AND bf.benefit_type = s.benefit_type
@@ -352,7 +441,7 @@ def _apply(province: str, actor: str, today: date, phase: _Phases | None = None)
     _execute(f"""
         INSERT INTO registry_benefit (beneficiary_id, benefit_type, "group", sub_kind, amount,
             start_date, end_date, status)
-        SELECT b.id, s.benefit_type, s.benefit_group, '', s.amount, s.start_date, s.end_date,
+        SELECT b.id, s.benefit_type, s.benefit_group, '', s.amount, s.start_date, {_NEW_END},
             'active'
         FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
         WHERE NOT EXISTS (SELECT 1 FROM registry_benefit bf WHERE bf.beneficiary_id = b.id
@@ -360,38 +449,11 @@ def _apply(province: str, actor: str, today: date, phase: _Phases | None = None)
                           AND bf.start_date = s.start_date)
     """, p)
     phase("apply: insert benefit")
-    # 3. Payment accounts are versioned, never overwritten. A changed account: the current
-    #    version is closed the day before the new one starts (today, or the day after the
-    #    current one started if that is today or later), then the new version is added.
-    with connection.cursor() as c:
-        c.execute("DROP TABLE IF EXISTS chitra_import_acc")
-    _execute(f"""
-        CREATE TEMP TABLE chitra_import_acc AS
-        SELECT a.id AS old_id, b.id AS beneficiary_id, s.channel, s.provider_id,
-            s.account_number, s.holder_name, s.holder_name_key,
-            CASE WHEN a.valid_from < %(today)s THEN %(today)s ELSE {q['plus_day']} END
-                AS valid_from
-        FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
-        JOIN registry_paymentaccount a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
-        WHERE {q['account_differs']}
-    """, p)
-    phase("apply: changed accounts")
-    _execute(f"""
-        UPDATE registry_paymentaccount SET valid_to = {q['minus_day']},
-            closed_reason = %(reason)s
-        FROM chitra_import_acc n WHERE registry_paymentaccount.id = n.old_id
-    """, p)
+    # 3. The people this import created get their first account directly (there is no
+    #    account to change); everybody else's account changes wait for approval (step 0).
     account_cols = ("beneficiary_id, channel, provider_id, account_number, holder_name, "
                     "holder_name_key, valid_from, valid_to, closed_reason, created_by, "
                     "approved_by, created_at")
-    _execute(f"""
-        INSERT INTO registry_paymentaccount ({account_cols})
-        SELECT beneficiary_id, channel, provider_id, account_number, holder_name,
-            holder_name_key, valid_from, NULL, '', %(actor)s, '', %(now)s
-        FROM chitra_import_acc
-    """, p)
-    phase("apply: close+add versions")
-    # 4. Beneficiaries with no current account (the new ones) get their first version.
     _execute(f"""
         INSERT INTO registry_paymentaccount ({account_cols})
         SELECT b.id, s.channel, s.provider_id, s.account_number, s.holder_name,
@@ -399,10 +461,108 @@ def _apply(province: str, actor: str, today: date, phase: _Phases | None = None)
         FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
         WHERE NOT EXISTS (SELECT 1 FROM registry_paymentaccount a
                           WHERE a.beneficiary_id = b.id AND a.valid_to IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM {REGISTERED} r WHERE r.beneficiary_id = b.id)
     """, p)
     phase("apply: insert first accounts")
     with connection.cursor() as c:
-        c.execute("DROP TABLE IF EXISTS chitra_import_acc")
+        c.execute(f"DROP TABLE IF EXISTS {REGISTERED}")
+
+
+REGISTERED = "chitra_import_acc"  # registered people whose account the file changes
+
+
+def _propose_account_changes(q: dict[str, str], p: dict[str, Any]) -> None:
+    """An account in the file that differs from a registered person's current one (or a
+    registered person with none) becomes a pending change for a BHXH approver: set-based,
+    one ``INSERT … SELECT``. A pending change that proposes something else is superseded;
+    one that proposes the same stays as it is (a re-import adds nothing)."""
+    with connection.cursor() as c:
+        c.execute(f"DROP TABLE IF EXISTS {REGISTERED}")
+    _execute(f"""
+        CREATE TEMP TABLE {REGISTERED} AS
+        SELECT a.id AS replaces_id, b.id AS beneficiary_id, s.channel, s.provider_id,
+            s.account_number, s.holder_name, s.holder_name_key
+        FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
+        LEFT JOIN registry_paymentaccount a ON a.beneficiary_id = b.id AND a.valid_to IS NULL
+        WHERE a.id IS NULL OR {q['account_differs']}
+    """, p)
+    if connection.vendor != "postgresql":
+        _execute(f"CREATE INDEX {REGISTERED}_b ON {REGISTERED} (beneficiary_id)", p)
+    _execute(f"""
+        UPDATE registry_pendingaccountchange AS pc SET status = 'superseded'
+        WHERE pc.status = 'pending' AND EXISTS (
+            SELECT 1 FROM {REGISTERED} n
+            WHERE n.beneficiary_id = pc.beneficiary_id AND NOT ({q['same_proposal']}))
+    """, p)
+    _execute(f"""
+        INSERT INTO registry_pendingaccountchange (beneficiary_id, replaces_id, channel,
+            provider_id, account_number, holder_name, holder_name_key, source, import_job_id,
+            audit_entry_id, made_by, made_at, status, decided_by, decision_note)
+        SELECT n.beneficiary_id, n.replaces_id, n.channel, n.provider_id, n.account_number,
+            n.holder_name, n.holder_name_key, 'import', %(job)s, %(entry)s, %(actor)s,
+            %(now)s, 'pending', '', ''
+        FROM {REGISTERED} n
+        WHERE NOT EXISTS (SELECT 1 FROM registry_pendingaccountchange pc
+                          WHERE pc.beneficiary_id = n.beneficiary_id
+                            AND pc.status = 'pending')
+    """, p)
+
+
+# (field name, old value, new value — NULL when the file keeps the stored one, whether it is
+# a benefit's field) as SQL over the stage ``s``, the person ``b`` and the benefit ``bf``,
+# all as text.
+def _field_pairs(q: dict[str, str]) -> list[tuple[str, str, str, bool]]:
+    def t(expr: str) -> str:
+        return f"CAST({expr} AS {q['text']})"
+
+    pairs = [(c, t(f"b.{c}"), t(f"s.{c}"), False)
+             for c in (*BEN_REQUIRED, *BEN_KEPT_IF_EMPTY) if c != "name_key"]
+    pairs.append(("payment_point", t("b.payment_point_id"),
+                  f"CASE WHEN s.payment_point_id IS NULL THEN NULL "
+                  f"ELSE COALESCE({t(_NEW_POINT)}, '') END", False))
+    pairs.append(("benefit_amount", t("bf.amount"), t("s.amount"), True))
+    pairs.append(("benefit_end", t("bf.end_date"),
+                  f"CASE WHEN s.end_date IS NULL THEN NULL "
+                  f"ELSE COALESCE({t(_NEW_END)}, '') END", True))
+    # a benefit the person did not have: "type start amount [end]"
+    pairs.append(("benefit_added", "NULL",
+                  f"CASE WHEN bf.id IS NULL THEN s.benefit_type || ' ' || {t('s.start_date')}"
+                  f" || ' ' || {t('s.amount')} || COALESCE(' ' || {t(_NEW_END)}, '') END",
+                  False))
+    return pairs
+
+
+def _record_field_changes(q: dict[str, str], p: dict[str, Any]) -> None:
+    """Before/after of every field the apply will change, one ``ImportFieldChange`` row
+    each: one join of the stage with the registry into a TEMP table of the rows that change
+    (few, usually), then one ``INSERT … SELECT`` of its fields. A field the file leaves
+    empty (kept) is no change; a cleared one is recorded with "" as its new value."""
+    pairs = _field_pairs(q)
+    with connection.cursor() as c:
+        c.execute("DROP TABLE IF EXISTS chitra_import_diff")
+    _execute(f"""
+        CREATE TEMP TABLE chitra_import_diff AS
+        SELECT b.id AS beneficiary_id, bf.id AS benefit_id,
+            {", ".join(f"{old} AS o_{name}, {new} AS n_{name}" for name, old, new, _ in pairs)}
+        FROM {STAGE} s JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
+        LEFT JOIN registry_benefit bf ON bf.beneficiary_id = b.id
+             AND bf.benefit_type = s.benefit_type AND bf.start_date = s.start_date
+        WHERE {q['ben_differs']} OR bf.id IS NULL OR {q['benefit_differs']}
+    """, p)
+    op, no_benefit = q["distinct"], "CAST(NULL AS bigint)"
+    selects = [
+        f"SELECT %(entry)s, beneficiary_id, {'benefit_id' if of_benefit else no_benefit}, "
+        f"'{name}', o_{name}, n_{name} FROM chitra_import_diff "
+        f"WHERE n_{name} IS NOT NULL AND o_{name} {op} n_{name}"
+        + (" AND benefit_id IS NOT NULL" if of_benefit else "")
+        for name, _, _, of_benefit in pairs]
+    _execute(f"""
+        INSERT INTO registry_importfieldchange (audit_entry_id, beneficiary_id, benefit_id,
+            field, old_value, new_value)
+        {" UNION ALL ".join(selects)}
+    """, p)
+    with connection.cursor() as c:
+        c.execute("DROP TABLE IF EXISTS chitra_import_diff")
 
 
 def _other_province_rows(province: str) -> list[tuple[int, str]]:
@@ -420,10 +580,16 @@ def _other_province_rows(province: str) -> list[tuple[int, str]]:
 def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = False,
                accept_valid: bool = False, report_path: Path | None = None,
                progress: Progress | None = None, today: date | None = None,
-               job_id: int | None = None) -> ImportOutcome:
+               job_id: int | None = None, deadline: Deadline | None = None) -> ImportOutcome:
     """Validate ``path`` whole and apply it (or, with problems, report them and apply nothing;
     with ``accept_valid``, apply the valid rows). Raises :class:`FileRefused` when the file as
-    a whole cannot be read (encoding, legacy font, missing columns, not a workbook).
+    a whole cannot be read (encoding, legacy font, missing columns, not a workbook, a hostile
+    archive), :class:`TimeLimitExceeded` past ``deadline`` (nothing changed then either).
+
+    An empty optional cell keeps the stored value; the account of somebody already
+    registered is not changed but proposed (``PendingAccountChange``) for a BHXH approver;
+    every changed field's before/after is kept (``ImportFieldChange``) under the import's
+    audit entry.
 
     Owns its transactions. Normally the stage is written outside of one (so progress can be
     seen by other connections) and the apply runs in one ``transaction.atomic`` block. A big
@@ -465,7 +631,7 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
     finally:
         table.close()  # the pass (maybe in worker processes) opens the file again
     run = _Run(path, plan, workers, total_hint, province_code, actor, today, dry_run,
-               report_path, progress, job_id, phase, outcome)
+               report_path, progress, job_id, phase, outcome, deadline)
     if (not dry_run and bulkload.worth_bulk_loading(total_hint)
             and bulkload.province_is_empty(province_code)):
         return _direct(run)
@@ -489,6 +655,7 @@ class _Run:
     job_id: int | None
     phase: _Phases
     outcome: ImportOutcome
+    deadline: Deadline | None = None
 
     @property
     def refused(self) -> bool:
@@ -498,13 +665,19 @@ class _Run:
 def _direct(run: _Run) -> ImportOutcome:
     """A big first load of a province: straight into the registry, in one transaction."""
     with transaction.atomic():
-        _fast_session()
+        _fast_session(run.deadline)
         with bulkload.indexes_dropped(run.phase) as dropped:
             load = DirectLoad(province=run.province_code, actor=run.actor, today=run.today,
                               now=timezone.now(), max_row_no=_max_row_no(run.path),
                               dropped=dropped)
             run.plan = dataclasses.replace(run.plan, direct=load.begin())
-            _load_and_check(run, load, load.other_province_rows)
+            try:
+                _load_and_check(run, load, load.other_province_rows)
+            except DatabaseError:
+                raise  # the transaction is aborted: the reserved ids stay a gap
+            except BaseException:
+                load.release()  # the rollback cannot give the reserved ids back
+                raise
             if run.refused:
                 load.release()
                 transaction.set_rollback(True)  # nothing of the file stays
@@ -513,7 +686,8 @@ def _direct(run: _Run) -> ImportOutcome:
             run.outcome.created = load.created()
             load.finish()
             run.phase("created+sequences")
-        _record(run)
+        _audit_entry(run)  # everybody is new: no field changes, no account changes
+        _after_apply(run)
     run.phase("commit")
     run.outcome.status = ImportStatus.APPLIED
     return run.outcome
@@ -541,21 +715,29 @@ def _staged(run: _Run) -> ImportOutcome:
         if run.refused:
             outcome.status = ImportStatus.REJECTED
             return outcome
-        outcome.created, outcome.updated, outcome.unchanged = _classify(run.province_code)
+        counts = _classify(run.province_code)
+        outcome.created, outcome.updated = counts.created, counts.updated
+        outcome.accounts_pending, outcome.unchanged = counts.accounts_pending, counts.unchanged
         phase("classify")
         if run.dry_run:
             outcome.status = ImportStatus.CHECKED
             return outcome
+        if run.deadline:
+            run.deadline.check()
         with transaction.atomic():
-            _fast_session()
-            if not (outcome.created or outcome.updated):
+            _fast_session(run.deadline)
+            entry_id = _audit_entry(run)
+            apply = functools.partial(
+                _apply, run.province_code, run.actor, run.today, entry_id=entry_id,
+                job_id=run.job_id, record_changes=bool(outcome.updated), phase=phase)
+            if not (outcome.created or outcome.updated or outcome.accounts_pending):
                 pass  # the file says what the registry says: re-importing it changes nothing
             elif bulkload.worth_bulk_loading(outcome.created):
                 with bulkload.indexes_dropped(phase):
-                    _apply(run.province_code, run.actor, run.today, phase)
+                    apply()
             else:
-                _apply(run.province_code, run.actor, run.today, phase)
-            _record(run)
+                apply()
+            _after_apply(run)
         phase("commit")
         outcome.status = ImportStatus.APPLIED
         return outcome
@@ -590,7 +772,10 @@ def _pass(run: _Run, sink: _Sink, report: ErrorReport) -> None:
     ``accept_valid`` those rows are taken out again."""
     outcome, progress, accept_valid = run.outcome, run.progress, run.plan.accept_valid
     invalid_rows = 0
+    deadline = run.deadline
     for item in pipeline.run(run.plan, workers=run.workers):
+        if deadline is not None:
+            deadline.check()
         if isinstance(item, End):
             outcome.rows_total = item.rows_total
             break
@@ -633,23 +818,33 @@ def _other_province(run: _Run, others: list[tuple[int, str]], sink: _Sink,
         sink.delete_rows(r for r, _ in others)
 
 
-def _fast_session() -> None:
+def _fast_session(deadline: Deadline | None = None) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
+            if deadline is not None:  # no statement of the transaction outlives the limit
+                c.execute(f"SET LOCAL statement_timeout = {deadline.remaining_ms():d}")
             # The import is idempotent and re-runnable, so a crash losing the last commit is
             # harmless: no need to wait for the WAL flush at commit.
             c.execute("SET LOCAL synchronous_commit = off")
             c.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
 
 
-def _record(run: _Run) -> None:
-    # Bulk path: one summarizing audit entry per import (counts and the file's SHA-256),
-    # not one per row; the rows themselves carry created_by.
+def _audit_entry(run: _Run) -> int:
+    """Bulk path: one audit entry per import (counts and the file's SHA-256), not one per
+    row; the rows it changes hang off it: ``ImportFieldChange`` (before/after of each
+    changed field) and ``PendingAccountChange`` (proposed accounts)."""
     outcome = run.outcome
-    audit.record(run.actor, "beneficiary.import", "import_job",
-                 run.job_id if run.job_id is not None else outcome.sha256[:16],
-                 after={"file": run.path.name, **outcome.summary(),
-                        "province": run.province_code, "accept_valid": run.plan.accept_valid})
+    entry = audit.record(
+        run.actor, "beneficiary.import", "import_job",
+        run.job_id if run.job_id is not None else outcome.sha256[:16],
+        after={"file": run.path.name, **outcome.summary(), "province": run.province_code,
+               "accept_valid": run.plan.accept_valid,
+               "field_changes": "registry.ImportFieldChange",
+               "account_changes": "registry.PendingAccountChange"})
     run.phase("audit")
+    return int(entry.pk)
+
+
+def _after_apply(run: _Run) -> None:
     refresh_anomalies(run.province_code, holder_names_done=run.plan.direct is not None)
     run.phase("refresh_anomalies")

@@ -252,6 +252,100 @@ class Anomaly(models.Model):
         ]
 
 
+class AccountChangeStatus(models.TextChoices):
+    PENDING = "pending", "Chờ duyệt"
+    APPROVED = "approved", "Đã duyệt"
+    REJECTED = "rejected", "Không duyệt"
+    SUPERSEDED = "superseded", "Đã thay bằng đề nghị mới"
+
+
+class AccountChangeSource(models.TextChoices):
+    IMPORT = "import", "Nhập tệp"
+
+
+class PendingAccountChange(models.Model):
+    """A payment account an import proposes for someone already registered: it becomes the
+    current account only when a BHXH approver other than the importer approves it
+    (maker–checker, DESIGN §3.4; the ward path has ``outreach.MethodChange``). Written
+    set-based by :mod:`chitra.registry.imports`, decided by
+    :func:`chitra.registry.services.approve_pending_account_change` / ``reject_…``."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT,
+                                    related_name="pending_account_changes")
+    # The current account when the change was proposed (None: there was none). Approval is
+    # refused if the current account is another one by then.
+    replaces = models.ForeignKey(PaymentAccount, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=15, choices=Channel.choices)
+    provider = models.ForeignKey("core.PaymentProvider", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+", db_index=False)
+    account_number = models.CharField(max_length=34, blank=True)
+    holder_name = models.CharField(max_length=120, blank=True)
+    holder_name_key = models.CharField(max_length=120, blank=True)
+    source = models.CharField(max_length=10, choices=AccountChangeSource.choices,
+                              default=AccountChangeSource.IMPORT)
+    import_job = models.ForeignKey("ImportJob", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    # The import's audit entry (``beneficiary.import``).
+    audit_entry = models.ForeignKey("core.AuditEntry", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    made_by = models.CharField(max_length=150)
+    made_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=AccountChangeStatus.choices,
+                              default=AccountChangeStatus.PENDING)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["made_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=AccountChangeStatus.values),
+                                   name="pending_account_status_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values),
+                                   name="pending_account_channel_valid"),
+            models.CheckConstraint(condition=Q(source__in=AccountChangeSource.values),
+                                   name="pending_account_source_valid"),
+            models.CheckConstraint(
+                condition=(Q(channel=Channel.CASH) & Q(provider__isnull=True)
+                           & Q(account_number=""))
+                | (~Q(channel=Channel.CASH) & Q(provider__isnull=False)
+                   & ~Q(account_number="") & ~Q(holder_name="")),
+                name="pending_account_fields_match_channel"),
+            # Maker–checker: whoever proposed does not decide; a decision names its checker.
+            models.CheckConstraint(condition=Q(decided_by="") | ~Q(decided_by=F("made_by")),
+                                   name="pending_account_decided_by_another"),
+            models.CheckConstraint(
+                condition=~Q(status__in=[AccountChangeStatus.APPROVED,
+                                         AccountChangeStatus.REJECTED])
+                | (~Q(decided_by="") & Q(decided_at__isnull=False)),
+                name="pending_account_decision_named"),
+            models.UniqueConstraint(fields=["beneficiary"],
+                                    condition=Q(status=AccountChangeStatus.PENDING),
+                                    name="pending_account_one_per_beneficiary"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id}: {self.channel} ({self.status})"
+
+
+class ImportFieldChange(models.Model):
+    """Before and after of one field an import changed, for one person (or benefit): the
+    detail of the import's one audit entry (``beneficiary.import``), written set-based."""
+
+    audit_entry = models.ForeignKey("core.AuditEntry", on_delete=models.PROTECT,
+                                    related_name="+")
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="+")
+    benefit = models.ForeignKey(Benefit, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", db_index=False)
+    field = models.CharField(max_length=40)
+    old_value = models.TextField(null=True, blank=True)
+    new_value = models.TextField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", "Đang chờ"
     RUNNING = "running", "Đang xử lý"
@@ -276,6 +370,8 @@ class ImportJob(models.Model):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
+    # Account changes of registered people proposed for approval (PendingAccountChange).
+    accounts_pending = models.PositiveIntegerField(default=0)
     error_report_path = models.CharField(max_length=500, blank=True)
     problems_count = models.PositiveIntegerField(default=0)
     # The first problems, shown on the job page; all of them are in the error report.

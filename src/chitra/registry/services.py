@@ -8,7 +8,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from chitra.access.models import Role, User
 from chitra.core import audit
 from chitra.core.accounts import check_account_number
 from chitra.core.errors import DomainError
@@ -16,6 +18,7 @@ from chitra.core.identifiers import check_citizen_id
 from chitra.core.models import PaymentProvider
 from chitra.core.text import fold_key, nfc
 from chitra.registry.models import (
+    AccountChangeStatus,
     Authorization,
     Beneficiary,
     BeneficiaryStatus,
@@ -23,6 +26,7 @@ from chitra.registry.models import (
     BenefitStatus,
     Channel,
     PaymentAccount,
+    PendingAccountChange,
 )
 
 MAX_AUTHORIZATION_DAYS = 366  # "at most 12 months" (DESIGN §6), a leap year included
@@ -143,3 +147,92 @@ def stop_payment(beneficiary: Beneficiary, *, status: BeneficiaryStatus, reason:
     audit.record(actor, "beneficiary.stop_payment", "beneficiary", person.pk, before=before,
                  after={"status": status, "reason": person.status_reason})
     return True
+
+
+# --- account changes proposed by an import: maker–checker --------------------------------------
+
+class AccountChangeForbidden(DomainError):
+    http_status = 403
+
+    def __init__(self) -> None:
+        super().__init__("account_change_forbidden",
+                         "Chỉ lãnh đạo duyệt BHXH của tỉnh được duyệt thay đổi tài khoản.",
+                         "Only the province's BHXH approvers may decide account changes.")
+
+
+def may_decide_account_changes(user: User, province_code: str | None = None) -> bool:
+    """BHXH approvers of the province (superusers anywhere)."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    org = user.organization
+    return (user.role == Role.BHXH_APPROVER and org is not None
+            and (province_code is None or org.province_code == province_code))
+
+
+def _pending_change(pk: int, actor: User) -> PendingAccountChange:
+    """The change, locked; refused unless ``actor`` may decide it (not its maker)."""
+    change = (PendingAccountChange.objects.select_for_update(of=("self",))
+              .select_related("beneficiary", "provider").filter(pk=pk).first())
+    if change is None or not may_decide_account_changes(actor,
+                                                         change.beneficiary.province_code):
+        raise AccountChangeForbidden()
+    if change.status != AccountChangeStatus.PENDING:
+        raise DomainError("account_change_decided", "Thay đổi này đã được xử lý.",
+                          "This change was already decided.")
+    if actor.username == change.made_by:
+        raise DomainError("maker_checker", "Người nhập tệp không tự duyệt được thay đổi này.",
+                          "Whoever imported a change cannot decide it.")
+    return change
+
+
+@transaction.atomic
+def approve_pending_account_change(pk: int, actor: User, *, note: str = "",
+                                   today: date | None = None) -> PaymentAccount:
+    """A BHXH approver (not the importer) approves an account change an import proposed:
+    the proposed account becomes the current version (the old one is closed, never
+    overwritten). Refused if the current account is no longer the one the import saw."""
+    today = today or timezone.localdate()
+    change = _pending_change(pk, actor)
+    current = PaymentAccount.objects.filter(beneficiary=change.beneficiary,
+                                            valid_to__isnull=True).first()
+    if (current.pk if current else None) != change.replaces_id:
+        raise DomainError("account_change_stale",
+                          "Tài khoản hiện tại đã thay đổi sau khi nhập tệp; hãy không duyệt "
+                          "và nhập lại nếu cần.",
+                          "The current account changed after the import; reject this change "
+                          "and import again if needed.")
+    valid_from = today if current is None or current.valid_from < today else (
+        current.valid_from + timedelta(days=1))
+    new = record_payment_account(
+        change.beneficiary, channel=Channel(change.channel), provider=change.provider,
+        account_number=change.account_number, holder_name=change.holder_name,
+        valid_from=valid_from, actor=change.made_by, approved_by=actor.username,
+        reason="thay đổi khi nhập tệp, đã duyệt / changed by import, approved")
+    _decide(change, actor, AccountChangeStatus.APPROVED, note, account=new.pk)
+    return new
+
+
+@transaction.atomic
+def reject_pending_account_change(pk: int, actor: User, *, note: str = ""
+                                  ) -> PendingAccountChange:
+    """A BHXH approver (not the importer) rejects an account change an import proposed: the
+    current account stays."""
+    change = _pending_change(pk, actor)
+    _decide(change, actor, AccountChangeStatus.REJECTED, note)
+    return change
+
+
+def _decide(change: PendingAccountChange, actor: User, status: AccountChangeStatus,
+            note: str, account: int | None = None) -> None:
+    change.status = status
+    change.decided_by, change.decided_at = actor.username, timezone.now()
+    change.decision_note = note.strip()[:300]
+    change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit.record(actor.username, f"payment_account.import_change_{status}", "beneficiary",
+                 change.beneficiary_id,
+                 before={"change": change.pk, "status": AccountChangeStatus.PENDING,
+                         "made_by": change.made_by},
+                 after={"change": change.pk, "status": status, "account": account,
+                        "note": change.decision_note})

@@ -32,7 +32,13 @@ from chitra.core.errors import Problem
 from chitra.registry.importing.columns import Layout
 from chitra.registry.importing.csvranges import CsvFormat, Position, RangeReader, cuts
 from chitra.registry.importing.reading import FileRefused, open_table
-from chitra.registry.importing.validate import STAGE_COLUMNS, Lookups, RowValidator
+from chitra.registry.importing.validate import (
+    CLEARED_DATE,
+    CLEARED_POINT,
+    STAGE_COLUMNS,
+    Lookups,
+    RowValidator,
+)
 
 
 @dataclass(frozen=True)
@@ -79,13 +85,15 @@ class DirectRows:
         offset = int(row_no or 0) - 1
         bid = self.beneficiary_base + offset
         n = "\\N"
-        # f-strings, not joins: this runs once per row of a million-row file. Validation
-        # left None only where the column may be NULL (point, end, provider).
+        # f-strings, not joins: this runs once per row of a million-row file. Everybody is
+        # new here, so "keep the stored value" (None) and "clear it" (the markers of
+        # validate) both give the empty value.
         return (
-            f"{bid}\t{cid}\t{bhxh}\t{name}\t{name_key}\t{dob}\t{sex}\t{ward}\t{street}\t"
-            f"{phone}\t{n if point is None else point}\n",
+            f"{bid}\t{cid}\t{bhxh or ''}\t{name}\t{name_key}\t{dob}\t{sex}\t{ward}\t"
+            f"{street or ''}\t{phone or ''}\t"
+            f"{n if point is None or point == CLEARED_POINT else point}\n",
             f"{self.benefit_base + offset}\t{bid}\t{btype}\t{group}\t{amount}\t{start}\t"
-            f"{n if end is None else end}\n",
+            f"{n if end is None or end == CLEARED_DATE else end}\n",
             f"{self.account_base + offset}\t{bid}\t{channel}\t"
             f"{n if provider is None else provider}\t{account}\t{holder}\t{holder_key}\n",
             # The one flag a row shows alone (registry.anomalies has the same rule): spares
@@ -221,7 +229,8 @@ Pieces = Iterator[tuple[Iterator[tuple[int, list[str]]], RangeReader | None]]
 def _row_pieces(plan: Plan, part: int, parts: int) -> Pieces:
     """The rows of worker ``part``'s chunks, ``chunk_rows`` rows each, read from the start
     (the others' rows are read and dropped)."""
-    table = open_table(plan.path)
+    # The archive was checked when the import opened the file (reading.open_table).
+    table = open_table(plan.path, xlsx_limits=None)
     try:
         table.zero_pad.update(plan.zero_pad)
         size, rows = plan.chunk_rows, table.rows

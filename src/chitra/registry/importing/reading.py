@@ -1,8 +1,11 @@
 """Reading an import file as rows of strings, streaming (DESIGN §6: csv and xlsx).
 
 CSV: UTF-8 (a BOM is dropped) or else Windows-1258, detected on the first bytes; XLSX:
-openpyxl in read-only mode. Text typed in the legacy TCVN3/VNI fonts is detected and the
-whole file refused: it must be converted to Unicode first (e.g. with Unikey's converter).
+openpyxl in read-only mode, after :func:`chitra.core.xlsx_guard.check_xlsx` has looked at the
+archive (zip bombs, too many shared strings, XML DTDs and entities are refused before any
+XML parser runs); an XML error while reading is a refusal too, never a crash. Text typed in
+the legacy TCVN3/VNI fonts is detected and the whole file refused: it must be converted to
+Unicode first (e.g. with Unikey's converter).
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from defusedxml.common import DefusedXmlException
+
 from chitra.core.errors import DomainError
 from chitra.core.text import VIETNAMESE_LETTERS, legacy_encoding
+from chitra.core.xlsx_guard import LIMITS, XlsxLimits, XlsxRefused, check_xlsx
 
 SAMPLE_BYTES = 256 * 1024
 MAX_COLUMNS = 100
@@ -72,10 +78,12 @@ class Table:
             self.closer.close()
 
 
-def open_table(path: Path) -> Table:
+def open_table(path: Path, *, xlsx_limits: XlsxLimits | None = LIMITS) -> Table:
+    """``path`` opened for reading. An xlsx archive is checked against ``xlsx_limits``
+    first (None: already checked, by whoever opened this same file before)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return _open_xlsx(path)
+        return _open_xlsx(path, xlsx_limits)
     if suffix == ".csv":
         return _open_csv(path)
     raise FileRefused("file_type", "Chỉ nhận tệp .csv hoặc .xlsx.",
@@ -195,18 +203,52 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _open_xlsx(path: Path) -> Table:
+def _xml_errors() -> tuple[type[BaseException], ...]:
+    """What the XML parsers under openpyxl raise on a bad or hostile part: ``ParseError``
+    and lxml's syntax errors are ``SyntaxError``s; defusedxml's refusals (DTD, entities)
+    are ``DefusedXmlException`` (a ``ValueError``); lxml's other errors."""
+    errors: tuple[type[BaseException], ...] = (SyntaxError, DefusedXmlException)
+    try:
+        from lxml import etree
+    except ImportError:  # pragma: no cover - openpyxl then uses the standard library
+        return errors
+    return (*errors, etree.LxmlError)
+
+
+def _xlsx_malformed(row: int | None = None) -> FileRefused:
+    where_vi = f" (ở dòng {row})" if row else ""
+    where_en = f" (at row {row})" if row else ""
+    return FileRefused("xlsx_malformed",
+                       f"Tệp .xlsx hỏng hoặc chứa nội dung XML không được phép{where_vi}; "
+                       "hãy lưu lại bằng Excel rồi nhập lại. Không có gì được thay đổi.",
+                       f"The .xlsx file is damaged or holds XML that is not allowed"
+                       f"{where_en}; save it again with Excel and import it again. "
+                       "Nothing was changed.")
+
+
+def _open_xlsx(path: Path, limits: XlsxLimits | None = LIMITS) -> Table:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     if not zipfile.is_zipfile(path):
         raise FileRefused("xlsx_unreadable", "Tệp .xlsx không đọc được (không phải bảng tính).",
                           "The .xlsx file cannot be read (not a workbook).")
+    if limits is not None:
+        try:
+            check_xlsx(path, limits)
+        except XlsxRefused as e:
+            raise FileRefused(e.code, e.message_vi + " Không có gì được thay đổi.",
+                              e.message_en + " Nothing was changed.") from e
+    xml_errors = _xml_errors()
+    read_errors: tuple[type[BaseException], ...] = (
+        *xml_errors, ValueError, OverflowError, KeyError, TypeError)
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         ws = wb.worksheets[0]
+    except xml_errors as e:
+        raise _xlsx_malformed() from e
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
-            IndexError) as e:
+            IndexError, TypeError) as e:
         raise FileRefused("xlsx_unreadable", "Tệp .xlsx không đọc được (không phải bảng tính).",
                           "The .xlsx file cannot be read (not a workbook).") from e
     it = ws.iter_rows(values_only=True)
@@ -215,6 +257,9 @@ def _open_xlsx(path: Path) -> Table:
     except StopIteration:
         wb.close()
         raise _empty() from None
+    except read_errors as e:
+        wb.close()
+        raise _xlsx_malformed(1) from e
     header = [cell_text(v).strip() for v in first[:MAX_COLUMNS]]
     if not any(header):
         wb.close()
@@ -228,14 +273,19 @@ def _open_xlsx(path: Path) -> Table:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         pad = table.zero_pad
-        for n, values in enumerate(it, start=2):
-            if not values or all(v is None or v == "" for v in values):
-                continue
-            cells = [cell_text(v) for v in values[:MAX_COLUMNS]]
-            for i, width in pad.items():
-                if i < len(values) and isinstance(values[i], int | float):
-                    cells[i] = cells[i].zfill(width)
-            yield n, cells
+        n = 1
+        try:
+            for n, values in enumerate(it, start=2):
+                if not values or all(v is None or v == "" for v in values):
+                    continue
+                cells = [cell_text(v) for v in values[:MAX_COLUMNS]]
+                for i, width in pad.items():
+                    if i < len(values) and isinstance(values[i], int | float):
+                        cells[i] = cells[i].zfill(width)
+                yield n, cells
+        except read_errors as e:
+            # a damaged or hostile part found while reading: refused, not a crash
+            raise _xlsx_malformed(n + 1) from e
 
     table.rows = rows()
     return table

@@ -1,4 +1,7 @@
-"""The error report: every problem of an import as an xlsx sheet, written streaming."""
+"""The error report: every problem of an import as an xlsx sheet, written streaming.
+
+The values come from the uploaded file, so every cell goes through :mod:`chitra.core.tabular`
+(a text that a spreadsheet would run as a formula gets a leading apostrophe)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 from chitra.core.errors import Problem
+from chitra.core.tabular import save_workbook, xlsx_row
 
 HEADER = ("Dòng / Row", "Cột / Column", "Giá trị / Value", "Mã lỗi / Code",
           "Lỗi / Problem (VI)", "Problem (EN)")
@@ -39,8 +43,8 @@ class ErrorReport:
             self._wb = openpyxl.Workbook(write_only=True)
             self._ws = self._wb.create_sheet("Lỗi - Problems")
             self._ws.append(HEADER)
-        self._ws.append([problem.row, problem.column, _safe(problem.value), problem.code,
-                         problem.message_vi, problem.message_en])
+        self._ws.append(xlsx_row([problem.row, problem.column, problem.value, problem.code,
+                                  problem.message_vi, problem.message_en]))
 
     def close(self) -> Path | None:
         """Write the file; its path, or None if there was nothing to report."""
@@ -51,18 +55,10 @@ class ErrorReport:
                              f"Chỉ ghi {MAX_ROWS} lỗi đầu tiên trên tổng số {self.count}.",
                              f"Only the first {MAX_ROWS} of {self.count} problems are listed."])
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._wb.save(self.path)
+        save_workbook(self._wb, self.path)
         self._wb = self._ws = None
         return self.path
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self._wb = self._ws = None
-
-
-def _safe(value: str) -> str:
-    """A value as inert text: no formula injection, no characters xlsx cannot hold."""
-    value = "".join(c for c in value if c >= " " or c in "\t\n")
-    if value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

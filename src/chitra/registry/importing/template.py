@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
+from chitra.core.tabular import csv_bytes, safe_row, save_workbook
 from chitra.registry.importing.columns import COLUMNS
 
 TEMPLATE_COLUMNS = tuple(c for c in COLUMNS if c.key != "ward_code_2024")
@@ -12,11 +12,8 @@ TEMPLATE_COLUMNS = tuple(c for c in COLUMNS if c.key != "ward_code_2024")
 
 def template_csv() -> bytes:
     """UTF-8 with BOM, so Excel opens the Vietnamese headers correctly."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow([c.header_vi for c in TEMPLATE_COLUMNS])
-    w.writerow([c.example for c in TEMPLATE_COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes([[c.header_vi for c in TEMPLATE_COLUMNS],
+                      [c.example for c in TEMPLATE_COLUMNS]])
 
 
 def template_xlsx() -> bytes:
@@ -28,9 +25,9 @@ def template_xlsx() -> bytes:
     ws = wb.active
     assert ws is not None
     ws.title = "Người hưởng"
-    ws.append([c.header_vi for c in TEMPLATE_COLUMNS])
+    ws.append(safe_row(c.header_vi for c in TEMPLATE_COLUMNS))
     # Identifiers and codes as text so Excel keeps their leading zeros.
-    ws.append([c.example for c in TEMPLATE_COLUMNS])
+    ws.append(safe_row(c.example for c in TEMPLATE_COLUMNS))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for i, c in enumerate(TEMPLATE_COLUMNS, start=1):
@@ -41,8 +38,8 @@ def template_xlsx() -> bytes:
     notes = wb.create_sheet("Hướng dẫn")
     notes.append(["Cột / Column", "Tên tiếng Anh", "Bắt buộc / Required", "Mô tả", "Description"])
     for c in COLUMNS:
-        notes.append([c.header_vi, c.key, "x" if c.required else "", c.description_vi,
-                      c.description_en])
+        notes.append(safe_row([c.header_vi, c.key, "x" if c.required else "",
+                               c.description_vi, c.description_en]))
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)
     return buf.getvalue()

@@ -2,6 +2,11 @@
 
 Pure Python over plain lookups (no database), written for the 1M-row path: the per-row work
 is dictionary lookups, a few C-level string operations and the core checks.
+
+An empty cell of an optional column means "keep what is stored": its staged value is None
+(NULL). Only the explicit marker :data:`CLEAR_MARKERS` (``[xoá]`` / ``[clear]``) clears a
+stored value: it stages "" (text), :data:`CLEARED_POINT` (payment point) or
+:data:`CLEARED_DATE` (benefit end date), which the apply statements turn into the empty value.
 """
 
 from __future__ import annotations
@@ -33,6 +38,12 @@ STAGE_COLUMNS = (
 MONTHLY = frozenset({"pension", "monthly_allowance"})
 CASH, BANK, EWALLET = "cash", "bank_account", "ewallet"
 MAX_VALUE_IN_REPORT = 200
+# The cell that clears a stored optional value (compared accent-, case- and space-
+# insensitively: "[xoá]", "[Xóa]", "[XOA]", "[clear]"). An empty cell keeps the value.
+CLEAR_MARKERS = frozenset({"[xoa]", "[clear]"})
+CLEARABLE = ("bhxh_code", "street", "phone", "payment_point", "benefit_end")
+CLEARED_POINT = "0"  # staged payment_point_id: no payment point (ids start at 1)
+CLEARED_DATE = "0001-01-01"  # staged end_date: no end date (real dates are ≥ 1900)
 _CACHE_MAX = 200_000  # entries per per-file cache of repeated values (bounds memory)
 
 
@@ -107,6 +118,15 @@ def fold(text: str) -> str:
 _PLAIN = re.compile("[\\x20-\\x7e" + re.escape(
     "".join(sorted(VIETNAMESE_LETTERS | {c.upper() for c in VIETNAMESE_LETTERS}))) + "]*")
 _CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
+# Bidirectional controls (embeddings, overrides, isolates, marks) and invisible characters:
+# they make a name display as something else ("Trojan Source"), or two names that look
+# the same differ.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def is_clear_marker(cell: str) -> bool:
+    """Whether ``cell`` is the explicit "clear the stored value" marker."""
+    return cell[:1] == "[" and fold_key(cell).replace(" ", "") in CLEAR_MARKERS
 
 
 _SEX = {"nam": Sex.MALE.value, "m": Sex.MALE.value, "male": Sex.MALE.value,
@@ -119,6 +139,10 @@ _MSG: dict[str, tuple[str, str]] = {
     "required": ("Thiếu giá trị bắt buộc.", "A required value is missing."),
     "too_long": ("Giá trị quá dài (tối đa {n} ký tự).", "Value too long (at most {n} characters)."),
     "control_chars": ("Có ký tự điều khiển không hợp lệ.", "Contains control characters."),
+    "bidi_chars": ("Có ký tự điều khiển hướng chữ hoặc ký tự ẩn (không được phép).",
+                   "Contains bidirectional control or invisible characters (not allowed)."),
+    "clear_not_allowed": ("Cột bắt buộc: không xoá được bằng [xoá].",
+                          "A required column cannot be cleared with [clear]."),
     "date_format": ("Ngày không hợp lệ; dùng dạng dd/mm/yyyy.",
                     "Not a valid date; use dd/mm/yyyy."),
     "dob_future": ("Ngày sinh ở tương lai.", "Date of birth is in the future."),
@@ -205,6 +229,9 @@ class RowValidator:
             if _CONTROL.search(value):
                 problems.append(self.problem(row, column, raw, "control_chars"))
                 return ""
+            if _INVISIBLE.search(value):
+                problems.append(self.problem(row, column, raw, "bidi_chars"))
+                return ""
             kind = legacy_encoding(value)
             if kind:
                 raise legacy_refusal(kind)
@@ -230,8 +257,12 @@ class RowValidator:
         lk = self.lookups
 
         cid = c[i_cid]
-        bhxh = c[i_bhxh]
-        if bhxh:
+        bhxh: str | None = c[i_bhxh]
+        if not bhxh:
+            bhxh = None  # keep what is stored
+        elif is_clear_marker(bhxh):
+            bhxh = ""
+        else:
             for p in check_bhxh_code(bhxh):
                 problems.append(Problem(row, "bhxh_code", bhxh[:MAX_VALUE_IN_REPORT], p.code,
                                         p.message_vi, p.message_en))
@@ -246,6 +277,8 @@ class RowValidator:
             name_key = fold(name)
             if not raw_name:
                 problems.append(P(row, "full_name", raw_name, "required"))
+            elif is_clear_marker(raw_name):
+                problems.append(P(row, "full_name", raw_name, "clear_not_allowed"))
             elif len(problems) == before and len(names) < _CACHE_MAX:
                 names[raw_name] = (name, name_key)
         raw_dob = c[i_dob]
@@ -295,13 +328,25 @@ class RowValidator:
                 problems.append(P(row, "ward_code", "", "required"))
 
         raw_street = c[i_street]
-        street = self._texts.get(raw_street)
-        if street is None:
+        street: str | None = self._texts.get(raw_street)
+        if street is not None:
+            pass
+        elif not raw_street:
+            pass  # None: keep what is stored
+        elif is_clear_marker(raw_street):
+            street = ""
+        else:
+            before = len(problems)
             street = self.text(row, "street", raw_street, problems)
-            if len(self._texts) < _CACHE_MAX and len(street) <= BY_KEY["street"].max_length:
+            # only a valid value is remembered: a bad one is reported on every row
+            if len(problems) == before and len(self._texts) < _CACHE_MAX:
                 self._texts[raw_street] = street
-        phone = c[i_phone]
-        if phone:
+        phone: str | None = c[i_phone]
+        if not phone:
+            phone = None
+        elif is_clear_marker(phone):
+            phone = ""
+        else:
             digits = phone.replace(" ", "").replace(".", "").replace("-", "")
             if digits.startswith("+84"):
                 digits = "0" + digits[3:]
@@ -346,7 +391,10 @@ class RowValidator:
             problems.append(P(row, "benefit_start", raw_start, "start_implausible"))
         raw_end = c[i_end]
         end = None
-        if raw_end:
+        end_cleared = False
+        if raw_end and is_clear_marker(raw_end):
+            end_cleared = True
+        elif raw_end:
             end = self.date(raw_end)
             if end is None:
                 problems.append(P(row, "benefit_end", raw_end, "date_format"))
@@ -390,6 +438,9 @@ class RowValidator:
                 holder = self.text(row, "account_holder", raw_holder, problems)
                 if not raw_holder:
                     problems.append(P(row, "account_holder", raw_holder, "holder_missing"))
+                elif is_clear_marker(raw_holder):
+                    problems.append(P(row, "account_holder", raw_holder,
+                                      "clear_not_allowed"))
                 else:
                     holder_key = fold(holder)
                     # the same limit for both columns, so one cache serves both
@@ -399,8 +450,12 @@ class RowValidator:
                         names[raw_holder] = (holder, holder_key)
 
         point = c[i_point]
-        point_id = None
-        if point:
+        point_id: int | str | None = None
+        if not point:
+            pass  # None: keep what is stored
+        elif is_clear_marker(point):
+            point_id = CLEARED_POINT
+        else:
             point_id = lk.payment_points.get(point)
             if point_id is None:
                 problems.append(P(row, "payment_point", point, "payment_point_unknown"))
@@ -417,6 +472,7 @@ class RowValidator:
             None if point_id is None else str(point_id), btype,
             "monthly" if btype in MONTHLY else "one_time", str(amount),
             isos.get(raw_start) or start.isoformat(),
+            CLEARED_DATE if end_cleared else
             None if end is None else (isos.get(raw_end) or end.isoformat()), channel,
             None if provider is None else str(provider.id),
             account if provider is not None else "", holder, holder_key,

@@ -71,6 +71,10 @@ class Command(BaseCommand):
             f"  lỗi / invalid: {outcome.rows_invalid:,}\n"
             f"  thêm mới / created: {outcome.created:,}  cập nhật / updated: "
             f"{outcome.updated:,}  không đổi / unchanged: {outcome.unchanged:,}")
+        if outcome.accounts_pending:
+            self.stdout.write(
+                f"  đổi tài khoản chờ duyệt / account changes pending approval: "
+                f"{outcome.accounts_pending:,} (chitra account_changes list --as …)")
         if outcome.error_report:
             self.stdout.write(f"  báo cáo lỗi / error report: {outcome.error_report}")
             for p in outcome.first_problems[:20]:
