@@ -215,7 +215,7 @@ def test_bank_cannot_ingest_status_for_another_banks_file(exported, people, tmp_
     reply.write_bytes(pain002(agri.msg_id, [(item.end_to_end_id, "ACSC", None, None)]))
     bidv_user = f.user(Role.BANK_OPERATOR, org=f.organization(
         f.OrganizationKind.BANK, provider=f.provider("BIDV")))
-    _refused(ingest_status_file(reply, bidv_user), "not_your_item")
+    _refused(ingest_status_file(reply, bidv_user), "unknown_msg_id")  # as if none existed
 
 
 def test_bank_notification_without_msg_id_counts_only_for_its_own_items(exported, people,
@@ -227,7 +227,7 @@ def test_bank_notification_without_msg_id_counts_only_for_its_own_items(exported
         f.OrganizationKind.BANK, provider=f.provider("BIDV")))
     other = tmp_path / "other.xml"
     other.write_bytes(camt054([(agri.end_to_end_id, agri.amount, False, None)]))
-    _refused(ingest_status_file(other, bidv_user), "not_your_item")
+    _refused(ingest_status_file(other, bidv_user), "unknown_end_to_end_id")
     own = tmp_path / "own.xml"
     own.write_bytes(camt054([(bidv.end_to_end_id, bidv.amount, False, None)]))
     assert ingest_status_file(own, bidv_user).applied == 1

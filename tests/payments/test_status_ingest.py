@@ -127,14 +127,18 @@ def test_camt054_amount_that_differs_refuses_the_file(bidv, tmp_path):
     _, first, _ = bidv
     result = _ingest(tmp_path, camt054([(first.end_to_end_id, 4_200_001, False, None)]))
     assert [p.code for p in result.problems] == ["amount_mismatch"]
-    assert "4200000" in result.problems[0].message_en
+    assert result.problems[0].value == "4200001"
+    assert "4200000" not in result.problems[0].message_en + result.problems[0].message_vi
 
 
 def test_user_without_a_role_that_reports_may_report_on_nothing(bidv, tmp_path):
     pf, first, _ = bidv
     result = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None)]),
                      user=f.user(Role.WARD_TEAM))
-    assert [p.code for p in result.problems] == ["not_your_item"]
+    assert [p.code for p in result.problems] == ["unknown_msg_id"]
+    result = _ingest(tmp_path, camt054([(first.end_to_end_id, 4_200_000, False, None)]),
+                     user=f.user(Role.WARD_TEAM), name="r2.xml")
+    assert [p.code for p in result.problems] == ["unknown_end_to_end_id"]
 
 
 def test_a_refused_file_leaves_no_trace_but_its_refusal(bidv, tmp_path):

@@ -3,7 +3,9 @@
 Validate first, then apply whole: an unknown OrgnlMsgId or EndToEndId, an amount that
 differs, a line about an item never sent, or a status that contradicts a final one is
 reported with its line and nothing from the file is applied. The same bytes twice are
-recognized by their SHA-256 and applied once.
+recognized by their SHA-256 and applied once. Who may report on what is
+:mod:`chitra.payments.statusscope`, for every way a file comes in (web, CLI, batch): an item
+or payment file outside the uploader's scope is refused exactly as one that does not exist.
 
 The lines are checked and applied set-based (:mod:`chitra.payments.statusload`), inside one
 transaction that a refusal rolls back.
@@ -17,12 +19,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from chitra.access.models import Role, User
+from chitra.access.models import User
 from chitra.access.scoping import scope_of
 from chitra.core import audit
 from chitra.core.errors import Problem
@@ -40,6 +41,7 @@ from chitra.payments.models import (
     StatusFile,
     StatusSource,
 )
+from chitra.payments.statusscope import status_scope
 from chitra.payments.transitions import BAD_ACCOUNT_REASONS, DECEASED_REASONS, Outcome
 from chitra.registry.models import (
     BeneficiaryStatus,
@@ -99,22 +101,6 @@ def _read_lines(path: Path, source: StatusSource) -> Iterator[statuslines.Line]:
         yield from statuslines.read_xml_lines(path, source)
 
 
-def _scope_sql(user: User) -> tuple[str, list[Any]]:
-    """Which items ``user`` may report on, as a condition on item ``i`` and its cycle ``c``
-    (a NULL counts as no)."""
-    scope = scope_of(user)
-    if user.is_superuser:
-        return "TRUE", []
-    if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER):
-        return "c.province_code = %s", [scope.province_code]
-    if user.role == Role.BANK_OPERATOR:
-        return statusload.in_files_of_provider_sql(), [scope.provider_id]
-    if user.role == Role.POST_OFFICE_OPERATOR:
-        return "i.channel = %s AND c.province_code = %s", [Channel.CASH.value,
-                                                           scope.province_code]
-    return "FALSE", []
-
-
 class _Refused(Exception):
     """Rolls the file's transaction back; the problems are in the result."""
 
@@ -137,7 +123,7 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
         with transaction.atomic(), statusload.staging():
             staged = _stage(path, source, parsed)
             result.lines = staged.lines
-            decided = _validate(staged, user, result)
+            decided = _validate(staged, source, user, result)
             if result.problems or decided is None:
                 raise _Refused
             _apply(source, digest, name, user, result, staged, decided)
@@ -173,10 +159,12 @@ def _keep_refusal(digest: str, name: str, user: User, result: IngestResult) -> N
                  after={"file": name, "problems": len(result.problems)})
 
 
-def _validate(staged: statusload.Staged, user: User,
+def _validate(staged: statusload.Staged, source: StatusSource, user: User,
               result: IngestResult) -> statusload.Decided | None:
-    files = {pf.msg_id: pf for pf in PaymentFile.objects.filter(msg_id__in=[
-        *staged.msg_ids, *(g[0] for g in staged.groups)])}
+    scope = status_scope(user)
+    # A payment file outside the user's scope is unknown, as one that does not exist.
+    files = {pf.msg_id: pf for pf in scope.files(PaymentFile.objects.filter(msg_id__in=[
+        *staged.msg_ids, *(g[0] for g in staged.groups)]))}
     unknown = {m for m in staged.msg_ids if m not in files}
     named = statusload.lines_naming(unknown) if unknown else []
     named += [(None, g[0]) for g in staged.groups if g[0] not in files]
@@ -187,7 +175,7 @@ def _validate(staged: statusload.Staged, user: User,
     if result.problems:
         return None
     statusload.expand_groups(staged, files)
-    decided = statusload.decide(*_scope_sql(user), staged, files)
+    decided = statusload.decide(*scope.items_sql(), staged, files, source)
     found = [_refusal(*r) for r in statusload.refusals(decided)]
     # Ids that are not ours at all first, as they are found before any item is looked up.
     found.sort(key=lambda p: (p[0], p[1]))
@@ -196,9 +184,10 @@ def _validate(staged: statusload.Staged, user: User,
 
 
 def _refusal(n: int, row: int | None, e2e: str, code: str, amount: int | None,
-             msg_id: str | None, item_amount: int | None, current: str | None,
-             what: str) -> tuple[int, int, Problem]:
+             msg_id: str | None, current: str | None, what: str) -> tuple[int, int, Problem]:
     """(order, line number in the file's order, the problem) of a refused line."""
+    # An item outside the user's scope is "unknown" too, word for word: nothing here tells
+    # whether an id exists elsewhere, nor shows a stored amount.
     if what == "unknown_end_to_end_id":
         if ids.item_id_of(e2e) is None:
             return 0, n, _problem(row, "EndToEndId", e2e, what,
@@ -207,17 +196,25 @@ def _refusal(n: int, row: int | None, e2e: str, code: str, amount: int | None,
         return 1, n, _problem(row, "EndToEndId", e2e, what,
                               "Không có giao dịch nào mang mã này.",
                               "No payment item has this EndToEndId.")
-    if what == "not_your_item":
-        return 1, n, _problem(row, "EndToEndId", e2e, what,
-                              "Giao dịch không thuộc tệp của đơn vị bạn.",
-                              "This item is not in one of your files.")
+    if what == "status_not_from_source":
+        return 1, n, _problem(row, "Sts", code, what,
+                              f"Loại tệp này không được báo trạng thái {code}: hoàn trả (RTRN) "
+                              "chỉ nhận từ thông báo camt.054 của ngân hàng.",
+                              f"This kind of file may not report status {code}: a return "
+                              "(RTRN) is accepted only from the bank's camt.054.")
+    if what == "amount_missing":
+        return 1, n, _problem(row, "Amt", "", what,
+                              "Thiếu số tiền: mỗi dòng camt.054 và mỗi khoản hoàn trả phải ghi "
+                              "số tiền.",
+                              "Amount missing: every camt.054 line and every return must state "
+                              "its amount.")
     if what == "msg_id_mismatch":
         return 1, n, _problem(row, "OrgnlMsgId", msg_id or "", what,
                               "Giao dịch không thuộc tệp này.", "The item is not in that message.")
     if what == "amount_mismatch":
         return 1, n, _problem(row, "Amt", str(amount), what,
-                              f"Số tiền khác với lệnh chi ({item_amount} đồng).",
-                              f"Amount differs from the instruction ({item_amount} VND).")
+                              "Số tiền khác với lệnh chi.",
+                              "Amount differs from the instruction.")
     vi, en = {
         Outcome.CONFLICT: (f"Trạng thái {code} mâu thuẫn với trạng thái '{current}'.",
                            f"Status {code} contradicts final status '{current}'."),

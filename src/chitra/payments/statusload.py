@@ -33,7 +33,7 @@ from chitra.payments.models import (
     StatusEvent,
 )
 from chitra.payments.statuslines import Line, Parsed, Staged, rows
-from chitra.payments.transitions import Outcome, next_status
+from chitra.payments.transitions import Outcome, comes_from, needs_amount, next_status
 
 LINES, STEPS = "chitra_status_line", "chitra_status_step"
 _COLUMNS = "n, line_no, e2e, item_id, code, reason, amount, msg_id, grp"
@@ -157,7 +157,8 @@ def _case(table: dict[str, list[tuple[str, str]]]) -> tuple[str, list[str]]:
 
 
 def in_files_of_provider_sql() -> str:
-    """Item ``i`` is a provider's (the parameter) and went out in one of its files."""
+    """Item ``i`` is a provider's (the parameter) and went out in one of its files (a part
+    of :meth:`chitra.payments.statusscope.StatusScope.items_sql`)."""
     return (f"i.provider_id = %s AND EXISTS (SELECT 1 FROM {_t(PaymentFile)} f "
             "WHERE f.cycle_id = i.cycle_id AND f.provider_id = i.provider_id "
             "AND i.id BETWEEN f.first_item_id AND f.last_item_id)")
@@ -182,11 +183,14 @@ class Decided:
 
 
 def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
-           files: dict[str, PaymentFile]) -> Decided:
+           files: dict[str, PaymentFile], source: str) -> Decided:
     """Give every staged line its item, first problem and decision (the steps table).
 
     ``scope_sql`` is a condition on the item ``i`` and its cycle ``c`` that holds when the
-    user may report on the item. ``files``: the payment files the lines' msg ids name.
+    user may report on the item (:mod:`chitra.payments.statusscope`); an item outside it is
+    refused exactly as one that does not exist. ``files``: the payment files the lines' msg
+    ids name, those in the user's scope only. ``source``: the kind of file (a
+    :class:`~chitra.payments.models.StatusSource` value).
     """
     current = (f"CASE WHEN i.status = '{ItemStatus.PENDING.value}' AND c.sent_at IS NOT NULL "
                f"THEN '{ItemStatus.SENT.value}' ELSE i.status END")
@@ -203,6 +207,7 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
     outcome_sql, outcome_params = _case(outcomes)
     to_sql, to_params = _case(moves)
     named_sql, named_params = _named_files(files)
+    rules_sql, rules_params = _rules(source, staged.codes)
     with connection.cursor() as cur:
         cur.execute(f"""
             CREATE TEMP TABLE {STEPS} AS
@@ -210,12 +215,12 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
                    {to_sql} IS NOT NULL AS last
             FROM (SELECT s.n, s.line_no, s.e2e, s.code, s.reason, s.amount, s.msg_id,
                    i.id AS item_id, {_row_of("i")} AS item_row, i.cycle_id,
-                   i.amount AS item_amount,
                    i.status AS stored, {current} AS from_status,
-                   CASE WHEN i.id IS NULL OR (NOT s.grp AND (c.sent_at IS NULL
+                   CASE {rules_sql}
+                        WHEN i.id IS NULL OR (NOT s.grp AND (c.sent_at IS NULL
                                                    OR {_end_to_end_sql()} <> s.e2e))
+                             OR NOT COALESCE({scope_sql}, FALSE)
                           THEN 'unknown_end_to_end_id'
-                        WHEN NOT COALESCE({scope_sql}, FALSE) THEN 'not_your_item'
                         WHEN s.msg_id IS NOT NULL AND NOT COALESCE(
                                f.cycle_id = i.cycle_id AND f.provider_id = i.provider_id
                                AND i.id BETWEEN f.first_item_id AND f.last_item_id, FALSE)
@@ -227,10 +232,30 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
             LEFT JOIN {_t(PaymentItem)} i ON i.id = s.item_id
             LEFT JOIN {_t(PaymentCycle)} c ON c.id = i.cycle_id
             LEFT JOIN {named_sql} f ON f.msg_id = s.msg_id) x""",
-                    [*to_params, *outcome_params, *to_params, *scope_params, *named_params])
+                    [*to_params, *outcome_params, *to_params, *rules_params, *scope_params,
+                     *named_params])
         if not staged.ordered:
             _decide_repeated(cur)
         return _count(cur)
+
+
+def _rules(source: str, codes: Iterable[str]) -> tuple[str, list[Any]]:
+    """``WHEN …`` branches (or nothing) for the lines the kind of file may not carry: a
+    status from the wrong kind of file (a return in a pain.002), a line without the amount
+    it must state. Found before the item is looked up: they say nothing about it."""
+    sql: list[str] = []
+    params: list[Any] = []
+    foreign = sorted(c for c in codes if not comes_from(source, c))
+    if foreign:
+        sql.append(f"WHEN s.code IN ({', '.join(['%s'] * len(foreign))}) "
+                   "THEN 'status_not_from_source'")
+        params += foreign
+    priced = sorted(c for c in codes if needs_amount(source, c))
+    if priced:
+        sql.append(f"WHEN s.amount IS NULL AND s.code IN ({', '.join(['%s'] * len(priced))}) "
+                   "THEN 'amount_missing'")
+        params += priced
+    return " ".join(sql), params
 
 
 def _count(cur: Any) -> Decided:
@@ -298,12 +323,13 @@ def _decide_repeated(cur: Any) -> None:
 
 def refusals(decided: Decided) -> list[tuple[Any, ...]]:
     """Lines that refuse the file, in file order: (n, line, EndToEndId, code, amount, msg id,
-    item amount, status before the line, problem or refusing outcome)."""
+    status before the line, problem or refusing outcome). Not the item's amount: a refusal
+    never shows it."""
     if not decided.refusing:
         return []
     refusing = [o.value for o in REFUSING]
     with connection.cursor() as cur:
-        cur.execute(f"""SELECT n, line_no, e2e, code, amount, msg_id, item_amount, from_status,
+        cur.execute(f"""SELECT n, line_no, e2e, code, amount, msg_id, from_status,
                                COALESCE(problem, outcome) FROM {STEPS}
                         WHERE problem IS NOT NULL OR outcome IN (%s, %s, %s) ORDER BY n""",
                     refusing)

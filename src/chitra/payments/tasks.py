@@ -1,5 +1,7 @@
 """Background tasks of the payment core (django-tasks; the DB backend runs them in
-``chitra db_worker``): compute and export a cycle with progress on the cycle row.
+``chitra db_worker``): compute and export a cycle with progress on the cycle row; take in a
+status file uploaded on the web page (:mod:`chitra.payments.statusuploads`: no file is read
+inside a request).
 
 Progress lives on ``PaymentCycle.progress_step/progress_done/progress_total``:
 
@@ -22,15 +24,16 @@ transaction, so its per-file progress shows as it goes.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
+from chitra.access.models import User
 from chitra.core import audit
 from chitra.core.errors import DomainError
-from chitra.payments import export, services
+from chitra.payments import export, services, statusuploads
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import CycleStatus, PaymentCycle
 
@@ -169,3 +172,16 @@ def _still_running() -> PaymentError:
         f"Bước này vẫn đang chạy; chỉ gỡ được khi quá {minutes} phút không có tiến độ.",
         f"The step is still running; it can be released after {minutes} minutes without "
         "progress.")
+
+
+@task()
+def ingest_status_upload_task(token: str) -> str:
+    """Take in a status file uploaded on the web page (as ``chitra ingest_status``)."""
+    return statusuploads.run(token)
+
+
+def queue_status_upload(file_obj: IO[bytes] | Any, file_name: str, user: User) -> str:
+    """Store an uploaded status file and queue its reading; the upload's token."""
+    token = statusuploads.store(file_obj, file_name, user)
+    ingest_status_upload_task.enqueue(token)
+    return token

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chitra.payments.models import ItemStatus
+from chitra.payments.models import ItemStatus, StatusSource
 
 ACCEPTED_CODES = frozenset({"RCVD", "PDNG", "ACTC", "ACCP", "ACSP", "ACWC", "ACWP"})
 PAID_CODES = frozenset({"ACSC", "ACCC", "BOOKED"})  # BOOKED: a camt.054 debit entry
@@ -72,6 +72,28 @@ def next_status(current: ItemStatus | str, code: str) -> Decision:
     if _RANK[target] > _RANK[current]:
         return Decision(Outcome.APPLY, target)
     return Decision(Outcome.NO_CHANGE)
+
+
+# What each kind of status file may say. A return (money back after the payment) is taken
+# only from the bank's notifications on our account (camt.054), which carry its amount: a
+# status report (pain.002) saying RTRN would turn a paid item back into one to pay again.
+CODES_BY_SOURCE: dict[str, frozenset[str]] = {
+    StatusSource.PAIN002: ACCEPTED_CODES | REJECTED_CODES | {"ACSC", "ACCC"},
+    StatusSource.CAMT054: RETURNED_CODES | {"BOOKED"},
+    StatusSource.CASH: frozenset({CASH_PAID, CASH_NOT_COLLECTED}),
+}
+
+
+def comes_from(source: str, code: str) -> bool:
+    """Whether a file of kind ``source`` may carry status ``code`` (a code we do not know at
+    all is :attr:`Outcome.UNKNOWN_CODE`'s business)."""
+    return target_of(code) is None or code in CODES_BY_SOURCE[StatusSource(source)]
+
+
+def needs_amount(source: str, code: str) -> bool:
+    """Whether a line must state its amount (which must then be the item's): every line of a
+    camt.054, and every return."""
+    return source == StatusSource.CAMT054 or code in RETURNED_CODES
 
 
 def may_reject(code: str) -> bool:

@@ -24,4 +24,5 @@ urlpatterns = [
     path("files/", views.file_list, name="payment_files"),
     path("files/<int:pk>.<str:kind>", views.file_download, name="payment_file"),
     path("status/", views.status_upload, name="payment_status_upload"),
+    path("status/<str:token>/", views.status_result, name="payment_status_result"),
 ]

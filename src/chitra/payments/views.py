@@ -6,11 +6,8 @@ The CLI (``chitra cycle …``, ``chitra ingest_status``) calls the same services
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-import tempfile
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +29,19 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from openpyxl import Workbook
 
 from chitra.access.models import User
 from chitra.access.scoping import sees_full_citizen_ids
 from chitra.core.errors import DomainError
-from chitra.payments import export, queries, services, tasks
+from chitra.payments import downloads, export, queries, services, statusuploads, tasks
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import CycleStatus, PaymentCycle, PaymentFile, StatusFile
 from chitra.payments.permissions import CycleAction, may
-from chitra.payments.reconcile import ingest_status_file
 from chitra.registry.imports import DEFAULT_PROVINCE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS_SUFFIXES = (".xml", ".xlsx", ".csv")
-MAX_STATUS_UPLOAD_BYTES = 50 * 1024 * 1024
+STATUS_SUFFIXES = statusuploads.SUFFIXES
+MAX_STATUS_UPLOAD_BYTES = statusuploads.MAX_BYTES
 # Cash lists are named by export._write_cash_lists; only names the manifest lists are served.
 _CASH_LIST_NAME = re.compile(r"^tien-mat-[0-9]{4}-[0-9]{2}-[A-Za-z0-9-]+-[0-9]{8}\.(xlsx|pdf)$")
 
@@ -109,11 +104,15 @@ def _cash_list_names(cycle: PaymentCycle) -> list[str]:
     return [n for n in names if isinstance(n, str) and _CASH_LIST_NAME.match(n)]
 
 
-def _serve(path: Path, name: str, content_type: str) -> FileResponse:
+def _serve(user: User, kind: str, object_id: int, path: Path, name: str, content_type: str,
+           **audit_extra: Any) -> FileResponse:
+    """The file as an attachment, its download written to the audit log (404 if missing)."""
     if not path.is_file():
         raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name,
-                        content_type=content_type)
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                            content_type=content_type)
+    downloads.record(user, kind, object_id, name, **audit_extra)
+    return response
 
 
 # --- cycles ----------------------------------------------------------------------------------
@@ -328,15 +327,18 @@ def file_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def file_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
-    pf = queries.get_file_for(_user(request), pk)
+    user = _user(request)
+    pf = queries.get_file_for(user, pk)
     name = Path(pf.file_name).name
     if name != pf.file_name:
         raise Http404
+    where = export.export_dir(pf.cycle)
     if kind == "xml":
-        return _serve(export.export_dir(pf.cycle) / name, name, "application/xml")
+        return _serve(user, downloads.PAIN001, pf.pk, where / name, name, "application/xml",
+                      cycle=pf.cycle_id)
     if kind == "p7s":
-        return _serve(export.export_dir(pf.cycle) / f"{name}.p7s", f"{name}.p7s",
-                      "application/pkcs7-signature")
+        return _serve(user, downloads.SIGNATURE, pf.pk, where / f"{name}.p7s", f"{name}.p7s",
+                      "application/pkcs7-signature", cycle=pf.cycle_id)
     raise Http404
 
 
@@ -348,7 +350,7 @@ def manifest_download(request: HttpRequest, pk: int) -> FileResponse:
     if not may(user, CycleAction.DOWNLOAD, cycle.province_code):
         raise PermissionDenied
     path = _manifest_path(cycle)
-    return _serve(path, path.name, "application/json")
+    return _serve(user, downloads.MANIFEST, cycle.pk, path, path.name, "application/json")
 
 
 @login_required
@@ -361,7 +363,8 @@ def cash_list_download(request: HttpRequest, pk: int, name: str) -> FileResponse
     if name not in _cash_list_names(cycle):
         raise Http404
     ctype = XLSX if name.endswith(".xlsx") else "application/pdf"
-    return _serve(export.export_dir(cycle) / name, name, ctype)
+    return _serve(user, downloads.CASH_LIST, cycle.pk, export.export_dir(cycle) / name, name,
+                  ctype)
 
 
 # --- status files in -------------------------------------------------------------------------
@@ -387,23 +390,34 @@ def status_upload(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = (StatusUploadForm(request.POST, request.FILES) if request.method == "POST"
             else StatusUploadForm())
-    result = None
     if form.is_bound and form.is_valid():
+        # Stored and queued: the worker reads it (never an xlsx inside a request).
         upload = form.cleaned_data["file"]
-        with tempfile.TemporaryDirectory(prefix="chitra-status-") as tmp:
-            path = Path(tmp) / f"upload{Path(upload.name).suffix.lower()}"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                result = ingest_status_file(path, user, Path(upload.name).name[:255])
-            except DomainError as e:
-                form.add_error("file", _message(e))
+        try:
+            token = tasks.queue_status_upload(upload, upload.name, user)
+        except DomainError as e:
+            form.add_error("file", _message(e))
+        else:
+            return redirect("payment_status_result", token=token)
     return render(request, "payments/status_upload.html", {
-        "form": form, "result": result, "show_ids": sees_full_citizen_ids(user),
+        "form": form,
         "recent": StatusFile.objects.filter(received_by=user.username)
         .select_related("provider")[:10],
     })
+
+
+@login_required
+@require_GET
+def status_result(request: HttpRequest, token: str) -> HttpResponse:
+    """What became of an upload: in progress, or its result (only to who sent it)."""
+    user = _user(request)
+    if not queries.may_upload_status(user):
+        raise PermissionDenied
+    upload = statusuploads.get(token, user)
+    if upload is None:
+        raise Http404
+    return render(request, "payments/status_result.html", {
+        "upload": upload, "result": upload.result, "show_ids": sees_full_citizen_ids(user)})
 
 
 # --- reconciliation --------------------------------------------------------------------------
@@ -419,60 +433,25 @@ def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so Excel opens it as UTF-8
-    for row in rows:
-        yield writer.writerow(row)
-
-
-def _stem(cycle: PaymentCycle) -> str:
-    return f"doi-soat-{cycle.province_code}-{cycle.period:%Y-%m}"
-
-
 @login_required
 @require_GET
 def reconciliation_csv(request: HttpRequest, pk: int, part: str) -> StreamingHttpResponse:
-    cycle = queries.get_cycle_for(_user(request), pk)
-    if part == "summary":
-        rows: Iterable[Iterable[Any]] = [queries.SUMMARY_HEADER, *queries.summary_rows(cycle)]
-        name = f"{_stem(cycle)}.csv"
-    elif part == "items":
-        rows = _with_header(queries.ITEM_HEADER, queries.item_rows(cycle))
-        name = f"{_stem(cycle)}-chi-tiet.csv"
-    else:
+    user = _user(request)
+    cycle = queries.get_cycle_for(user, pk)
+    if part not in downloads.RECONCILIATION_PARTS:
         raise Http404
-    response = StreamingHttpResponse(_csv(rows), content_type="text/csv; charset=utf-8")
+    name, lines = downloads.reconciliation_csv(cycle, part)
+    downloads.record(user, downloads.RECONCILIATION, cycle.pk, name)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _with_header(header: tuple[str, ...], rows: Iterator[tuple[Any, ...]]
-                 ) -> Iterator[tuple[Any, ...]]:
-    yield header
-    yield from rows
 
 
 @login_required
 @require_GET
 def reconciliation_xlsx(request: HttpRequest, pk: int) -> FileResponse:
-    cycle = queries.get_cycle_for(_user(request), pk)
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet("Tong hop")
-    summary.append(queries.SUMMARY_HEADER)
-    for row in queries.summary_rows(cycle):
-        summary.append(row)
-    items = wb.create_sheet("Chi tiet")
-    items.append(queries.ITEM_HEADER)
-    for item in queries.item_rows(cycle):
-        items.append(item)
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    wb.save(out)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=f"{_stem(cycle)}.xlsx",
-                        content_type=XLSX)
+    user = _user(request)
+    cycle = queries.get_cycle_for(user, pk)
+    name, out = downloads.reconciliation_xlsx(cycle)  # FileResponse closes ``out``
+    downloads.record(user, downloads.RECONCILIATION, cycle.pk, name)
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
