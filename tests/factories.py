@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from datetime import date
+
+from django.contrib.auth.hashers import make_password
 
 from chitra.access.models import Organization, OrganizationKind, Role, User
 from chitra.core.identifiers import Sex, century_sex_digit
@@ -54,9 +57,15 @@ def user(role: Role = Role.BHXH_OFFICER, org: Organization | None = None,
         org = organization(
             kind, ward_code=DOAN_KET if kind == OrganizationKind.WARD else "",
             provider=provider("Agribank") if kind == OrganizationKind.BANK else None)
-    return User.objects.create_user(
-        username=username or f"user{next(_seq)}", password=PASSWORD, organization=org,
-        role=role)
+    # Argon2 is slow on purpose: hash the test password once, give every user that hash.
+    return User.objects.create(
+        username=username or f"user{next(_seq)}", password=_password_hash(),
+        organization=org, role=role)
+
+
+@functools.cache
+def _password_hash() -> str:
+    return make_password(PASSWORD)
 
 
 def provider(short_name: str = "Agribank") -> PaymentProvider:

@@ -58,6 +58,9 @@ class Config:
     login_failure_limit: int
     # Failed logins from one address, whatever usernames were tried, before it is refused.
     login_ip_failure_limit: int
+    # The most a background import job may run, in seconds (a hostile file cannot hold the
+    # only worker).
+    job_time_limit: int
     # Reverse proxies in front that append to X-Forwarded-For (0: the peer is the client).
     proxy_count: int
     # Behind TLS: Strict-Transport-Security max-age (0: no header), and its includeSubDomains.
@@ -96,6 +99,7 @@ def load() -> Config:
         secure_cookies=not _flag("CHITRA_INSECURE_HTTP"),
         login_failure_limit=int(os.environ.get("CHITRA_LOGIN_FAILURE_LIMIT", "5")),
         login_ip_failure_limit=int(os.environ.get("CHITRA_LOGIN_IP_FAILURE_LIMIT", "20")),
+        job_time_limit=int(os.environ.get("CHITRA_JOB_TIME_LIMIT", "3600")),
         proxy_count=int(os.environ.get("CHITRA_PROXY_COUNT", "0")),
         hsts_seconds=int(os.environ.get("CHITRA_HSTS_SECONDS", "0")),
         hsts_include_subdomains=_flag("CHITRA_HSTS_INCLUDE_SUBDOMAINS"),

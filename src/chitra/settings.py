@@ -107,6 +107,7 @@ LOGOUT_REDIRECT_URL = "login"
 # address after LOGIN_IP_FAILURE_LIMIT over all usernames (chitra.access.lockout).
 AXES_FAILURE_LIMIT = CONFIG.login_failure_limit
 LOGIN_IP_FAILURE_LIMIT = CONFIG.login_ip_failure_limit
+CHITRA_JOB_TIME_LIMIT = CONFIG.job_time_limit
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_HANDLER = "chitra.access.lockout.UserOrAddressLockout"

@@ -213,7 +213,7 @@ def test_ssl_redirect_sends_plain_http_to_https(client, settings):
 
 NEW_VARIABLES = ("CHITRA_LOGIN_IP_FAILURE_LIMIT", "CHITRA_PROXY_COUNT", "CHITRA_HSTS_SECONDS",
                  "CHITRA_HSTS_INCLUDE_SUBDOMAINS", "CHITRA_PROXY_SSL_HEADER",
-                 "CHITRA_SSL_REDIRECT", "CHITRA_LOGIN_FAILURE_LIMIT")
+                 "CHITRA_SSL_REDIRECT", "CHITRA_LOGIN_FAILURE_LIMIT", "CHITRA_JOB_TIME_LIMIT")
 
 
 def test_config_defaults(monkeypatch):
@@ -224,6 +224,7 @@ def test_config_defaults(monkeypatch):
     assert (c.hsts_seconds, c.hsts_include_subdomains) == (0, False)
     assert c.proxy_ssl_header is None
     assert c.ssl_redirect is False
+    assert c.job_time_limit == 3600
 
 
 def test_config_reads_the_production_settings(monkeypatch):
@@ -233,7 +234,9 @@ def test_config_reads_the_production_settings(monkeypatch):
     monkeypatch.setenv("CHITRA_HSTS_INCLUDE_SUBDOMAINS", "1")
     monkeypatch.setenv("CHITRA_PROXY_SSL_HEADER", "X-Forwarded-Proto")
     monkeypatch.setenv("CHITRA_SSL_REDIRECT", "yes")
+    monkeypatch.setenv("CHITRA_JOB_TIME_LIMIT", "900")
     c = config.load()
+    assert c.job_time_limit == 900
     assert (c.login_ip_failure_limit, c.proxy_count, c.hsts_seconds) == (50, 1, 31536000)
     assert c.hsts_include_subdomains is True
     assert c.proxy_ssl_header == ("HTTP_X_FORWARDED_PROTO", "https")
@@ -254,11 +257,13 @@ def test_the_environment_reaches_django_settings(tmp_path):
                CHITRA_LOGIN_IP_FAILURE_LIMIT="40", CHITRA_PROXY_COUNT="2",
                CHITRA_HSTS_SECONDS="600", CHITRA_HSTS_INCLUDE_SUBDOMAINS="1",
                CHITRA_PROXY_SSL_HEADER="X-Forwarded-Proto", CHITRA_SSL_REDIRECT="1",
-               DJANGO_SETTINGS_MODULE="chitra.settings")
+               CHITRA_JOB_TIME_LIMIT="120", DJANGO_SETTINGS_MODULE="chitra.settings")
     names = ["AXES_FAILURE_LIMIT", "LOGIN_IP_FAILURE_LIMIT", "PROXY_COUNT", "SECURE_HSTS_SECONDS",
-             "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT"]
+             "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT",
+             "CHITRA_JOB_TIME_LIMIT"]
     script = ("import json; from django.conf import settings; "
               f"print(json.dumps([getattr(settings, n) for n in {names!r}]))")
     out = subprocess.run([sys.executable, "-c", script], env=env, check=True,
                          capture_output=True, text=True).stdout
-    assert json.loads(out) == [7, 40, 2, 600, True, ["HTTP_X_FORWARDED_PROTO", "https"], True]
+    assert json.loads(out) == [7, 40, 2, 600, True, ["HTTP_X_FORWARDED_PROTO", "https"], True,
+                               120]

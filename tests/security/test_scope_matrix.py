@@ -36,7 +36,7 @@ from chitra.outreach.models import (
     Referral,
     ReviewState,
 )
-from chitra.payments import export, services
+from chitra.payments import export, services, statusuploads
 from chitra.payments.models import PaymentCycle, PaymentFile, PaymentItem
 from chitra.registry.models import (
     Beneficiary,
@@ -44,6 +44,7 @@ from chitra.registry.models import (
     ImportJob,
     ImportStatus,
     PaymentAccount,
+    PendingAccountChange,
 )
 from tests import factories as f
 from tests.security.conftest import Province
@@ -119,7 +120,15 @@ def _world(p: Province) -> World:
         province_code=p.code, created_by=p.officer.username, problems_count=1,
         problems_preview=[{"row": 2, "column": "ho_ten", "value": people[0].full_name,
                            "code": "x", "message": "x"}])
+    agri = PaymentAccount.objects.get(beneficiary=people[1], valid_to__isnull=True)
+    pending = PendingAccountChange.objects.create(
+        beneficiary=people[1], replaces=agri, channel=Channel.BANK_ACCOUNT,
+        provider=agri.provider, account_number=f"66{p.code}87654321",
+        holder_name=people[1].full_name, import_job=job, made_by=p.officer.username,
+        made_at=timezone.now())
+    upload = statusuploads.store(io.BytesIO(b"<a/>"), f"trang-thai-{p.code}.xml", p.bank)
     w = World(p, {
+        "account_change": [pending], "status_upload": [upload],
         "beneficiary": people, "cycle": [cycle], "file": list(
             PaymentFile.objects.filter(cycle=cycle)), "import": [job],
         "cash_list": [n for n in sorted(
@@ -129,11 +138,12 @@ def _world(p: Province) -> World:
         w.secrets |= {b.full_name, b.citizen_id}
     w.secrets |= set(PaymentAccount.objects.filter(beneficiary__in=people)
                      .exclude(account_number="").values_list("account_number", flat=True))
-    w.secrets |= {c.account_number for c in w.objects["change"]}
+    w.secrets |= {c.account_number for c in [*w.objects["change"], pending]}
     # Its objects by name too: files, campaigns, imports.
     w.secrets |= {pf.file_name for pf in w.objects["file"]} | {pf.msg_id
                                                                for pf in w.objects["file"]}
     w.secrets |= {c.name for c in w.objects["campaign"]} | {job.file_name}
+    w.secrets |= {f"trang-thai-{p.code}.xml"}
     return w
 
 
@@ -147,6 +157,7 @@ PARAMS: dict[str, dict[str, str]] = {
     "import_status": {"pk": "import"},
     "import_report": {"pk": "import"},
     "import_template": {"fmt": "fmt"},
+    "account_change_decide": {"pk": "account_change"},
     "payment_cycle": {"pk": "cycle"},
     "payment_cycle_status": {"pk": "cycle"},
     "payment_cycle_compute": {"pk": "cycle"},
@@ -160,9 +171,11 @@ PARAMS: dict[str, dict[str, str]] = {
     "payment_reconciliation_xlsx": {"pk": "cycle"},
     "payment_reconciliation_csv": {"pk": "cycle", "part": "part"},
     "payment_file": {"pk": "file", "kind": "kind"},
+    "payment_status_result": {"token": "status_upload"},
     "outreach_contact": {"beneficiary_id": "beneficiary"},
     "outreach_method_change": {"beneficiary_id": "beneficiary"},
     "outreach_method_change_decide": {"pk": "change"},
+    "outreach_method_change_letter": {"pk": "change"},
     "outreach_campaign": {"pk": "campaign"},
     "outreach_campaign_report": {"pk": "campaign"},
     "outreach_campaign_report_pdf": {"pk": "campaign"},
@@ -255,6 +268,8 @@ def _fingerprint(w: World) -> list[Any]:
                .values_list("id", "status")),
         sorted(Contact.objects.filter(beneficiary__province_code=code)
                .values_list("id", "review")),
+        sorted(PendingAccountChange.objects.filter(beneficiary__province_code=code)
+               .values_list("id", "status")),
     ]
 
 
