@@ -24,7 +24,7 @@ from chitra.payments.models import PaymentFile, PaymentItem
 from chitra.registry.models import Channel
 from chitra.registry.seeding import DEMO_PASSWORD, seed_demo
 from tests import factories as f
-from tests.e2e.test_payment_journey import audit_cleared_after, office  # noqa: F401
+from tests.e2e.test_payment_journey import office  # noqa: F401
 from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixture
     PHONE,
     SCREENSHOTS,

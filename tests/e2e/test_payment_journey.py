@@ -4,13 +4,10 @@ Chromium (Playwright); tasks run at once (ImmediateBackend)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from chitra.access.models import Role
 from chitra.payments import services
@@ -27,22 +24,6 @@ from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixt
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("http_cookies")]
-_APPEND_ONLY = importlib.import_module("chitra.core.migrations.0003_audit_append_only")
-
-
-@pytest.fixture
-def audit_cleared_after(transactional_db) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """The audit log refuses DELETE, and on SQLite the flush after a transactional test
-    deletes row by row: drop the trigger for the clean-up, then put it back."""
-    yield
-    if connection.vendor != "sqlite":
-        return  # PostgreSQL flushes with TRUNCATE, which a row trigger does not stop
-    with connection.cursor() as cur:
-        cur.execute("DROP TRIGGER IF EXISTS core_auditentry_no_delete")
-        cur.execute("DELETE FROM core_auditentry")
-        cur.execute(_APPEND_ONLY.SQLITE[1])
-
-
 @pytest.fixture
 def office(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

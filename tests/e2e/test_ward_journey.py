@@ -53,7 +53,8 @@ def _no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_ward_user_finds_and_opens_a_beneficiary_on_a_phone(
-        live_server, transactional_db, django_db_serialized_rollback, http_cookies):
+        live_server, transactional_db, django_db_serialized_rollback, http_cookies,
+        audit_cleared_after):
     ward = f.organization(OrganizationKind.WARD, ward_code=f.DOAN_KET,
                           name="UBND phường Đoàn Kết")
     member = f.user(Role.WARD_TEAM, ward, username="to.cong.tac")
