@@ -1,7 +1,13 @@
 import pytest
+from django.urls import reverse
 
-from chitra.access.models import Role
-from chitra.access.scoping import scope_of, sees_full_account_numbers, sees_full_citizen_ids
+from chitra.access.models import OrganizationKind, Role
+from chitra.access.scoping import (
+    bhxh_province,
+    scope_of,
+    sees_full_account_numbers,
+    sees_full_citizen_ids,
+)
 from tests import factories as f
 
 
@@ -50,3 +56,21 @@ def test_who_sees_whole_identifiers(role, citizen_ids, accounts):
     u = f.user(role)
     assert sees_full_citizen_ids(u) is citizen_ids
     assert sees_full_account_numbers(u) is accounts
+
+
+@pytest.mark.parametrize("kind", [OrganizationKind.BANK, OrganizationKind.WARD,
+                                  OrganizationKind.POLICE, OrganizationKind.LEADERSHIP])
+def test_a_bhxh_role_outside_a_bhxh_office_does_no_bhxh_work(login, kind):
+    org = f.organization(kind, ward_code=f.DOAN_KET if kind == OrganizationKind.WARD else "",
+                         provider=f.provider("Agribank") if kind == OrganizationKind.BANK
+                         else None)
+    misfiled = f.user(Role.BHXH_APPROVER, org)
+    assert bhxh_province(misfiled) is None
+    client = login(misfiled)
+    assert client.get(reverse("outreach_method_changes")).status_code == 403
+    assert client.get(reverse("outreach_reports")).status_code == 403
+
+
+def test_a_bhxh_office_user_works_for_its_province():
+    assert bhxh_province(f.user(Role.BHXH_OFFICER)) == f.LAI_CHAU
+    assert bhxh_province(f.user(Role.WARD_TEAM)) is None

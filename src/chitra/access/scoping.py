@@ -49,6 +49,18 @@ def scope_of(user: User) -> Scope:
     return Scope(org.province_code, None, None, False)
 
 
+def bhxh_province(user: User) -> str | None:
+    """The province whose BHXH work ``user`` does: an officer or approver of a provincial
+    BHXH office. A BHXH role given to a user of another organization (a bank, a ward) counts
+    for nothing. ``None`` for everybody else (a superuser is checked on its own)."""
+    if user.role not in (Role.BHXH_OFFICER, Role.BHXH_APPROVER):
+        return None
+    scope = scope_of(user)
+    if not scope.sees_people or scope.ward_code is not None or scope.provider_id is not None:
+        return None
+    return scope.province_code
+
+
 def sees_full_citizen_ids(user: User) -> bool:
     return user.is_superuser or user.role in _FULL_CITIZEN_ID_ROLES
 

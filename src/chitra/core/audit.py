@@ -14,6 +14,13 @@ def record(actor: str, action: str, object_type: str, object_id: object,
         before=before, after=after)
 
 
+def record_download(actor: str, kind: str, object_id: object, file_name: str,
+                    **extra: Any) -> AuditEntry:
+    """Who took which file holding personal data (citizen IDs, phones, accounts): a
+    ``download`` entry about the object the file is of."""
+    return record(actor, "download", kind, object_id, after={"file": file_name, **extra})
+
+
 def last_after(object_type: str, object_id: object, action: str) -> dict[str, Any] | None:
     """The ``after`` of the latest ``action`` entry about an object (None if none)."""
     after = (AuditEntry.objects.filter(object_type=object_type, object_id=str(object_id),

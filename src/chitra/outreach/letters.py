@@ -19,6 +19,7 @@ Letters are kept under ``VAR_DIR/private/letters``, which no URL serves; only th
 from __future__ import annotations
 
 import io
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ from pypdf.errors import PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from chitra.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 MAX_LETTER_BYTES = 5 * 1024 * 1024
 MAX_LETTER_PIXELS = 40_000_000  # a 40-megapixel phone photo; a bomb declares far more
@@ -56,9 +59,10 @@ FORBIDDEN_PDF_NAMES = frozenset({
     "/JavaScript", "/JS", "/OpenAction", "/AA", "/EmbeddedFiles", "/EmbeddedFile",
     "/Launch", "/RichMedia", "/XFA", "/SubmitForm", "/ImportData", "/GoToE", "/GoToR",
 })
-_RAW_FORBIDDEN = re.compile(
-    rb"/(?:JavaScript|JS|OpenAction|AA|EmbeddedFiles?|Launch|RichMedia|XFA|SubmitForm|"
-    rb"ImportData|GoToE|GoToR)(?![A-Za-z0-9])")
+# The same names in the raw bytes (a name escaped as ``/Open#41ction`` is caught parsed).
+_RAW_FORBIDDEN = re.compile(b"(?:" + b"|".join(
+    re.escape(n.encode()) for n in sorted(FORBIDDEN_PDF_NAMES, key=len, reverse=True))
+    + rb")(?![A-Za-z0-9])")
 _PDF_TAIL = re.compile(rb"%%EOF[\x00\t\n\x0c\r ]*\Z")
 _KEPT = re.compile(r"letters/[0-9a-f]{32}\.(?:png|jpg|pdf)")
 _LEGACY = re.compile(r"authorizations/[0-9a-f]{32}\.(?:png|jpg|pdf)")  # before issue 11
@@ -76,10 +80,6 @@ class Letter:
     @property
     def content_type(self) -> str:
         return CONTENT_TYPES[self.suffix]
-
-    @property
-    def is_image(self) -> bool:
-        return self.suffix != ".pdf"
 
 
 def _refused(vi: str, en: str) -> DomainError:
@@ -112,12 +112,12 @@ def _reencoded_image(data: bytes) -> Letter:
             _check_pixels(probe.size)
             probe.verify()  # structure and checksums, without decoding the pixels
         with Image.open(io.BytesIO(data), formats=[expected]) as img:
-            _check_pixels(img.size)
             img.load()
             upright = ImageOps.exif_transpose(img)
     except Image.DecompressionBombError:
         raise _too_many_pixels() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        logger.warning("authorization letter image refused", exc_info=True)
         raise _refused("ảnh bị hỏng hoặc không đọc được.",
                        "the image is damaged or cannot be read.") from None
     upright.thumbnail((MAX_LETTER_SIDE, MAX_LETTER_SIDE))
@@ -167,6 +167,8 @@ def _checked_pdf(data: bytes) -> bytes:
     # A file that pypdf cannot read through is refused, whatever the parser tripped on.
     except (PyPdfError, ValueError, KeyError, TypeError, IndexError, AttributeError,
             RecursionError, OSError, AssertionError, UnicodeError):
+        # Logged: a fault of ours in the walk below would otherwise look like a bad file.
+        logger.warning("authorization letter PDF refused", exc_info=True)
         raise _refused("tệp PDF bị hỏng hoặc không đọc được.",
                        "the PDF is damaged or cannot be read.") from None
     return data

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from chitra.access.models import Role, User
-from chitra.access.scoping import NOTHING, scope_of
+from chitra.access.scoping import bhxh_province, scope_of
 from chitra.core import audit
 from chitra.core.accounts import check_account_number
 from chitra.core.admin_units import current_wards, ward_name
@@ -79,11 +79,9 @@ def team_ward(user: User) -> str | None:
 
 def _ward_member(user: User, beneficiary: Beneficiary) -> None:
     """Work team members act on their ward's people; BHXH staff on their province's."""
-    scope = scope_of(user)
     if team_ward(user) == beneficiary.ward_code:
         return
-    if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER) and (
-            scope.province_code in (None, beneficiary.province_code)):
+    if bhxh_province(user) == beneficiary.province_code:
         return
     if user.is_superuser:
         return
@@ -91,9 +89,7 @@ def _ward_member(user: User, beneficiary: Beneficiary) -> None:
 
 
 def _bhxh(user: User, province_code: str) -> None:
-    scope = scope_of(user)
-    if user.is_superuser or (user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER)
-                             and scope.province_code == province_code):
+    if user.is_superuser or bhxh_province(user) == province_code:
         return
     raise OutreachForbidden()
 
@@ -102,8 +98,7 @@ def desk_of(user: User) -> tuple[int, str] | None:
     """The provider and province whose referrals ``user`` works (a bank's operator in one
     province: Agribank Lai Châu is not Agribank Điện Biên), or ``None``."""
     scope = scope_of(user)
-    if (user.role != Role.BANK_OPERATOR or scope.provider_id is None
-            or not scope.province_code or scope.province_code == NOTHING.province_code):
+    if user.role != Role.BANK_OPERATOR or scope.provider_id is None or not scope.province_code:
         return None
     return scope.provider_id, scope.province_code
 
@@ -542,9 +537,8 @@ def may_see_change(user: User, change: MethodChange) -> bool:
     """BHXH of the beneficiary's province, and the ward team that submitted it."""
     if user.is_superuser:
         return True
-    scope = scope_of(user)
-    if user.role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER):
-        return scope.province_code == change.beneficiary.province_code
+    if bhxh_province(user) is not None:
+        return bhxh_province(user) == change.beneficiary.province_code
     return team_ward(user) == change.ward_code
 
 
@@ -560,18 +554,9 @@ def open_proxy_letter(user: User, change_id: int) -> tuple[letters.Letter, str]:
     if letter is None:
         raise NotInScope()
     name = f"giay-uy-quyen-{change.pk}{letter.suffix}"
-    audit.record(user.username, "download", "proxy_letter", change.pk,
-                 after={"file": name, "authorization": change.authorization_id})
+    audit.record_download(user.username, "proxy_letter", change.pk, name,
+                          authorization=change.authorization_id)
     return letter, name
-
-
-def record_download(user: User, kind: str, object_id: object, file: str,
-                    rows: int | None = None) -> None:
-    """A download of personal data (phones, citizen IDs) leaves a trace (issue 11, hole 7)."""
-    after: dict[str, object] = {"file": file}
-    if rows is not None:
-        after["rows"] = rows
-    audit.record(user.username, "download", kind, object_id, after=after)
 
 
 # --- campaigns -----------------------------------------------------------------------------------

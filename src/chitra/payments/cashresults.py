@@ -13,7 +13,6 @@ from pathlib import Path
 from chitra.core.errors import Problem
 from chitra.core.money import AmountError, parse_amount
 from chitra.core.text import fold_key
-from chitra.core.xlsx_guard import XlsxRefused, check_xlsx
 from chitra.payments.transitions import CASH_NOT_COLLECTED, CASH_PAID
 from chitra.registry.importing.reading import FileRefused, open_table
 
@@ -48,13 +47,11 @@ class CashResultError(Exception):
 def read_cash_results(path: Path) -> Iterator[CashResult]:
     """Every row, validated; raises :class:`CashResultError` listing every problem.
 
-    An xlsx is looked at (:func:`~chitra.core.xlsx_guard.check_xlsx`) before any parser
-    opens it: a zip bomb or a flood of shared strings is refused with its reason."""
+    :func:`~chitra.registry.importing.reading.open_table` looks at an xlsx archive before
+    any parser opens it: a zip bomb or a flood of shared strings is refused with its reason."""
     try:
-        if path.suffix.lower() == ".xlsx":
-            check_xlsx(path)
         table = open_table(path)
-    except (FileRefused, XlsxRefused) as e:
+    except FileRefused as e:
         raise CashResultError([Problem(None, "", "", e.code, e.message_vi, e.message_en)]) from e
     try:
         index: dict[str, int] = {}

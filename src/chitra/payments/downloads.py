@@ -19,7 +19,6 @@ from chitra.core import audit, tabular
 from chitra.payments import queries
 from chitra.payments.models import PaymentCycle
 
-ACTION = "download"
 PAIN001 = "pain001"
 SIGNATURE = "signature"
 MANIFEST = "manifest"
@@ -31,7 +30,7 @@ RECONCILIATION_PARTS = ("summary", "items")
 def record(user: User, kind: str, object_id: object, file_name: str, **extra: Any) -> None:
     """The audit entry of ``user`` downloading ``file_name`` (a ``kind`` of file about the
     object ``object_id``: the payment file for pain.001 and signatures, else the cycle)."""
-    audit.record(user.username, ACTION, kind, object_id, after={"file": file_name, **extra})
+    audit.record_download(user.username, kind, object_id, file_name, **extra)
 
 
 def stem(cycle: PaymentCycle) -> str:
