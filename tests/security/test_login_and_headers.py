@@ -140,8 +140,7 @@ def test_failed_sign_in_is_audited_with_the_username_tried(officer):
     _login("khong-ton-tai", "sai")
     entries = _entries("login.failed")
     assert [(e.actor, e.object_id) for e in entries] == [
-        (officer.username, officer.username),
-        ("khong-ton-tai", "khong-ton-tai")]
+        ("anonymous", officer.username), ("anonymous", "khong-ton-tai")]
     assert entries[0].after == {"ip": ATTACKER, "locked_out": False}
     assert not _entries("login")
 

@@ -31,6 +31,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     })
 
 
+ANONYMOUS = "anonymous"
+
+
 class LoginView(auth_views.LoginView):
     """Every sign-in and every refused one leaves an audit entry with the client's address."""
 
@@ -45,8 +48,10 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        # Nobody is signed in: the actor is not the name typed (anyone can type any name);
+        # that name is what the entry is about.
         attempted = str(form.data.get("username", ""))[:150]
-        audit.record(attempted, "login.failed", "user", attempted[:64], after={
+        audit.record(ANONYMOUS, "login.failed", "user", attempted[:64], after={
             "ip": client_ip(self.request),
             "locked_out": bool(getattr(self.request, "axes_locked_out", False)),
         })
