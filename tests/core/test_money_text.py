@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chitra.core.money import AmountError, format_vnd, parse_amount
-from chitra.core.text import fold_key, legacy_encoding, nfc
+from chitra.core.text import fold_key, has_invisible, legacy_encoding, nfc
 
 
 @pytest.mark.parametrize(("text", "value"), [("1234567", 1234567), ("1.234.567", 1234567),
@@ -49,3 +49,21 @@ def test_names_are_stored_nfc_and_compared_without_marks():
 ])
 def test_legacy_font_text_is_detected(text, kind):
     assert legacy_encoding(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "Lò Văn \u202ePọm",  # right-to-left override
+    "Lò Văn\u2066 Pọm\u2069",  # isolates
+    "Lò\u200f Văn Pọm",  # right-to-left mark
+    "Lò\u200b Văn",  # zero-width space
+    "\ufeffLò Văn Pọm",  # byte-order mark
+    "Lò\u061c Văn",  # Arabic letter mark
+])
+def test_bidi_controls_and_invisible_characters_are_found(text):
+    assert has_invisible(text)
+
+
+@pytest.mark.parametrize("text", ["Lò Văn Pọm", "Nguyễn Thị Thuỷ", "ĐẶNG ĐỨC", "Tổ 3, bản Nà Ít",
+                                  ""])
+def test_ordinary_vietnamese_has_nothing_invisible(text):
+    assert not has_invisible(text)

@@ -17,10 +17,12 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chitra.core.errors import DomainError
+from chitra.access.models import Role, User
+from chitra.core.errors import DomainError, NotInScope
 from chitra.core.models import AuditEntry
 from chitra.core.xlsx_guard import XlsxLimits
 from chitra.registry.importing.reading import FileRefused, open_table
@@ -35,6 +37,7 @@ from chitra.registry.models import (
     PaymentAccount,
     PendingAccountChange,
 )
+from chitra.registry.queries import pending_account_changes_for
 from chitra.registry.services import (
     approve_pending_account_change,
     record_payment_account,
@@ -133,10 +136,15 @@ def test_officers_and_other_provinces_cannot_decide(tmp_path, lai_chau, dien_bie
     row.update(provider="BIDV", account_number="123456789012")
     run(write_csv(tmp_path / "b.csv", [row]), today=LATER)
     change = PendingAccountChange.objects.get()
-    for user in (dien_bien.approver, lai_chau.ward_team, lai_chau.officer):
+    for user in (lai_chau.ward_team, lai_chau.officer):
         with pytest.raises(DomainError) as e:
             approve_pending_account_change(change.pk, user, today=LATER)
         assert e.value.code == "account_change_forbidden"
+    # another province's change, like a missing one, is not found (404), not forbidden
+    for pk in (change.pk, change.pk + 1000):
+        for decide in (approve_pending_account_change, reject_pending_account_change):
+            with pytest.raises(NotInScope):
+                decide(pk, dien_bien.approver)
     assert PendingAccountChange.objects.get().status == "pending"
 
 
@@ -186,7 +194,7 @@ def test_the_approver_screen_lists_its_province_and_decides(tmp_path, lai_chau, 
     assert f'data-change="{change.pk}"' not in other.content.decode()
     post = login(dien_bien.approver).post(reverse("account_change_decide", args=[change.pk]),
                                           {"decision": "approve"})
-    assert post.status_code == 403
+    assert post.status_code == 404
     assert login(lai_chau.ward_team).get(url).status_code == 403
     officer_page = login(lai_chau.officer).get(url).content.decode()
     assert f'data-change="{change.pk}"' in officer_page
@@ -216,6 +224,192 @@ def test_the_cli_lists_and_decides(tmp_path, lai_chau):
     call_command("account_changes", "reject", str(change.pk), "--as",
                  lai_chau.approver.username, stdout=io.StringIO())
     assert PendingAccountChange.objects.get().status == "rejected"
+
+
+# --- review of issue 11: the import path decides like the ward path ---------------------------
+
+def second_approver(province) -> User:
+    return f.user(Role.BHXH_APPROVER, province.approver.organization,
+                  username=f"{province.approver.username}-2")
+
+
+def proposed(tmp_path: Path, actor: str = "lc-officer", **account: str
+             ) -> tuple[PendingAccountChange, dict[str, str]]:
+    """Pọm registered, then a file (``b.csv``) proposing another account for him; the
+    proposal, and his row as registered (with the account he has)."""
+    row = registered(tmp_path)
+    changed = {**row, "provider": "BIDV", "account_number": "123456789012", **account}
+    run(write_csv(tmp_path / "b.csv", [changed]), actor=actor, today=LATER)
+    return PendingAccountChange.objects.get(status="pending"), row
+
+
+def test_an_account_that_is_another_beneficiarys_current_account_is_refused(tmp_path,
+                                                                            lai_chau):
+    f.beneficiary("Lò Thị Xa", dob=date(1960, 5, 5), channel=Channel.BANK_ACCOUNT,
+                  provider_name="BIDV", account_number="123456789012")
+    change, _ = proposed(tmp_path)
+    with pytest.raises(DomainError) as e:
+        approve_pending_account_change(change.pk, lai_chau.approver, today=LATER)
+    assert e.value.code == "account_used_by_another"
+    assert "người khác" in e.value.message_vi
+    assert "another beneficiary" in e.value.message_en
+    assert PendingAccountChange.objects.get().status == "pending"
+    assert current_account().account_number == "8800205123456"
+
+
+def test_an_account_in_someone_elses_name_needs_two_approvers_with_reasons(tmp_path,
+                                                                           lai_chau):
+    change, _ = proposed(tmp_path, account_holder="LO THI XA")
+    assert change.needs_two_approvers
+    first, second = lai_chau.approver, second_approver(lai_chau)
+    with pytest.raises(DomainError) as e:
+        approve_pending_account_change(change.pk, first, today=LATER)
+    assert e.value.code == "approval_reason"
+    assert approve_pending_account_change(change.pk, first, note="con gái nhận hộ",
+                                          today=LATER) is None
+    change.refresh_from_db()
+    assert (change.status, change.first_approved_by, change.first_approval_reason,
+            change.decided_by) == ("first_approved", first.username, "con gái nhận hộ", "")
+    assert change.first_approved_at is not None
+    assert current_account().account_number == "8800205123456"  # not yet
+    assert AuditEntry.objects.filter(
+        action="payment_account.import_change_first_approval").exists()
+    with pytest.raises(DomainError) as e:  # the first approver cannot also be the second
+        approve_pending_account_change(change.pk, first, note="vẫn duyệt", today=LATER)
+    assert e.value.code == "second_approver"
+    with pytest.raises(DomainError) as e:
+        approve_pending_account_change(change.pk, second, today=LATER)
+    assert e.value.code == "approval_reason"
+    new = approve_pending_account_change(change.pk, second, note="đã gọi điện xác minh",
+                                         today=LATER)
+    assert new is not None
+    assert current_account() == new
+    assert (new.holder_name, new.approved_by) == ("LO THI XA", second.username)
+    change.refresh_from_db()
+    assert (change.status, change.decided_by, change.decision_note) == (
+        "approved", second.username, "đã gọi điện xác minh")
+
+
+@pytest.mark.parametrize(("fields", "constraint"), [
+    ({"first_approved_by": "lc-officer", "first_approval_reason": "x"},
+     "pending_account_first_approval_valid"),  # the maker as first approver
+    ({"first_approved_by": "a1", "first_approval_reason": ""},
+     "pending_account_first_approval_valid"),  # no reason
+    ({"first_approved_by": "a1", "first_approval_reason": "x", "status": "approved",
+      "decided_by": "a1", "decision_note": "y"},
+     "pending_account_second_approver_differs"),
+    ({"first_approved_by": "a1", "first_approval_reason": "x", "status": "approved",
+      "decided_by": "a2", "decision_note": ""},
+     "pending_account_second_approval_has_reason"),
+    ({"status": "first_approved"}, "pending_account_first_approved_has_approver"),
+])
+def test_the_database_holds_the_two_approver_rules(tmp_path, fields, constraint):
+    change, _ = proposed(tmp_path, account_holder="LO THI XA")
+    now = change.made_at
+    if fields.get("first_approved_by"):
+        fields = {**fields, "first_approved_at": now}
+    if fields.get("decided_by"):
+        fields = {**fields, "decided_at": now}
+    with pytest.raises(IntegrityError) as e, transaction.atomic():
+        PendingAccountChange.objects.filter(pk=change.pk).update(**fields)
+    if connection.vendor == "postgresql":
+        assert constraint in str(e.value)
+
+
+def test_a_first_approved_change_is_still_the_one_awaiting(tmp_path, lai_chau):
+    change, _ = proposed(tmp_path, account_holder="LO THI XA")
+    approve_pending_account_change(change.pk, lai_chau.approver, note="lý do", today=LATER)
+    again = run(tmp_path / "b.csv", today=LATER)  # the same proposal: nothing new
+    assert again.accounts_pending == 0
+    assert PendingAccountChange.objects.get().status == "first_approved"
+    assert "first_approved" in {c.status for c in
+                                pending_account_changes_for(lai_chau.officer)}
+
+
+def test_an_import_keeping_the_current_account_supersedes_what_awaits(tmp_path, lai_chau):
+    first, row = proposed(tmp_path)
+    other = f.beneficiary("Lò Thị Xa", dob=date(1960, 5, 5), channel=Channel.BANK_ACCOUNT,
+                          provider_name="BIDV", account_number="5550001112223")
+    kept = PendingAccountChange.objects.create(
+        beneficiary=other, channel=Channel.BANK_ACCOUNT, provider=f.provider("Agribank"),
+        account_number="5550001119999", holder_name="LO THI XA", holder_name_key="lo thi xa",
+        made_by="lc-officer", made_at=first.made_at)
+    # Pọm's row again, with the account he has now: his proposal is withdrawn
+    run(write_csv(tmp_path / "c.csv", [row]), today=LATER)
+    assert PendingAccountChange.objects.get(pk=first.pk).status == "superseded"
+    assert PendingAccountChange.objects.get(pk=kept.pk).status == "pending"  # not in the file
+
+
+def test_a_first_approved_change_is_superseded_when_an_import_keeps_the_account(tmp_path,
+                                                                                lai_chau):
+    change, row = proposed(tmp_path, account_holder="LO THI XA")
+    approve_pending_account_change(change.pk, lai_chau.approver, note="lý do", today=LATER)
+    run(write_csv(tmp_path / "c.csv", [row]), today=LATER)
+    assert PendingAccountChange.objects.get().status == "superseded"
+    assert current_account().account_number == "8800205123456"
+
+
+def test_the_beneficiary_is_locked_before_the_current_account_is_read(tmp_path, lai_chau):
+    """A ward change approved meanwhile waits on the beneficiary's lock, then is seen (and
+    the import's change refused as stale) instead of being overwritten."""
+    change, _ = proposed(tmp_path)
+    with CaptureQueriesContext(connection) as ctx:
+        approve_pending_account_change(change.pk, lai_chau.approver, today=LATER)
+
+    def main_table(sql: str) -> str:
+        found = re.search(r'FROM "(\w+)"', sql)
+        return found.group(1) if found else ""
+
+    tables = [main_table(q["sql"]) for q in ctx.captured_queries]
+    lock = tables.index("registry_beneficiary")
+    assert lock < tables.index("registry_paymentaccount")
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in ctx.captured_queries[lock]["sql"]
+
+
+def test_the_screen_shows_the_red_flag_and_the_first_approval(tmp_path, lai_chau, login):
+    change, _ = proposed(tmp_path, account_holder="LO THI XA")
+    url = reverse("account_changes")
+    page = login(lai_chau.approver).get(url).content.decode()
+    assert 'data-red="1"' in page
+    assert 'data-status="pending"' in page
+    assert 'name="reason"' in page
+    login(lai_chau.approver).post(reverse("account_change_decide", args=[change.pk]),
+                                  {"decision": "approve", "reason": "con gái nhận hộ"})
+    change.refresh_from_db()
+    assert (change.status, change.first_approval_reason) == ("first_approved",
+                                                             "con gái nhận hộ")
+    page = login(lai_chau.approver).get(url).content.decode()
+    assert 'data-status="first_approved"' in page
+    assert "con gái nhận hộ" in page
+    assert 'value="approve"' not in page  # the first approver cannot decide again
+    second = second_approver(lai_chau)
+    assert 'value="approve"' in login(second).get(url).content.decode()
+    login(second).post(reverse("account_change_decide", args=[change.pk]),
+                       {"decision": "approve", "reason": "đã xác minh"})
+    assert current_account().holder_name == "LO THI XA"
+
+
+def test_the_cli_takes_the_note_as_the_reason(tmp_path, lai_chau):
+    change, _ = proposed(tmp_path, account_holder="LO THI XA")
+    second = second_approver(lai_chau)
+    out = io.StringIO()
+    call_command("account_changes", "list", "--as", lai_chau.officer.username, stdout=out)
+    assert "HOLDER DIFFERS" in out.getvalue()
+    with pytest.raises(CommandError) as e:
+        call_command("account_changes", "approve", str(change.pk), "--as",
+                     lai_chau.approver.username, stdout=io.StringIO())
+    assert "approval_reason" in str(e.value)
+    out = io.StringIO()
+    call_command("account_changes", "approve", str(change.pk), "--as",
+                 lai_chau.approver.username, "--note", "con gái nhận hộ", stdout=out)
+    assert "First approval" in out.getvalue()
+    out = io.StringIO()
+    call_command("account_changes", "list", "--as", second.username, stdout=out)
+    assert "con gái nhận hộ" in out.getvalue()
+    call_command("account_changes", "approve", str(change.pk), "--as", second.username,
+                 "--note", "đã xác minh", stdout=io.StringIO())
+    assert PendingAccountChange.objects.get().status == "approved"
 
 
 # --- hole 4: an empty cell never erases -------------------------------------------------------

@@ -29,6 +29,17 @@ def fold_key(text: str) -> str:
     return _SPACES.sub(" ", stripped).strip().lower()
 
 
+# Bidirectional controls (embeddings, overrides, isolates, marks) and invisible characters
+# (zero-width spaces and joiners, word joiner, BOM): they make a name display as something
+# else ("Trojan Source"), or two names that look the same differ.
+INVISIBLE_CHARS = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def has_invisible(text: str) -> bool:
+    """Whether ``text`` holds a bidirectional control or an invisible character."""
+    return INVISIBLE_CHARS.search(text) is not None
+
+
 # Letters that TCVN3 (ABC) or VNI text shows when read as Unicode/Windows-1258, and that
 # never occur in Vietnamese written in Unicode.
 _TCVN3_MARKERS = frozenset("µ¸¶·¹¨»¾¼½Æ©ÇË®ÌÎÏªÖ×ØÜÞß«¬§¡¢£¤¥¦")

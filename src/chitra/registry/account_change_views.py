@@ -7,8 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -18,7 +17,7 @@ from chitra.access.scoping import sees_full_account_numbers
 from chitra.core.errors import DomainError
 from chitra.registry import services
 from chitra.registry.imports import can_import
-from chitra.registry.models import AccountChangeStatus, PendingAccountChange
+from chitra.registry.queries import pending_account_changes_for
 
 MAX_LISTED = 500
 
@@ -32,20 +31,11 @@ def _bhxh(request: HttpRequest) -> User:
     return user
 
 
-def pending_for(user: User) -> QuerySet[PendingAccountChange]:
-    rows = (PendingAccountChange.objects.filter(status=AccountChangeStatus.PENDING)
-            .select_related("beneficiary", "provider", "replaces", "replaces__provider"))
-    if not user.is_superuser:
-        assert user.organization is not None
-        rows = rows.filter(beneficiary__province_code=user.organization.province_code)
-    return rows.order_by("made_at", "id")
-
-
 @login_required
 @require_GET
 def account_changes(request: HttpRequest) -> HttpResponse:
     user = _bhxh(request)
-    rows = pending_for(user)
+    rows = pending_account_changes_for(user)
     return render(request, "registry/account_changes.html", {
         "rows": rows[:MAX_LISTED], "total": rows.count(),
         "may_decide": services.may_decide_account_changes(user),
@@ -57,16 +47,20 @@ def account_changes(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_change_decide(request: HttpRequest, pk: int) -> HttpResponse:
     user = _bhxh(request)
-    note = request.POST.get("note", "")[:300]
+    note = request.POST.get("reason", "")[:300]
+    approve, applied = request.POST.get("decision") == "approve", False
     try:
-        if request.POST.get("decision") == "approve":
-            services.approve_pending_account_change(pk, user, note=note)
+        if approve:
+            applied = services.approve_pending_account_change(pk, user, note=note) is not None
         else:
             services.reject_pending_account_change(pk, user, note=note)
     except DomainError as e:
+        if e.http_status == 404:
+            raise Http404(e.message_en) from e
         if e.http_status == 403:
             raise PermissionDenied from e
         messages.error(request, f"{e.message_vi} / {e.message_en}")
     else:
-        messages.success(request, _("Đã xử lý thay đổi tài khoản."))
+        messages.success(request, _("Đã duyệt lần một; cần một người duyệt khác quyết định.")
+                         if approve and not applied else _("Đã xử lý thay đổi tài khoản."))
     return redirect("account_changes")

@@ -23,14 +23,6 @@ from chitra.registry.models import ImportJob, ImportStatus
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-DEFAULT_JOB_TIME_LIMIT = 3600  # seconds; settings.CHITRA_JOB_TIME_LIMIT
-
-
-def job_time_limit() -> float:
-    """How long one import job may run (``CHITRA_JOB_TIME_LIMIT`` seconds): past it the job
-    stops, its transaction rolls back and it is marked failed, so one hostile or huge file
-    cannot hold the only task worker."""
-    return float(getattr(settings, "CHITRA_JOB_TIME_LIMIT", DEFAULT_JOB_TIME_LIMIT))
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -119,7 +111,9 @@ def run_job(job_id: int) -> ImportJob:
 
     progress = ProgressWriter(job_id)
     report_path = Path(job.stored_path).parent / "loi-errors.xlsx"
-    deadline = Deadline.after(job_time_limit())
+    # CHITRA_JOB_TIME_LIMIT seconds: past it the job stops, its transaction rolls back and
+    # it is marked failed, so one hostile or huge file cannot hold the only task worker.
+    deadline = Deadline.after(settings.CHITRA_JOB_TIME_LIMIT)
     try:
         outcome = run_import(Path(job.stored_path), province_code=job.province_code,
                              actor=job.created_by, dry_run=job.dry_run,

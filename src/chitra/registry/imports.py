@@ -64,6 +64,7 @@ from chitra.registry.importing.validate import (
     channel_names,
 )
 from chitra.registry.models import (
+    ACCOUNT_CHANGE_AWAITING,
     BenefitType,
     ImportStatus,
     PaymentPoint,
@@ -350,6 +351,9 @@ class _Counts:
     updated: int  # registered people whose fields or benefits change
     accounts_pending: int  # registered people for whom an account change is proposed
     unchanged: int
+    # rows keeping the current account of someone with a change awaiting a decision: the
+    # apply supersedes it (the file withdraws it)
+    accounts_withdrawn: int = 0
 
 
 def _classify(province: str) -> _Counts:
@@ -360,6 +364,7 @@ def _classify(province: str) -> _Counts:
             c.execute(f"SET LOCAL work_mem = '{APPLY_WORK_MEM}'")
         updates = f"({q['ben_differs']} OR bf.id IS NULL OR {q['benefit_differs']})"
         proposes = f"((a.id IS NULL OR {q['account_differs']}) AND pc.id IS NULL)"
+        withdraws = f"(pw.id IS NOT NULL AND a.id IS NOT NULL AND NOT ({q['account_differs']}))"
         c.execute(f"""
             SELECT COUNT(*),
                    COALESCE(SUM(CASE WHEN b.id IS NULL THEN 1 ELSE 0 END), 0),
@@ -368,7 +373,8 @@ def _classify(province: str) -> _Counts:
                    COALESCE(SUM(CASE WHEN b.id IS NOT NULL AND {proposes}
                                 THEN 1 ELSE 0 END), 0),
                    COALESCE(SUM(CASE WHEN b.id IS NOT NULL AND ({updates} OR {proposes})
-                                THEN 1 ELSE 0 END), 0)
+                                THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN {withdraws} THEN 1 ELSE 0 END), 0)
             FROM {STAGE} s
             LEFT JOIN registry_beneficiary b ON b.citizen_id = s.citizen_id
             LEFT JOIN registry_benefit bf ON bf.beneficiary_id = b.id
@@ -376,10 +382,12 @@ def _classify(province: str) -> _Counts:
             LEFT JOIN registry_paymentaccount a ON a.beneficiary_id = b.id
                  AND a.valid_to IS NULL
             LEFT JOIN registry_pendingaccountchange pc ON pc.beneficiary_id = b.id
-                 AND pc.status = 'pending' AND {q['same_pending']}
+                 AND pc.status IN ({_AWAITING}) AND {q['same_pending']}
+            LEFT JOIN registry_pendingaccountchange pw ON pw.beneficiary_id = b.id
+                 AND pw.status IN ({_AWAITING})
         """, {"province": province})
-        total, created, updated, pending, changed = (int(v) for v in c.fetchone())
-    return _Counts(created, updated, pending, total - created - changed)
+        total, created, updated, pending, changed, withdrawn = (int(v) for v in c.fetchone())
+    return _Counts(created, updated, pending, total - created - changed, withdrawn)
 
 
 def _apply(province: str, actor: str, today: date, *, entry_id: int,
@@ -469,13 +477,16 @@ def _apply(province: str, actor: str, today: date, *, entry_id: int,
 
 
 REGISTERED = "chitra_import_acc"  # registered people whose account the file changes
+# PendingAccountChange statuses awaiting a decision, as SQL.
+_AWAITING = ", ".join(f"'{status.value}'" for status in ACCOUNT_CHANGE_AWAITING)
 
 
 def _propose_account_changes(q: dict[str, str], p: dict[str, Any]) -> None:
     """An account in the file that differs from a registered person's current one (or a
     registered person with none) becomes a pending change for a BHXH approver: set-based,
-    one ``INSERT … SELECT``. A pending change that proposes something else is superseded;
-    one that proposes the same stays as it is (a re-import adds nothing)."""
+    one ``INSERT … SELECT``. A change awaiting a decision (pending or first approved) is
+    superseded when the file proposes something else, or keeps the current account; one
+    that proposes the same stays as it is (a re-import adds nothing)."""
     with connection.cursor() as c:
         c.execute(f"DROP TABLE IF EXISTS {REGISTERED}")
     _execute(f"""
@@ -488,23 +499,33 @@ def _propose_account_changes(q: dict[str, str], p: dict[str, Any]) -> None:
     """, p)
     if connection.vendor != "postgresql":
         _execute(f"CREATE INDEX {REGISTERED}_b ON {REGISTERED} (beneficiary_id)", p)
+    # Superseded: a change awaiting a decision for someone in the file, unless the file
+    # proposes the same again; also when the file keeps the current account (the person
+    # is in the stage but not in REGISTERED).
     _execute(f"""
         UPDATE registry_pendingaccountchange AS pc SET status = 'superseded'
-        WHERE pc.status = 'pending' AND EXISTS (
-            SELECT 1 FROM {REGISTERED} n
-            WHERE n.beneficiary_id = pc.beneficiary_id AND NOT ({q['same_proposal']}))
+        WHERE pc.status IN ({_AWAITING}) AND (
+            EXISTS (SELECT 1 FROM {REGISTERED} n
+                    WHERE n.beneficiary_id = pc.beneficiary_id
+                      AND NOT ({q['same_proposal']}))
+            OR (NOT EXISTS (SELECT 1 FROM {REGISTERED} n
+                            WHERE n.beneficiary_id = pc.beneficiary_id)
+                AND EXISTS (SELECT 1 FROM registry_beneficiary b
+                            JOIN {STAGE} s ON s.citizen_id = b.citizen_id
+                            WHERE b.id = pc.beneficiary_id)))
     """, p)
     _execute(f"""
         INSERT INTO registry_pendingaccountchange (beneficiary_id, replaces_id, channel,
             provider_id, account_number, holder_name, holder_name_key, source, import_job_id,
-            audit_entry_id, made_by, made_at, status, decided_by, decision_note)
+            audit_entry_id, made_by, made_at, status, first_approved_by,
+            first_approval_reason, decided_by, decision_note)
         SELECT n.beneficiary_id, n.replaces_id, n.channel, n.provider_id, n.account_number,
             n.holder_name, n.holder_name_key, 'import', %(job)s, %(entry)s, %(actor)s,
-            %(now)s, 'pending', '', ''
+            %(now)s, 'pending', '', '', '', ''
         FROM {REGISTERED} n
         WHERE NOT EXISTS (SELECT 1 FROM registry_pendingaccountchange pc
                           WHERE pc.beneficiary_id = n.beneficiary_id
-                            AND pc.status = 'pending')
+                            AND pc.status IN ({_AWAITING}))
     """, p)
 
 
@@ -730,7 +751,8 @@ def _staged(run: _Run) -> ImportOutcome:
             apply = functools.partial(
                 _apply, run.province_code, run.actor, run.today, entry_id=entry_id,
                 job_id=run.job_id, record_changes=bool(outcome.updated), phase=phase)
-            if not (outcome.created or outcome.updated or outcome.accounts_pending):
+            if not (outcome.created or outcome.updated or outcome.accounts_pending
+                    or counts.accounts_withdrawn):
                 pass  # the file says what the registry says: re-importing it changes nothing
             elif bulkload.worth_bulk_loading(outcome.created):
                 with bulkload.indexes_dropped(phase):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from chitra.core.identifiers import Sex
+from chitra.core.text import fold_key
 
 
 class BeneficiaryStatus(models.TextChoices):
@@ -213,7 +214,8 @@ class Authorization(models.Model):
     proxy_relationship = models.CharField(max_length=60, blank=True)
     valid_from = models.DateField()
     valid_to = models.DateField()
-    # The scanned letter, under MEDIA_ROOT (registry.services.store_authorization_letter).
+    # The scanned letter, under VAR_DIR/private, which no URL serves
+    # (outreach.letters.store_letter).
     letter_path = models.CharField(max_length=255, blank=True)
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -254,9 +256,15 @@ class Anomaly(models.Model):
 
 class AccountChangeStatus(models.TextChoices):
     PENDING = "pending", "Chờ duyệt"
+    # To an account not in the beneficiary's name: one approver said yes, a second decides.
+    FIRST_APPROVED = "first_approved", "Đã duyệt lần một, chờ người duyệt thứ hai"
     APPROVED = "approved", "Đã duyệt"
     REJECTED = "rejected", "Không duyệt"
     SUPERSEDED = "superseded", "Đã thay bằng đề nghị mới"
+
+
+# A change awaiting a decision: at most one per beneficiary.
+ACCOUNT_CHANGE_AWAITING = (AccountChangeStatus.PENDING, AccountChangeStatus.FIRST_APPROVED)
 
 
 class AccountChangeSource(models.TextChoices):
@@ -291,8 +299,13 @@ class PendingAccountChange(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     made_by = models.CharField(max_length=150)
     made_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=AccountChangeStatus.choices,
+    status = models.CharField(max_length=15, choices=AccountChangeStatus.choices,
                               default=AccountChangeStatus.PENDING)
+    # Two approvers when the money goes to an account not in the beneficiary's name (as
+    # ``outreach.MethodChange``): the first one, with a reason; the second one decides.
+    first_approved_by = models.CharField(max_length=150, blank=True)
+    first_approved_at = models.DateTimeField(null=True, blank=True)
+    first_approval_reason = models.CharField(max_length=300, blank=True)
     decided_by = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
@@ -320,13 +333,39 @@ class PendingAccountChange(models.Model):
                                          AccountChangeStatus.REJECTED])
                 | (~Q(decided_by="") & Q(decided_at__isnull=False)),
                 name="pending_account_decision_named"),
+            # Two approvers: the first is not the maker and gives a reason; the second is
+            # neither of them and gives a reason too when approving.
+            models.CheckConstraint(
+                condition=Q(first_approved_by="")
+                | (~Q(first_approved_by=F("made_by")) & ~Q(first_approval_reason="")
+                   & Q(first_approved_at__isnull=False)),
+                name="pending_account_first_approval_valid"),
+            models.CheckConstraint(
+                condition=Q(first_approved_by="") | ~Q(decided_by=F("first_approved_by")),
+                name="pending_account_second_approver_differs"),
+            models.CheckConstraint(
+                condition=~Q(status=AccountChangeStatus.FIRST_APPROVED)
+                | (~Q(first_approved_by="") & Q(decided_by="")),
+                name="pending_account_first_approved_has_approver"),
+            models.CheckConstraint(
+                condition=~Q(status=AccountChangeStatus.APPROVED) | Q(first_approved_by="")
+                | ~Q(decision_note=""),
+                name="pending_account_second_approval_has_reason"),
             models.UniqueConstraint(fields=["beneficiary"],
-                                    condition=Q(status=AccountChangeStatus.PENDING),
+                                    condition=Q(status__in=ACCOUNT_CHANGE_AWAITING),
                                     name="pending_account_one_per_beneficiary"),
         ]
 
     def __str__(self) -> str:
         return f"{self.beneficiary_id}: {self.channel} ({self.status})"
+
+    @property
+    def needs_two_approvers(self) -> bool:
+        """The money would go to an account not in the beneficiary's name (accent-, case-
+        and space-insensitive): shown in red, and approved by two approvers. Cash has no
+        holder: it is the beneficiary's."""
+        return (self.channel != Channel.CASH
+                and fold_key(self.holder_name) != self.beneficiary.name_key)
 
 
 class ImportFieldChange(models.Model):

@@ -16,6 +16,7 @@ from chitra.core.admin_units import current_wards
 from chitra.core.errors import NotInScope
 from chitra.core.text import fold_key
 from chitra.registry.models import (
+    ACCOUNT_CHANGE_AWAITING,
     Beneficiary,
     BeneficiaryStatus,
     Benefit,
@@ -23,6 +24,7 @@ from chitra.registry.models import (
     BenefitStatus,
     Channel,
     PaymentAccount,
+    PendingAccountChange,
 )
 
 PAGE_SIZE = 50
@@ -116,6 +118,18 @@ def wards_for(user: User) -> list[tuple[str, str]]:
     return sorted(((w.code, w.name) for w in wards.values()
                    if scope.province_code is None or w.province_code == scope.province_code),
                   key=lambda cw: fold_key(cw[1]))
+
+
+def pending_account_changes_for(user: User) -> QuerySet[PendingAccountChange]:
+    """The account changes imports proposed that still await a decision (a first approval
+    included), in ``user``'s area, oldest first; none for aggregate-only roles."""
+    scope = scope_of(user)
+    if not scope.sees_people:
+        return PendingAccountChange.objects.none()
+    return (PendingAccountChange.objects
+            .filter(_area_filter(scope, "beneficiary__"), status__in=ACCOUNT_CHANGE_AWAITING)
+            .select_related("beneficiary", "provider", "replaces", "replaces__provider")
+            .order_by("made_at", "id"))
 
 
 # --- Dashboard aggregates ---------------------------------------------------------------

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from chitra.access.models import Role, User
+from chitra.access.scoping import NOTHING, scope_of
 from chitra.core import audit
 from chitra.core.accounts import check_account_number
-from chitra.core.errors import DomainError
+from chitra.core.errors import DomainError, NotInScope
 from chitra.core.identifiers import check_citizen_id
 from chitra.core.models import PaymentProvider
 from chitra.core.text import fold_key, nfc
 from chitra.registry.models import (
+    ACCOUNT_CHANGE_AWAITING,
     AccountChangeStatus,
     Authorization,
     Beneficiary,
@@ -86,28 +85,6 @@ def record_payment_account(
     return new
 
 
-MAX_LETTER_BYTES = 5 * 1024 * 1024
-# What a scanned letter may be, told by its first bytes (the name and the browser's word for
-# its type are not trusted).
-_LETTER_KINDS = ((b"%PDF-", ".pdf"), (b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"))
-
-
-def store_authorization_letter(data: bytes) -> str:
-    """Keep a scanned authorization letter under MEDIA_ROOT; returns its relative path."""
-    if not data or len(data) > MAX_LETTER_BYTES:
-        raise DomainError("letter_size", "Giấy ủy quyền phải là tệp dưới 5 MB.",
-                          "The authorization letter must be a file under 5 MB.")
-    suffix = next((ext for magic, ext in _LETTER_KINDS if data.startswith(magic)), None)
-    if suffix is None:
-        raise DomainError("letter_type", "Giấy ủy quyền phải là PDF, JPG hoặc PNG.",
-                          "The authorization letter must be a PDF, JPG or PNG.")
-    relative = f"authorizations/{uuid.uuid4().hex}{suffix}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return relative
-
-
 @transaction.atomic
 def add_authorization(beneficiary: Beneficiary, *, proxy_name: str, proxy_citizen_id: str,
                       relationship: str, valid_from: date, valid_to: date,
@@ -166,36 +143,48 @@ def may_decide_account_changes(user: User, province_code: str | None = None) -> 
         return False
     if user.is_superuser:
         return True
-    org = user.organization
-    return (user.role == Role.BHXH_APPROVER and org is not None
-            and (province_code is None or org.province_code == province_code))
+    scope = scope_of(user)
+    return (user.role == Role.BHXH_APPROVER and scope.sees_people
+            and scope.province_code not in (None, NOTHING.province_code)
+            and (province_code is None or scope.province_code == province_code))
 
 
-def _pending_change(pk: int, actor: User) -> PendingAccountChange:
-    """The change, locked; refused unless ``actor`` may decide it (not its maker)."""
+def _sees(user: User, person: Beneficiary) -> bool:
+    scope = scope_of(user)
+    return scope.sees_people and all(
+        mine is None or mine == theirs for mine, theirs in (
+            (scope.province_code, person.province_code), (scope.ward_code, person.ward_code)))
+
+
+def _awaiting_change(pk: int, actor: User) -> PendingAccountChange:
+    """The change, locked; :class:`NotInScope` (404) if it is missing or outside ``actor``'s
+    scope, refused unless ``actor`` may decide it: an approver of its province who neither
+    made it nor gave its first approval."""
     change = (PendingAccountChange.objects.select_for_update(of=("self",))
               .select_related("beneficiary", "provider").filter(pk=pk).first())
-    if change is None or not may_decide_account_changes(actor,
-                                                         change.beneficiary.province_code):
+    if change is None or not _sees(actor, change.beneficiary):
+        raise NotInScope()
+    if not may_decide_account_changes(actor, change.beneficiary.province_code):
         raise AccountChangeForbidden()
-    if change.status != AccountChangeStatus.PENDING:
+    if change.status not in ACCOUNT_CHANGE_AWAITING:
         raise DomainError("account_change_decided", "Thay đổi này đã được xử lý.",
                           "This change was already decided.")
     if actor.username == change.made_by:
         raise DomainError("maker_checker", "Người nhập tệp không tự duyệt được thay đổi này.",
                           "Whoever imported a change cannot decide it.")
+    if actor.username == change.first_approved_by:
+        raise DomainError("second_approver",
+                          "Đã duyệt lần một: cần một người duyệt khác quyết định.",
+                          "You gave the first approval: another approver must decide.")
     return change
 
 
-@transaction.atomic
-def approve_pending_account_change(pk: int, actor: User, *, note: str = "",
-                                   today: date | None = None) -> PaymentAccount:
-    """A BHXH approver (not the importer) approves an account change an import proposed:
-    the proposed account becomes the current version (the old one is closed, never
-    overwritten). Refused if the current account is no longer the one the import saw."""
-    today = today or timezone.localdate()
-    change = _pending_change(pk, actor)
-    current = PaymentAccount.objects.filter(beneficiary=change.beneficiary,
+def _refuse_if_cannot_apply(change: PendingAccountChange) -> PaymentAccount | None:
+    """The beneficiary's current account, read under the lock of the beneficiary row (so a
+    change approved on another path meanwhile waits, then is seen); refused if it is no
+    longer the one the import saw, or if the proposed account is someone else's."""
+    Beneficiary.objects.select_for_update().filter(pk=change.beneficiary_id).get()
+    current = PaymentAccount.objects.filter(beneficiary_id=change.beneficiary_id,
                                             valid_to__isnull=True).first()
     if (current.pk if current else None) != change.replaces_id:
         raise DomainError("account_change_stale",
@@ -203,6 +192,42 @@ def approve_pending_account_change(pk: int, actor: User, *, note: str = "",
                           "và nhập lại nếu cần.",
                           "The current account changed after the import; reject this change "
                           "and import again if needed.")
+    if change.channel != Channel.CASH and PaymentAccount.objects.filter(
+            valid_to__isnull=True, provider_id=change.provider_id,
+            account_number=change.account_number,
+    ).exclude(beneficiary_id=change.beneficiary_id).exists():
+        raise DomainError("account_used_by_another",
+                          "Tài khoản đang dùng để nhận tiền cho người khác.",
+                          "The account is another beneficiary's current account.")
+    return current
+
+
+@transaction.atomic
+def approve_pending_account_change(pk: int, actor: User, *, note: str = "",
+                                   today: date | None = None) -> PaymentAccount | None:
+    """A BHXH approver (not the importer) approves an account change an import proposed:
+    the proposed account becomes the current version (the old one is closed, never
+    overwritten) and is returned. Refused if the current account is no longer the one the
+    import saw, or if the proposed one is another beneficiary's current account.
+
+    An account not in the beneficiary's name needs two approvers, neither the importer,
+    each giving a reason (``note``): the first approval leaves the change
+    ``first_approved`` and returns ``None``; the second applies it.
+    """
+    today = today or timezone.localdate()
+    change = _awaiting_change(pk, actor)
+    current = _refuse_if_cannot_apply(change)
+    note = nfc(note)[:300]
+    if change.needs_two_approvers:
+        if not note:
+            raise DomainError(
+                "approval_reason",
+                "Tiền chuyển vào tài khoản không đứng tên người hưởng: cần ghi lý do duyệt.",
+                "The money goes to an account not in the beneficiary's name: give the "
+                "reason for approving.")
+        if change.status == AccountChangeStatus.PENDING:
+            _first_approval(change, actor, note)
+            return None
     valid_from = today if current is None or current.valid_from < today else (
         current.valid_from + timedelta(days=1))
     new = record_payment_account(
@@ -217,22 +242,36 @@ def approve_pending_account_change(pk: int, actor: User, *, note: str = "",
 @transaction.atomic
 def reject_pending_account_change(pk: int, actor: User, *, note: str = ""
                                   ) -> PendingAccountChange:
-    """A BHXH approver (not the importer) rejects an account change an import proposed: the
-    current account stays."""
-    change = _pending_change(pk, actor)
-    _decide(change, actor, AccountChangeStatus.REJECTED, note)
+    """A BHXH approver (not the importer, nor the first approver) rejects an account change
+    an import proposed: the current account stays."""
+    change = _awaiting_change(pk, actor)
+    _decide(change, actor, AccountChangeStatus.REJECTED, nfc(note)[:300])
     return change
+
+
+def _first_approval(change: PendingAccountChange, actor: User, reason: str) -> None:
+    change.status = AccountChangeStatus.FIRST_APPROVED
+    change.first_approved_by, change.first_approved_at = actor.username, timezone.now()
+    change.first_approval_reason = reason
+    change.save(update_fields=["status", "first_approved_by", "first_approved_at",
+                               "first_approval_reason"])
+    audit.record(actor.username, "payment_account.import_change_first_approval",
+                 "beneficiary", change.beneficiary_id,
+                 before={"change": change.pk, "status": AccountChangeStatus.PENDING,
+                         "made_by": change.made_by},
+                 after={"change": change.pk, "status": change.status, "reason": reason})
 
 
 def _decide(change: PendingAccountChange, actor: User, status: AccountChangeStatus,
             note: str, account: int | None = None) -> None:
+    before = change.status
     change.status = status
     change.decided_by, change.decided_at = actor.username, timezone.now()
-    change.decision_note = note.strip()[:300]
+    change.decision_note = note
     change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     audit.record(actor.username, f"payment_account.import_change_{status}", "beneficiary",
                  change.beneficiary_id,
-                 before={"change": change.pk, "status": AccountChangeStatus.PENDING,
-                         "made_by": change.made_by},
+                 before={"change": change.pk, "status": before, "made_by": change.made_by,
+                         "first_approved_by": change.first_approved_by},
                  after={"change": change.pk, "status": status, "account": account,
                         "note": change.decision_note})

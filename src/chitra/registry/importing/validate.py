@@ -23,7 +23,7 @@ from chitra.core.dates import parse_date_vn as _date
 from chitra.core.errors import Problem
 from chitra.core.identifiers import IdProblem, Sex, check_bhxh_code, check_citizen_id
 from chitra.core.money import AmountError, parse_amount
-from chitra.core.text import VIETNAMESE_LETTERS, fold_key, legacy_encoding, nfc
+from chitra.core.text import VIETNAMESE_LETTERS, fold_key, has_invisible, legacy_encoding, nfc
 from chitra.registry.importing.columns import BY_KEY, Layout
 from chitra.registry.importing.reading import legacy_refusal
 
@@ -118,10 +118,6 @@ def fold(text: str) -> str:
 _PLAIN = re.compile("[\\x20-\\x7e" + re.escape(
     "".join(sorted(VIETNAMESE_LETTERS | {c.upper() for c in VIETNAMESE_LETTERS}))) + "]*")
 _CONTROL = re.compile("[\\x00-\\x1f\\x7f]")
-# Bidirectional controls (embeddings, overrides, isolates, marks) and invisible characters:
-# they make a name display as something else ("Trojan Source"), or two names that look
-# the same differ.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def is_clear_marker(cell: str) -> bool:
@@ -229,7 +225,7 @@ class RowValidator:
             if _CONTROL.search(value):
                 problems.append(self.problem(row, column, raw, "control_chars"))
                 return ""
-            if _INVISIBLE.search(value):
+            if has_invisible(value):
                 problems.append(self.problem(row, column, raw, "bidi_chars"))
                 return ""
             kind = legacy_encoding(value)
