@@ -18,9 +18,11 @@ from chitra.outreach.demo import seed_outreach_demo
 from chitra.outreach.funnel import funnel
 from chitra.outreach.models import PaymentSchedule
 from chitra.outreach.worklist import worklist
-from chitra.payments import export, reconcile, services
+from chitra.payments import services
+from chitra.payments.export import run as export
 from chitra.payments.iso20022.ids import end_to_end_id
 from chitra.payments.models import PaymentFile, PaymentItem
+from chitra.payments.status import ingest as reconcile
 from chitra.registry.models import Channel
 from chitra.registry.seeding import DEMO_PASSWORD, seed_demo
 from tests import factories as f

@@ -11,8 +11,8 @@ import pytest
 
 from chitra.access.models import Role
 from chitra.payments import services
+from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.payments.models import PaymentCycle, ProvincePaymentRule
-from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.registry.models import Channel
 from tests import factories as f
 from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixture

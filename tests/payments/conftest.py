@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.payments.models import ProvincePaymentRule
-from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from chitra.payments import cashlists
-from chitra.payments.cashlists import (
+from chitra.payments.export import cashlists
+from chitra.payments.export.cashlists import (
     COLUMNS,
     TITLE_CASH,
     TITLE_HOME,

@@ -9,9 +9,10 @@ from django.forms.models import model_to_dict
 from lxml import etree
 
 from chitra.access.models import Role
-from chitra.payments import export, ids, queries
+from chitra.payments import ids, queries
+from chitra.payments.export import run as export
 from chitra.payments.models import ItemStatus, PaymentFile, PaymentItem, StatusEvent
-from chitra.payments.reconcile import ingest_status_file
+from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry.models import Channel
 from tests import factories as f
 from tests.payments.factories import NOV, approved_cycle

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chitra.payments.manifest import (
+from chitra.payments.export.manifest import (
     ManifestEntry,
     sha256_file,
     verify_manifest,

@@ -6,9 +6,11 @@ import pytest
 from lxml import etree
 
 from chitra.access.models import Role
-from chitra.payments import export, services
+from chitra.payments import services
+from chitra.payments.export import run as export
+from chitra.payments.export.manifest import verify_manifest
+from chitra.payments.export.signing import demo_cert_path, verify_with_openssl
 from chitra.payments.iso20022.schemas import load_schema
-from chitra.payments.manifest import verify_manifest
 from chitra.payments.models import (
     CycleStatus,
     ItemStatus,
@@ -19,8 +21,7 @@ from chitra.payments.models import (
     StatusEvent,
     StatusFile,
 )
-from chitra.payments.reconcile import ingest_status_file
-from chitra.payments.signing import demo_cert_path, verify_with_openssl
+from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry.models import BeneficiaryStatus, Channel, PaymentAccount
 from tests import factories as f
 from tests.payments.factories import DEC, NOV, approved_cycle

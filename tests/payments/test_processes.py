@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD
+from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD
 
 COUNTS = """
 import json

@@ -12,8 +12,8 @@ from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from chitra.payments import signing
-from chitra.payments.signing import (
+from chitra.payments.export import signing
+from chitra.payments.export.signing import (
     DEMO_COMMON_NAME,
     DEMO_KEYSTORE_PASSWORD,
     SigningError,

@@ -12,9 +12,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from chitra.access.models import Role
-from chitra.payments import export, statusbatch
 from chitra.payments.errors import PaymentError
+from chitra.payments.export import run as export
 from chitra.payments.models import ItemStatus, PaymentFile, PaymentItem, StatusFile
+from chitra.payments.status import batch as statusbatch
 from chitra.registry.models import Channel
 from tests import factories as f
 from tests.payments.factories import NOV, approved_cycle

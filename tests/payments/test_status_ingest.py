@@ -8,8 +8,9 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 
 from chitra.access.models import Role
-from chitra.payments import export, ids, statusload
+from chitra.payments import ids
 from chitra.payments.errors import PaymentError
+from chitra.payments.export import run as export
 from chitra.payments.models import (
     ItemStatus,
     Obligation,
@@ -20,7 +21,8 @@ from chitra.payments.models import (
     StatusEvent,
     StatusFile,
 )
-from chitra.payments.reconcile import ingest_status_file
+from chitra.payments.status import stage as statusload
+from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry.models import Channel
 from tests import factories as f
 from tests.payments.factories import NOV, approved_cycle

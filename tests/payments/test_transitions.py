@@ -1,8 +1,8 @@
 import pytest
 
 from chitra.payments.models import ItemStatus as S
-from chitra.payments.transitions import Outcome as O
-from chitra.payments.transitions import may_reject, next_status
+from chitra.payments.status.transitions import Outcome as O
+from chitra.payments.status.transitions import may_reject, next_status
 
 
 @pytest.mark.parametrize(("current", "code", "outcome", "to"), [

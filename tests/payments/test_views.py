@@ -17,7 +17,8 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from chitra.access.models import OrganizationKind, Role
-from chitra.payments import export, services
+from chitra.payments import services
+from chitra.payments.export import run as export
 from chitra.payments.models import (
     CycleStatus,
     ExclusionReason,

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from chitra.registry import bulkload, import_jobs, imports
+from chitra.registry.importing import bulkload
+from chitra.registry.importing import jobs as import_jobs
+from chitra.registry.importing import run as imports
 from chitra.registry.models import (
     Anomaly,
     Beneficiary,

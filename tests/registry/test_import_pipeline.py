@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chitra.registry import imports
+from chitra.registry.importing import run as imports
 from chitra.registry.importing.reading import FileRefused
 from chitra.registry.models import Beneficiary, ImportStatus, PaymentAccount
 from tests.registry.fixtures.import_files import csv_text, person, to_cp1258, write_csv

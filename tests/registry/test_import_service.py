@@ -12,7 +12,7 @@ from chitra.access.models import OrganizationKind, Role
 from chitra.core.models import AuditEntry
 from chitra.core.text import nfc
 from chitra.registry.importing.reading import FileRefused
-from chitra.registry.imports import run_import
+from chitra.registry.importing.run import run_import
 from chitra.registry.models import (
     Anomaly,
     Beneficiary,
@@ -303,7 +303,7 @@ def test_bulk_load_mode_restores_indexes_and_foreign_keys(tmp_path, monkeypatch)
     schema must come back identical and the data must be the same as the normal path."""
     from django.db import connection
 
-    from chitra.registry import bulkload
+    from chitra.registry.importing import bulkload
 
     def schema() -> set[tuple[str, ...]]:
         if connection.vendor != "postgresql":

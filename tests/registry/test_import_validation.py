@@ -10,8 +10,8 @@ from chitra.core.identifiers import Sex
 from chitra.core.text import fold_key
 from chitra.registry.importing.columns import resolve_header
 from chitra.registry.importing.reading import FileRefused
+from chitra.registry.importing.run import load_lookups
 from chitra.registry.importing.validate import STAGE_COLUMNS, RowValidator, fold
-from chitra.registry.imports import load_lookups
 from tests import factories as f
 from tests.registry.fixtures.import_files import KEYS, person
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from chitra.access.models import Role
-from chitra.registry import import_jobs
+from chitra.registry.importing import jobs as import_jobs
 from chitra.registry.models import Beneficiary, ImportJob, ImportStatus
 from tests import factories as f
 from tests.registry.fixtures.import_files import csv_text, person

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from chitra.access.models import Organization, OrganizationKind, Role, User
+from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.payments.models import ProvincePaymentRule
-from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from tests import factories as f
 
 

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from chitra.payments import cashlists, export, manifest, services
+from chitra.payments import services
+from chitra.payments.export import cashlists, manifest
+from chitra.payments.export import run as export
+from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.payments.models import PaymentCycle, ProvincePaymentRule
-from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from tests import factories as f
 from tests.payments.factories import NOV
 from tests.security.conftest import Province

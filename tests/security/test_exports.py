@@ -24,10 +24,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from chitra.core.models import AuditEntry
-from chitra.payments import export, services
-from chitra.payments.cashlists import CashLine, CashListHeader, write_cash_list_xlsx
+from chitra.payments import services
+from chitra.payments.export import run as export
+from chitra.payments.export.cashlists import CashLine, CashListHeader, write_cash_list_xlsx
+from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.payments.models import PaymentCycle, PaymentFile, ProvincePaymentRule
-from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.registry.models import Beneficiary, Channel
 from tests import factories as f
 from tests.payments.factories import NOV

@@ -26,7 +26,7 @@ from chitra.core.errors import DomainError, NotInScope
 from chitra.core.models import AuditEntry
 from chitra.core.xlsx_guard import XlsxLimits
 from chitra.registry.importing.reading import FileRefused, open_table
-from chitra.registry.imports import run_import
+from chitra.registry.importing.run import run_import
 from chitra.registry.models import (
     Beneficiary,
     Benefit,

@@ -36,8 +36,10 @@ from chitra.outreach.models import (
     Referral,
     ReviewState,
 )
-from chitra.payments import export, services, statusuploads
+from chitra.payments import services
+from chitra.payments.export import run as export
 from chitra.payments.models import PaymentCycle, PaymentFile, PaymentItem
+from chitra.payments.status import uploads as statusuploads
 from chitra.registry.models import (
     Beneficiary,
     Channel,

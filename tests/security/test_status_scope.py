@@ -25,7 +25,9 @@ from openpyxl import Workbook
 
 from chitra.access.models import User
 from chitra.core.errors import Problem
-from chitra.payments import export, ids, services, statusload, statusuploads
+from chitra.payments import ids, services
+from chitra.payments.export import run as export
+from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.payments.models import (
     ItemStatus,
     PaymentCycle,
@@ -35,9 +37,10 @@ from chitra.payments.models import (
     StatusEvent,
     StatusFile,
 )
-from chitra.payments.reconcile import IngestResult, ingest_status_file
-from chitra.payments.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
-from chitra.payments.statusscope import status_scope
+from chitra.payments.status import stage as statusload
+from chitra.payments.status import uploads as statusuploads
+from chitra.payments.status.ingest import IngestResult, ingest_status_file
+from chitra.payments.status.scope import status_scope
 from chitra.registry.models import (
     Beneficiary,
     BeneficiaryStatus,

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 from chitra.core.admin_units import ward_name
 from chitra.outreach.funnel import FUNNEL_LABELS, Funnel, GroupShare
 from chitra.outreach.models import Campaign
-from chitra.payments.cashlists import FONT, FONT_BOLD, register_fonts
+from chitra.payments.export.cashlists import FONT, FONT_BOLD, register_fonts
 
 
 def _share(share: GroupShare) -> str:

@@ -1,7 +1,7 @@
 """Payment-cycle use cases: open, compute, approve, close (DESIGN §8). One transaction each,
 but a big province's compute, which commits in parts (see :func:`compute_cycle`).
 
-Compute is set-based SQL (INSERT … SELECT, :mod:`chitra.payments.computing`), never a
+Compute is set-based SQL (INSERT … SELECT, :mod:`chitra.payments.compute.sql`), never a
 Python loop over people.
 """
 
@@ -21,7 +21,7 @@ from chitra.config import CONFIG
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.payments import calendar
-from chitra.payments.computing import Compute, Made, Part, session_settings
+from chitra.payments.compute.sql import Compute, Made, Part, session_settings
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
     CyclePaymentDay,

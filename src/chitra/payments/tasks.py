@@ -1,6 +1,6 @@
 """Background tasks of the payment core (django-tasks; the DB backend runs them in
 ``chitra db_worker``): compute and export a cycle with progress on the cycle row; take in a
-status file uploaded on the web page (:mod:`chitra.payments.statusuploads`: no file is read
+status file uploaded on the web page (:mod:`chitra.payments.status.uploads`: no file is read
 inside a request).
 
 Progress lives on ``PaymentCycle.progress_step/progress_done/progress_total``:
@@ -33,9 +33,11 @@ from django_tasks import task
 from chitra.access.models import User
 from chitra.core import audit
 from chitra.core.errors import DomainError
-from chitra.payments import export, services, statusuploads
+from chitra.payments import services
 from chitra.payments.errors import PaymentError
+from chitra.payments.export import run as export
 from chitra.payments.models import CycleStatus, PaymentCycle
+from chitra.payments.status import uploads as statusuploads
 
 QUEUED, FAILED = "queued", "failed"
 COMPUTE, EXPORT = "compute", "export"

@@ -33,11 +33,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chitra.access.models import User
 from chitra.access.scoping import sees_full_citizen_ids
 from chitra.core.errors import DomainError
-from chitra.payments import downloads, export, queries, services, statusuploads, tasks
+from chitra.payments import downloads, queries, services, tasks
 from chitra.payments.errors import PaymentError
+from chitra.payments.export import run as export
 from chitra.payments.models import CycleStatus, PaymentCycle, PaymentFile, StatusFile
 from chitra.payments.permissions import CycleAction, may
-from chitra.registry.imports import DEFAULT_PROVINCE
+from chitra.payments.status import uploads as statusuploads
+from chitra.registry.importing.run import DEFAULT_PROVINCE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_SUFFIXES = statusuploads.SUFFIXES

@@ -275,7 +275,7 @@ class PendingAccountChange(models.Model):
     """A payment account an import proposes for someone already registered: it becomes the
     current account only when a BHXH approver other than the importer approves it
     (maker–checker, DESIGN §3.4; the ward path has ``outreach.MethodChange``). Written
-    set-based by :mod:`chitra.registry.imports`, decided by
+    set-based by :mod:`chitra.registry.importing.run`, decided by
     :func:`chitra.registry.services.approve_pending_account_change` / ``reject_…``."""
 
     beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT,

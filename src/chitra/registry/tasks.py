@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from chitra.registry import import_jobs
+from chitra.registry.importing import jobs as import_jobs
 
 
 @task()

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from chitra.access.models import Role
 from chitra.outreach.services import team_ward
 from chitra.payments.queries import sees_payments
-from chitra.registry.imports import can_import
+from chitra.registry.importing.run import can_import
 
 
 def navigation(request: HttpRequest) -> dict[str, bool]:

@@ -7,7 +7,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("beneficiaries/", include("chitra.registry.urls")),
-    path("imports/", include("chitra.registry.import_urls")),
+    path("imports/", include("chitra.registry.importing.urls")),
     path("payments/", include("chitra.payments.urls")),
     path("outreach/", include("chitra.outreach.urls")),
 ]

@@ -67,7 +67,7 @@ class DirectRows:
 
     Columns with the same value on every row (province, status, timestamps, who) are not in
     the lines: the load gives them as column defaults for its duration
-    (:class:`chitra.registry.bulkload.DirectLoad`), which spares the workers the text and
+    (:class:`chitra.registry.importing.bulkload.DirectLoad`), which spares the workers the text and
     the server its parsing — a third of the ``COPY`` time of these tables.
     """
 

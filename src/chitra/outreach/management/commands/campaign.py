@@ -8,12 +8,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chitra.core.admin_units import current_wards
+from chitra.core.cli import acting_user
 from chitra.core.dates import parse_date_vn
 from chitra.core.errors import DomainError
 from chitra.outreach import services
 from chitra.outreach.funnel import funnel
 from chitra.outreach.models import Campaign
-from chitra.payments.management.commands._actor import acting_user
 
 
 def _day(text: str | None) -> date | None:

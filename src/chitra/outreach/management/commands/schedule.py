@@ -8,10 +8,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from chitra.core.cli import acting_user
 from chitra.core.dates import parse_date_vn
 from chitra.core.errors import DomainError
 from chitra.outreach import services
-from chitra.payments.management.commands._actor import acting_user
 from chitra.registry.models import PaymentPoint
 
 

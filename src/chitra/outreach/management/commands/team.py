@@ -7,10 +7,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chitra.access.models import User
+from chitra.core.cli import acting_user
 from chitra.core.errors import DomainError
 from chitra.outreach import services
 from chitra.outreach.models import MemberKind
-from chitra.payments.management.commands._actor import acting_user
 
 
 class Command(BaseCommand):

@@ -5,11 +5,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from chitra.core.cli import acting_user
 from chitra.core.errors import DomainError
-from chitra.payments import export, services, tasks
-from chitra.payments.management.commands._actor import acting_user
+from chitra.payments import services, tasks
+from chitra.payments.export import run as export
 from chitra.payments.permissions import CycleAction, require
-from chitra.registry.imports import DEFAULT_PROVINCE
+from chitra.registry.importing.run import DEFAULT_PROVINCE
 
 
 class Command(BaseCommand):

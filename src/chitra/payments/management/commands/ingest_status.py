@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from chitra.core.cli import acting_user
 from chitra.core.errors import DomainError
-from chitra.payments.management.commands._actor import acting_user
-from chitra.payments.statusbatch import ingest_status_files
+from chitra.payments.status.batch import ingest_status_files
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from chitra.payments.signing import (
+from chitra.payments.export.signing import (
     DEMO_KEYSTORE_PASSWORD,
     configured_keystore,
     demo_cert_path,

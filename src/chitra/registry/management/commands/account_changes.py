@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from chitra.access.models import User
 from chitra.core.errors import DomainError
 from chitra.registry import services
-from chitra.registry.imports import can_import
+from chitra.registry.importing.run import can_import
 from chitra.registry.models import AccountChangeStatus, PaymentAccount
 from chitra.registry.queries import pending_account_changes_for
 

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from chitra.access.models import User
 from chitra.core.errors import DomainError
 from chitra.registry.importing.reading import FileRefused
-from chitra.registry.imports import province_for, run_import
+from chitra.registry.importing.run import province_for, run_import
 from chitra.registry.models import ImportStatus
 
 EXIT_REJECTED = 1  # the file has invalid rows: nothing was changed

@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from chitra.core import tabular
+from chitra.core import atomicfile, tabular
 from chitra.core.errors import DomainError
 from chitra.core.money import format_vnd
 from chitra.core.text import nfc
-from chitra.payments import atomicfile
 
 TITLE_CASH = "DANH SÁCH CHI TRẢ LƯƠNG HƯU, TRỢ CẤP BHXH BẰNG TIỀN MẶT"
 TITLE_HOME = "DANH SÁCH CHI TRẢ TẠI NHÀ"

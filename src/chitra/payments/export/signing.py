@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from chitra.core import atomicfile
 from chitra.core.errors import DomainError
-from chitra.payments import atomicfile
 
 DEMO_KEYSTORE_PASSWORD = b"chitra-demo-keystore"  # = config.py default
 DEMO_COMMON_NAME = "BHXH tỉnh Lai Châu (demo)"

@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from chitra.registry import account_change_views
-from chitra.registry import import_views as views
+from chitra.registry.importing import account_change_views, views
 
 urlpatterns = [
     path("", views.import_upload, name="import_upload"),

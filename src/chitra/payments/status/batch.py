@@ -3,7 +3,7 @@
 Reading a pain.002 is Python; checking and applying it is the database's work. On
 PostgreSQL a worker process reads the next files into ``COPY`` text while up to
 ``CONFIG.status_appliers`` files are applied at once, each by its own thread, connection and
-transaction (:func:`~chitra.payments.reconcile.ingest_status_file`).
+transaction (:func:`~chitra.payments.status.ingest.ingest_status_file`).
 
 Two files are applied at once only when they cannot touch the same item: both are pain.002
 files, read ahead, naming different payment files (a line about an item outside the payment
@@ -36,18 +36,18 @@ from django.db import connection
 from chitra.access.models import User
 from chitra.config import CONFIG
 from chitra.core.errors import DomainError, Problem
-from chitra.payments import statuslines
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import StatusSource
-from chitra.payments.reconcile import IngestResult, ingest_status_file, sniff
-from chitra.payments.transitions import may_reject
+from chitra.payments.status import read as statuslines
+from chitra.payments.status.ingest import IngestResult, ingest_status_file, sniff
+from chitra.payments.status.transitions import may_reject
 
 # What a file may touch: the msg ids of the payment files it names; None: any item.
 Reach = frozenset[str] | None
 
 
 def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestResult]:
-    """:func:`~chitra.payments.reconcile.ingest_status_file` for each file, each in its own
+    """:func:`~chitra.payments.status.ingest.ingest_status_file` for each file, each in its own
     transaction, as if one after the other.
 
     Inside a caller's transaction (a test's) the files are applied on its connection, one at

@@ -3,7 +3,7 @@
 The request only stores the upload (:func:`store`); reading it — an xlsx above all, and any
 file can be tens of MB — happens in the worker (:func:`run`, queued by
 :func:`chitra.payments.tasks.queue_status_upload`), through the same
-:func:`~chitra.payments.reconcile.ingest_status_file` as ``chitra ingest_status``. The page
+:func:`~chitra.payments.status.ingest.ingest_status_file` as ``chitra ingest_status``. The page
 of the upload shows "in progress" until the result is there, then the result.
 
 An upload is a folder ``MEDIA_ROOT/status-uploads/<token>`` (a random token): ``job.json``
@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from chitra.access.models import User
 from chitra.core import audit
+from chitra.core.atomicfile import write_bytes
 from chitra.core.errors import DomainError, Problem
-from chitra.payments.atomicfile import write_bytes
 from chitra.payments.errors import PaymentError
-from chitra.payments.reconcile import IngestResult, ingest_status_file
+from chitra.payments.status.ingest import IngestResult, ingest_status_file
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from chitra.access.models import User
 from chitra.access.scoping import sees_full_account_numbers
 from chitra.core.errors import DomainError
 from chitra.registry import services
-from chitra.registry.imports import can_import
+from chitra.registry.importing.run import can_import
 from chitra.registry.queries import pending_account_changes_for
 
 MAX_LISTED = 500

@@ -2,7 +2,7 @@
 
 Writing a file is a pure function of the committed export plan, so any process may write
 any file and the bytes are the same. The exporting process writes files itself and hands
-others, one at a time, to worker processes (``python -m chitra.payments.exportpool``): plain
+others, one at a time, to worker processes (``python -m chitra.payments.export.pool``): plain
 child interpreters with their own database connection (as the import pipeline starts its
 workers), fed by one thread each in the parent. Each worker streams one file at a time, so
 memory stays that of one writer per process. Workers only write and hash: the exporting
@@ -30,7 +30,7 @@ from django.db import connection
 from chitra.payments.errors import PaymentError
 
 if TYPE_CHECKING:
-    from chitra.payments.export import Written
+    from chitra.payments.export.run import Written
     from chitra.payments.models import PaymentFile
 
 
@@ -69,11 +69,11 @@ def write_files(cycle_id: int, files: list[PaymentFile], out: Path,
     lock = threading.Lock()
     results: queue.Queue[Any] = queue.Queue()
     job = _Job(str(connection.settings_dict["NAME"]), cycle_id, out)
-    src = str(Path(__file__).resolve().parents[2])  # the directory holding the chitra package
+    src = str(Path(__file__).resolve().parents[3])  # the directory holding the chitra package
     env = {**os.environ,
            "PYTHONPATH": os.pathsep.join(filter(None, (src, os.environ.get("PYTHONPATH"))))}
     env.setdefault("DJANGO_SETTINGS_MODULE", "chitra.settings")
-    procs = [subprocess.Popen([sys.executable, "-m", "chitra.payments.exportpool"],
+    procs = [subprocess.Popen([sys.executable, "-m", "chitra.payments.export.pool"],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
              for _ in range(min(workers, len(files) - 1))]
 
@@ -160,7 +160,7 @@ def _serve() -> None:
     django.setup()
     from django.db import connections
 
-    from chitra.payments import export
+    from chitra.payments.export import run as export
     from chitra.payments.models import PaymentCycle, PaymentFile
 
     inp, out = sys.stdin.buffer, sys.stdout.buffer
@@ -189,6 +189,6 @@ def _serve() -> None:
 
 if __name__ == "__main__":
     # Through the package's own module, so what is pickled names chitra's classes.
-    from chitra.payments.exportpool import _serve as serve
+    from chitra.payments.export.pool import _serve as serve
 
     serve()

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from chitra.payments import atomicfile
+from chitra.core import atomicfile
 
 FORMAT = "chitra-manifest/1"
 _CHUNK = 1024 * 1024

@@ -2,7 +2,7 @@
 
 One rule for every way status files come in — the web upload, ``chitra ingest_status``, the
 batch of the CLI, a later API — all of which go through
-:func:`chitra.payments.reconcile.ingest_status_file`, which asks here:
+:func:`chitra.payments.status.ingest.ingest_status_file`, which asks here:
 
 * a bank operator: its provider's items of **its own province** that went out in one of its
   files (a bank has one organization per province; the provider alone is not enough);
@@ -24,8 +24,8 @@ from django.db.models import QuerySet
 from chitra.access.models import Role, User
 from chitra.access.scoping import NOTHING as SEES_NOTHING
 from chitra.access.scoping import scope_of
-from chitra.payments import statusload
 from chitra.payments.models import PaymentFile
+from chitra.payments.status import stage as statusload
 from chitra.registry.models import Channel
 
 

@@ -1,5 +1,5 @@
 """Import jobs: an upload stored and queued from the web page, then run by the task worker
-through the same :func:`chitra.registry.imports.run_import` as the CLI."""
+through the same :func:`chitra.registry.importing.run.run_import` as the CLI."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from chitra.access.models import User
 from chitra.core import audit
 from chitra.core.errors import DomainError
 from chitra.registry.importing.reading import FileRefused
-from chitra.registry.imports import Deadline, TimeLimitExceeded, province_for, run_import
+from chitra.registry.importing.run import Deadline, TimeLimitExceeded, province_for, run_import
 from chitra.registry.models import ImportJob, ImportStatus
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ How it works (DESIGN §3.5 "bad input never half-lands", §5 "bulk paths are set
    account (a changed account closes the current version and adds a new one).
 
 A big first load of a province on PostgreSQL skips the stage: the rows go straight into the
-registry inside one transaction, checked the same way (:mod:`chitra.registry.bulkload`).
+registry inside one transaction, checked the same way (:mod:`chitra.registry.importing.bulkload`).
 """
 
 from __future__ import annotations
@@ -46,10 +46,9 @@ from chitra.access.models import OrganizationKind, Role, User
 from chitra.core import audit
 from chitra.core.errors import DomainError, Problem
 from chitra.core.models import PaymentProvider
-from chitra.registry import bulkload
 from chitra.registry.anomalies import refresh_anomalies
-from chitra.registry.bulkload import DirectLoad, repeated_rows
-from chitra.registry.importing import csvranges, pipeline
+from chitra.registry.importing import bulkload, csvranges, pipeline
+from chitra.registry.importing.bulkload import DirectLoad, repeated_rows
 from chitra.registry.importing.columns import resolve_header
 from chitra.registry.importing.pipeline import End, Plan
 from chitra.registry.importing.reading import FileRefused, open_table
@@ -88,7 +87,7 @@ Progress = Callable[[int, int], None]
 
 
 class _Phases:
-    """Cheap per-phase wall-clock timing, logged at DEBUG (``chitra.registry.imports``)."""
+    """Cheap per-phase wall-clock timing, logged at DEBUG (``chitra.registry.importing.run``)."""
 
     def __init__(self) -> None:
         self.last = time.perf_counter()
@@ -615,7 +614,8 @@ def run_import(path: Path, *, province_code: str, actor: str, dry_run: bool = Fa
     Owns its transactions. Normally the stage is written outside of one (so progress can be
     seen by other connections) and the apply runs in one ``transaction.atomic`` block. A big
     first load of a province (PostgreSQL) runs whole in one block instead, loading the rows
-    straight into the registry while the file is validated (:mod:`chitra.registry.bulkload`).
+    straight into the registry while the file is validated
+    (:mod:`chitra.registry.importing.bulkload`).
     """
     today = today or timezone.localdate()
     report_path = report_path or (Path(settings.MEDIA_ROOT) / "imports" / "reports"

@@ -4,10 +4,10 @@ Validate first, then apply whole: an unknown OrgnlMsgId or EndToEndId, an amount
 differs, a line about an item never sent, or a status that contradicts a final one is
 reported with its line and nothing from the file is applied. The same bytes twice are
 recognized by their SHA-256 and applied once. Who may report on what is
-:mod:`chitra.payments.statusscope`, for every way a file comes in (web, CLI, batch): an item
+:mod:`chitra.payments.status.scope`, for every way a file comes in (web, CLI, batch): an item
 or payment file outside the uploader's scope is refused exactly as one that does not exist.
 
-The lines are checked and applied set-based (:mod:`chitra.payments.statusload`), inside one
+The lines are checked and applied set-based (:mod:`chitra.payments.status.stage`), inside one
 transaction that a refusal rolls back.
 """
 
@@ -27,7 +27,7 @@ from chitra.access.models import User
 from chitra.access.scoping import scope_of
 from chitra.core import audit
 from chitra.core.errors import Problem
-from chitra.payments import cashresults, ids, statuslines, statusload
+from chitra.payments import ids
 from chitra.payments.errors import PaymentError
 from chitra.payments.iso20022 import Iso20022Error
 from chitra.payments.models import (
@@ -41,8 +41,11 @@ from chitra.payments.models import (
     StatusFile,
     StatusSource,
 )
-from chitra.payments.statusscope import status_scope
-from chitra.payments.transitions import BAD_ACCOUNT_REASONS, DECEASED_REASONS, Outcome
+from chitra.payments.status import cashresults
+from chitra.payments.status import read as statuslines
+from chitra.payments.status import stage as statusload
+from chitra.payments.status.scope import status_scope
+from chitra.payments.status.transitions import BAD_ACCOUNT_REASONS, DECEASED_REASONS, Outcome
 from chitra.registry.models import (
     BeneficiaryStatus,
     Benefit,
@@ -110,7 +113,7 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
     """Check a status file and apply it whole, or refuse it whole (one transaction).
 
     ``parsed``: the file being read ahead into ``COPY`` text by a worker process
-    (PostgreSQL; see :mod:`chitra.payments.statusbatch`), instead of reading it here."""
+    (PostgreSQL; see :mod:`chitra.payments.status.batch`), instead of reading it here."""
     name = file_name or path.name
     result = IngestResult(file_name=name)
     digest = sha256_of(path)

@@ -2,7 +2,7 @@
 
 Pure (no Django): a worker process can read the next file into ``COPY`` text while the main
 process applies the one before (:func:`read_for_copy`, used by
-:func:`chitra.payments.statusbatch.ingest_status_files`).
+:func:`chitra.payments.status.batch.ingest_status_files`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 # ruff: noqa: S608 - SQL text is built from module constants and catalog names only.
 """Large registry loads on PostgreSQL: the "Populating a Database" recipe (manual §14.4).
 
-Two pieces, both used by :mod:`chitra.registry.imports` inside its one transaction:
+Two pieces, both used by :mod:`chitra.registry.importing.run` inside its one transaction:
 
 - :func:`indexes_dropped` drops the indexes, unique constraints and foreign keys of the three
   registry tables and rebuilds them at the end (one sort each instead of a million random

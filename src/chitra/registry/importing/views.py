@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chitra.access.models import User
 from chitra.core.errors import DomainError
-from chitra.registry.import_jobs import ALLOWED_SUFFIXES, submit_import
+from chitra.registry.importing.jobs import ALLOWED_SUFFIXES, submit_import
+from chitra.registry.importing.run import can_import
 from chitra.registry.importing.template import template_csv, template_xlsx
-from chitra.registry.imports import can_import
 from chitra.registry.models import ImportJob, ImportStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -13,7 +13,7 @@ from pathlib import Path
 from chitra.core.errors import Problem
 from chitra.core.money import AmountError, parse_amount
 from chitra.core.text import fold_key
-from chitra.payments.transitions import CASH_NOT_COLLECTED, CASH_PAID
+from chitra.payments.status.transitions import CASH_NOT_COLLECTED, CASH_PAID
 from chitra.registry.importing.reading import FileRefused, open_table
 
 HEADERS = {

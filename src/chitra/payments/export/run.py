@@ -32,8 +32,10 @@ from chitra.config import CONFIG
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import PaymentProvider
-from chitra.payments import cashlists, exportpool, ids, manifest, signing
+from chitra.payments import ids
 from chitra.payments.errors import PaymentError
+from chitra.payments.export import cashlists, manifest, signing
+from chitra.payments.export import pool as exportpool
 from chitra.payments.iso20022 import pain001
 from chitra.payments.models import (
     CycleStatus,

@@ -3,7 +3,7 @@
 
 A file's lines go into a temporary table (``COPY`` on PostgreSQL). One join with the items,
 their cycles and files then gives each line its item, its first problem and what it does —
-:func:`~chitra.payments.transitions.next_status`, evaluated in Python for every (status,
+:func:`~chitra.payments.status.transitions.next_status`, evaluated in Python for every (status,
 code) pair of the file and written into the query — into a second table, the *steps*.
 Applying is one statement per table, from the steps. An item named twice in one file needs
 its lines in file order, each from the state the one before left: those few are decided in
@@ -32,8 +32,8 @@ from chitra.payments.models import (
     PaymentItem,
     StatusEvent,
 )
-from chitra.payments.statuslines import Line, Parsed, Staged, rows
-from chitra.payments.transitions import Outcome, comes_from, needs_amount, next_status
+from chitra.payments.status.read import Line, Parsed, Staged, rows
+from chitra.payments.status.transitions import Outcome, comes_from, needs_amount, next_status
 
 LINES, STEPS = "chitra_status_line", "chitra_status_step"
 _COLUMNS = "n, line_no, e2e, item_id, code, reason, amount, msg_id, grp"
@@ -99,7 +99,7 @@ def load(lines: Iterable[Line]) -> Staged:
 
 
 def load_copy(parsed: Parsed) -> Staged:
-    """Stage a file read ahead (:func:`~chitra.payments.statuslines.read_for_copy`)."""
+    """Stage a file read ahead (:func:`~chitra.payments.status.read.read_for_copy`)."""
     with connection.cursor() as cur, cur.cursor.copy(
             f"COPY {LINES} ({_COLUMNS}) FROM STDIN") as copy:
         copy.write(parsed.copy)
@@ -158,7 +158,7 @@ def _case(table: dict[str, list[tuple[str, str]]]) -> tuple[str, list[str]]:
 
 def in_files_of_provider_sql() -> str:
     """Item ``i`` is a provider's (the parameter) and went out in one of its files (a part
-    of :meth:`chitra.payments.statusscope.StatusScope.items_sql`)."""
+    of :meth:`chitra.payments.status.scope.StatusScope.items_sql`)."""
     return (f"i.provider_id = %s AND EXISTS (SELECT 1 FROM {_t(PaymentFile)} f "
             "WHERE f.cycle_id = i.cycle_id AND f.provider_id = i.provider_id "
             "AND i.id BETWEEN f.first_item_id AND f.last_item_id)")
@@ -187,7 +187,7 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
     """Give every staged line its item, first problem and decision (the steps table).
 
     ``scope_sql`` is a condition on the item ``i`` and its cycle ``c`` that holds when the
-    user may report on the item (:mod:`chitra.payments.statusscope`); an item outside it is
+    user may report on the item (:mod:`chitra.payments.status.scope`); an item outside it is
     refused exactly as one that does not exist. ``files``: the payment files the lines' msg
     ids name, those in the user's scope only. ``source``: the kind of file (a
     :class:`~chitra.payments.models.StatusSource` value).
