@@ -19,10 +19,11 @@ from chitra.access.models import OrganizationKind, Role, User
 from chitra.access.scoping import scope_of
 from chitra.core.admin_units import current_wards
 from chitra.core.errors import NotInScope
+from chitra.payments import lifecycle
 from chitra.payments.ids import end_to_end_id
 from chitra.payments.models import (
+    CurrentStatus,
     CycleExclusion,
-    CycleStatus,
     FileRanges,
     ItemStatus,
     PaymentCycle,
@@ -31,13 +32,12 @@ from chitra.payments.models import (
     ProvincePaymentRule,
     RefusedStatusFile,
     StatusFile,
-    current_status,
 )
 from chitra.payments.permissions import CycleAction, may
 
 LIST_LIMIT = 200  # rows of a list shown on a page (the exports carry everything)
 OPEN_STATUSES = (ItemStatus.SENT, ItemStatus.ACCEPTED)
-EXPORTED_STATUSES = (CycleStatus.EXPORTED, CycleStatus.RECONCILING, CycleStatus.CLOSED)
+EXPORTED_STATUSES = tuple(lifecycle.EXPORTED)
 DEFAULT_ALERT_DAYS = 5
 
 
@@ -253,19 +253,12 @@ def alert_days(province_code: str) -> int:
 
 
 def _by_status(cycle: PaymentCycle) -> list[dict[str, Any]]:
-    """Count and amount by provider, current status and reason (stored ``pending`` of an
-    exported cycle counted as ``sent``, merged with any ``sent`` stored before that)."""
-    sent = cycle.sent_at is not None
-    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for r in (PaymentItem.objects.filter(cycle=cycle)
-              .values("provider__short_name", "status", "reason_code")
-              .annotate(n=Count("id"), s=Sum("amount"))):
-        status = current_status(r["status"], sent).value
-        key = (r["provider__short_name"] or "", status, r["reason_code"] or "")
-        row = merged.setdefault(key, {**r, "status": status, "n": 0, "s": 0})
-        row["n"] += r["n"]
-        row["s"] += r["s"]
-    return [merged[k] for k in sorted(merged)]
+    """Count and amount by provider, current status (:class:`CurrentStatus`) and reason."""
+    rows = (PaymentItem.objects.filter(cycle=cycle)
+            .values("provider__short_name", "reason_code", current=CurrentStatus())
+            .annotate(n=Count("id"), s=Sum("amount")))
+    return sorted(rows, key=lambda r: (r["provider__short_name"] or "", r["current"],
+                                       r["reason_code"] or ""))
 
 
 def reconciliation(cycle: PaymentCycle, as_of: date, limit: int = LIST_LIMIT) -> Reconciliation:
@@ -277,7 +270,7 @@ def reconciliation(cycle: PaymentCycle, as_of: date, limit: int = LIST_LIMIT) ->
     grid: dict[str, dict[str, tuple[int, int]]] = {}
     reasons: dict[tuple[str, str], tuple[int, int]] = {}
     for r in rows:
-        st, n, s = r["status"], r["n"], r["s"]
+        st, n, s = r["current"], r["n"], r["s"]
         status_n[st] = status_n.get(st, 0) + n
         status_s[st] = status_s.get(st, 0) + s
         cell = grid.setdefault(r["provider__short_name"] or "", {})
@@ -336,7 +329,7 @@ ITEM_HEADER = ("end_to_end_id", "ho_ten", "so_dinh_danh", "ma_phuong_xa", "kenh"
 
 def summary_rows(cycle: PaymentCycle) -> list[tuple[str, str, str, int, int]]:
     """Provider × status × reason with count and amount, then a total row (1 query)."""
-    out = [(r["provider__short_name"] or "TIEN_MAT", r["status"], r["reason_code"] or "",
+    out = [(r["provider__short_name"] or "TIEN_MAT", r["current"], r["reason_code"] or "",
             r["n"], r["s"]) for r in _by_status(cycle)]
     out.append(("TONG", "", "", sum(r[3] for r in out), sum(r[4] for r in out)))
     return out
@@ -348,11 +341,12 @@ def item_rows(cycle: PaymentCycle) -> Iterator[tuple[Any, ...]]:
     sent = cycle.sent_at is not None
     files = FileRanges(PaymentFile.objects.filter(cycle=cycle))
     rows = (PaymentItem.objects.filter(cycle=cycle).order_by("id")
+            .annotate(current=CurrentStatus())
             .values_list("id", "full_name", "citizen_id", "ward_code", "channel",
-                         "provider__short_name", "amount", "payment_date", "status",
+                         "provider__short_name", "amount", "payment_date", "current",
                          "reason_code", "provider_id"))
-    for item_id, *middle, stored, reason, provider_id in rows.iterator(chunk_size=5000):
+    for item_id, *middle, provider_id in rows.iterator(chunk_size=5000):
         pf = files.of(cycle.pk, provider_id, item_id)
         e2e = end_to_end_id(cycle.period, item_id) if sent else ""
         yield tuple("" if v is None else v for v in (
-            e2e, *middle, current_status(stored, sent).value, reason, pf.file_name if pf else ""))
+            e2e, *middle, pf.file_name if pf else ""))

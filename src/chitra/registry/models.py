@@ -117,6 +117,10 @@ class BenefitStatus(models.TextChoices):
 
 
 class Benefit(models.Model):
+    # Database guards from payments (payments obligations name benefits without a foreign
+    # key): ``benefits_in_use_stay`` refuses deleting a benefit an obligation names and
+    # ``benefit_id_stays`` renumbering one (PostgreSQL). Declared in ``payments/dbguards.py``,
+    # which knows the payments tables; registry never imports payments.
     # No index of its own: benefit_unique_per_start starts with beneficiary_id.
     beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="benefits",
                                     db_index=False)

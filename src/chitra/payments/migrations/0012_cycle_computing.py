@@ -1,18 +1,17 @@
 """A cycle is ``computing`` while a big province's compute commits in parts.
 
 SQLite alters a check constraint by rebuilding the table, which a trigger naming it refuses:
-those of payments.0009 step aside meanwhile (see 0010).
+the SQLite guards of payments.0009 (:mod:`chitra.payments.dbguards`) step aside
+meanwhile.
 """
-
-from importlib import import_module
 
 from django.db import migrations, models
 
-_EVENTS = import_module("chitra.payments.migrations.0008_status_event_references")
-_CYCLES = import_module("chitra.payments.migrations.0009_cycle_references_per_statement")
-ASIDE = {"sqlite": _CYCLES.SQLITE_DROP}
-BACK = {"sqlite": _CYCLES.SQLITE}
-run = _EVENTS.run
+from chitra.payments import dbguards
+
+ASIDE, BACK = dbguards.aside_on_sqlite(
+    "obligations_refer_to_cycles", "items_refer_to_cycles", "obligations_cycle_stays",
+    "items_cycle_stays")
 
 
 class Migration(migrations.Migration):
@@ -22,7 +21,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(run(ASIDE), run(BACK)),
+        migrations.RunPython(*ASIDE),
         migrations.RemoveConstraint(
             model_name='paymentcycle',
             name='cycle_status_valid',
@@ -36,5 +35,5 @@ class Migration(migrations.Migration):
             model_name='paymentcycle',
             constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'computing', 'computed', 'approved', 'exported', 'reconciling', 'closed'])), name='cycle_status_valid'),
         ),
-        migrations.RunPython(run(BACK), run(ASIDE)),
+        migrations.RunPython(*BACK),
     ]

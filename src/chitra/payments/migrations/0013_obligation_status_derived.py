@@ -1,20 +1,18 @@
 """An obligation's status is derived from its items (paid once an attempt is paid), not
 stored: settling a status file then writes no obligation.
 
-SQLite rebuilds the table to drop a column or constraint: the triggers of payments.0009 and
-0010 on and naming it step aside meanwhile.
+SQLite rebuilds the table to drop a column or constraint: the SQLite guards of payments.0009
+and 0010 (:mod:`chitra.payments.dbguards`) on and naming it step aside meanwhile.
 """
-
-from importlib import import_module
 
 from django.db import migrations
 
-_EVENTS = import_module("chitra.payments.migrations.0008_status_event_references")
-_CYCLES = import_module("chitra.payments.migrations.0009_cycle_references_per_statement")
-_REFS = import_module("chitra.payments.migrations.0010_obligation_item_references_per_statement")
-ASIDE = {"sqlite": [*_CYCLES.SQLITE_DROP, *_REFS.SQLITE_DROP]}
-BACK = {"sqlite": [*_CYCLES.SQLITE, *_REFS.SQLITE]}
-run = _EVENTS.run
+from chitra.payments import dbguards
+
+ASIDE, BACK = dbguards.aside_on_sqlite(
+    "obligations_refer_to_cycles", "items_refer_to_cycles", "obligations_cycle_stays",
+    "items_cycle_stays", "obligations_refer_to_benefits", "obligations_benefit_stays",
+    "items_refer_to_obligations", "items_obligation_stays")
 
 
 def mark_paid(apps, schema_editor):
@@ -32,7 +30,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(run(ASIDE), run(BACK)),
+        migrations.RunPython(*ASIDE),
         migrations.RemoveConstraint(
             model_name='obligation',
             name='obligation_status_valid',
@@ -42,5 +40,5 @@ class Migration(migrations.Migration):
             model_name='obligation',
             name='status',
         ),
-        migrations.RunPython(run(BACK), run(ASIDE)),
+        migrations.RunPython(*BACK),
     ]

@@ -31,6 +31,7 @@ from chitra.payments.models import (
     PaymentFile,
     PaymentItem,
     StatusEvent,
+    current_status_sql,
 )
 from chitra.payments.status.read import Line, Parsed, Staged, rows
 from chitra.payments.status.transitions import Outcome, comes_from, needs_amount, next_status
@@ -192,8 +193,7 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
     ids name, those in the user's scope only. ``source``: the kind of file (a
     :class:`~chitra.payments.models.StatusSource` value).
     """
-    current = (f"CASE WHEN i.status = '{ItemStatus.PENDING.value}' AND c.sent_at IS NOT NULL "
-               f"THEN '{ItemStatus.SENT.value}' ELSE i.status END")
+    current = current_status_sql("i.status", "c.sent_at")  # inline: one CASE per line
     # next_status for every (status, code) pair of the file, as CASEs on the code, then on
     # the status: a few comparisons per line, cheaper than a join.
     outcomes: dict[str, list[tuple[str, str]]] = {}
