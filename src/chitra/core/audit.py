@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from chitra.core.models import AuditEntry
@@ -12,6 +13,17 @@ def record(actor: str, action: str, object_type: str, object_id: object,
     return AuditEntry.objects.create(
         actor=actor, action=action, object_type=object_type, object_id=str(object_id),
         before=before, after=after)
+
+
+def record_many(actor: str, action: str, object_type: str,
+                entries: Iterable[tuple[object, dict[str, Any] | None, dict[str, Any] | None]]
+                ) -> None:
+    """:func:`record` about many objects (``(id, before, after)`` each) in one insert, for
+    set-based use cases."""
+    AuditEntry.objects.bulk_create(
+        [AuditEntry(actor=actor, action=action, object_type=object_type,
+                    object_id=str(pk), before=before, after=after)
+         for pk, before, after in entries], batch_size=2_000)
 
 
 def record_download(actor: str, kind: str, object_id: object, file_name: str,

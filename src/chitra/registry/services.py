@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +30,9 @@ from chitra.registry.models import (
     PaymentAccount,
     PendingAccountChange,
 )
+
+_T = TypeVar("_T")
+_K = TypeVar("_K")
 
 MAX_AUTHORIZATION_DAYS = 366  # "at most 12 months" (DESIGN §6), a leap year included
 
@@ -110,20 +116,124 @@ def stop_payment(beneficiary: Beneficiary, *, status: BeneficiaryStatus, reason:
                  actor: str) -> bool:
     """Suspend (or mark deceased) a beneficiary and suspend their active benefits, so no
     later cycle computes a payment for them. Returns False if they already were so."""
-    if status == BeneficiaryStatus.ACTIVE or not reason.strip():
+    return bool(stop_payments({beneficiary.pk: reason}, status=status, actor=actor))
+
+
+def stop_payments(reasons: Mapping[int, str], *, status: BeneficiaryStatus,
+                  actor: str) -> list[int]:
+    """:func:`stop_payment` for many at once (``reasons``: beneficiary id → reason), in a
+    handful of statements whatever their number; the ids it stopped (not already so), in
+    id order.
+
+    Locks the beneficiary rows, in id order, before reading them: call it inside the
+    caller's transaction."""
+    if status == BeneficiaryStatus.ACTIVE or any(not r.strip() for r in reasons.values()):
         raise DomainError("stop_payment_invalid", "Cần trạng thái dừng chi và lý do.",
                           "A stopping status and a reason are required.")
-    person = Beneficiary.objects.select_for_update().get(pk=beneficiary.pk)
-    if person.status == status:
-        return False
-    before = {"status": person.status, "reason": person.status_reason}
-    person.status, person.status_reason = status, reason.strip()[:300]
-    person.save(update_fields=["status", "status_reason", "updated_at"])
-    Benefit.objects.filter(beneficiary=person, status=BenefitStatus.ACTIVE).update(
-        status=BenefitStatus.SUSPENDED)
-    audit.record(actor, "beneficiary.stop_payment", "beneficiary", person.pk, before=before,
-                 after={"status": status, "reason": person.status_reason})
-    return True
+    why = {pk: r.strip()[:300] for pk, r in reasons.items()}
+    before = {pk: (was, was_why) for pk, was, was_why in _lock_people(
+        sorted(why), "status", "status_reason") if was != status}
+    stopped = sorted(before)
+    now = timezone.now()  # what ``save()`` gives ``updated_at`` (auto_now)
+    for text, pks in _grouped(stopped, lambda pk: why[pk]).items():
+        for part in _parts(pks):
+            Beneficiary.objects.filter(pk__in=part).update(status=status, status_reason=text,
+                                                           updated_at=now)
+    for part in _parts(stopped):
+        Benefit.objects.filter(beneficiary_id__in=part, status=BenefitStatus.ACTIVE).update(
+            status=BenefitStatus.SUSPENDED)
+    audit.record_many(actor, "beneficiary.stop_payment", "beneficiary", [
+        (pk, {"status": before[pk][0], "reason": before[pk][1]},
+         {"status": status, "reason": why[pk]}) for pk in stopped])
+    return stopped
+
+
+# --- an account the provider refused (reconciliation's follow-up) ------------------------------
+
+@dataclass(frozen=True)
+class AccountClosing:
+    """Close a beneficiary's current account because a payment to it was refused, if it is
+    still ``account_number`` (one corrected since stays)."""
+
+    beneficiary_id: int
+    account_number: str
+    reason: str  # kept as the account's ``closed_reason``
+    cash_instead: bool  # pay in cash from the next day; otherwise no account until a new one
+
+
+@transaction.atomic
+def close_payment_accounts(closings: Iterable[AccountClosing], *, actor: str,
+                           today: date) -> list[int]:
+    """Close each current account named (the first closing naming it wins), in a handful of
+    statements whatever their number; the beneficiary ids whose account was closed.
+
+    With ``cash_instead`` the account ends the day before a new cash account starts (as
+    :func:`record_payment_account` would close it, audited ``payment_account.change``);
+    otherwise it ends today (``payment_account.close``). Locks the beneficiary rows in id
+    order, then their current accounts, as :func:`record_payment_account` does, so a change
+    made meanwhile is either waited for and seen, or waits and then sees this one."""
+    wanted: dict[int, list[AccountClosing]] = {}
+    for c in closings:
+        wanted.setdefault(c.beneficiary_id, []).append(c)
+    people = sorted(wanted)
+    _lock_people(people)
+    current = {a.beneficiary_id: a for part in _parts(people) for a in (
+        PaymentAccount.objects.select_for_update().filter(beneficiary_id__in=part,
+                                                          valid_to__isnull=True)
+        .order_by("beneficiary_id"))}
+    closed: list[tuple[PaymentAccount, AccountClosing]] = []
+    for pk in people:
+        acc = current.get(pk)
+        closing = next((c for c in wanted[pk]
+                        if acc and c.account_number == acc.account_number), None)
+        if acc is None or closing is None:
+            continue  # corrected since the payment was made
+        # Cash starts today (or the day after the account did): the account ends the day before.
+        acc.valid_to = max(today - timedelta(days=1) if closing.cash_instead else today,
+                           acc.valid_from)
+        acc.closed_reason = closing.reason
+        closed.append((acc, closing))
+    for (valid_to, reason), accs in _grouped(
+            [a for a, _ in closed], lambda a: (a.valid_to, a.closed_reason)).items():
+        for part in _parts([a.pk for a in accs]):
+            PaymentAccount.objects.filter(pk__in=part).update(valid_to=valid_to,
+                                                              closed_reason=reason)
+    cash = {acc.beneficiary_id: PaymentAccount(
+        beneficiary_id=acc.beneficiary_id, channel=Channel.CASH, provider=None,
+        account_number="", holder_name="", holder_name_key=fold_key(""),
+        valid_from=acc.valid_to + timedelta(days=1), created_by=actor)
+        for acc, c in closed if c.cash_instead and acc.valid_to is not None}
+    PaymentAccount.objects.bulk_create(cash.values(), batch_size=_PART)
+    audit.record_many(actor, "payment_account.change", "beneficiary", [
+        (acc.beneficiary_id, _account_snapshot(acc), _account_snapshot(cash[acc.beneficiary_id]))
+        for acc, c in closed if c.cash_instead])
+    audit.record_many(actor, "payment_account.close", "beneficiary", [
+        (acc.beneficiary_id, _account_snapshot(acc),
+         {"valid_to": str(acc.valid_to), "reason": acc.closed_reason})
+        for acc, c in closed if not c.cash_instead])
+    return [acc.beneficiary_id for acc, _ in closed]
+
+
+_PART = 2_000  # ids per statement: well under SQLite's limit of bound parameters
+
+
+def _parts(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), _PART):
+        yield ids[i:i + _PART]
+
+
+def _grouped(rows: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, list[_T]]:
+    groups: dict[_K, list[_T]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return groups
+
+
+def _lock_people(ids: Sequence[int], *fields: str) -> list[tuple[Any, ...]]:
+    """``SELECT … FOR UPDATE`` of the beneficiaries, in id order (two callers that each
+    lock several never wait on each other crosswise); ``(id, *fields)`` of each."""
+    return [row for part in _parts(ids) for row in Beneficiary.objects.select_for_update()
+            .filter(pk__in=part).order_by("pk").values_list("pk", *fields)]
 
 
 # --- account changes proposed by an import: maker–checker --------------------------------------

@@ -17,7 +17,6 @@ import hashlib
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from django.db import connection, transaction
@@ -27,13 +26,11 @@ from chitra.access.models import User
 from chitra.access.scoping import scope_of
 from chitra.core import audit
 from chitra.core.errors import Problem
-from chitra.payments import ids
+from chitra.payments import ids, lifecycle
 from chitra.payments.errors import PaymentError
 from chitra.payments.iso20022 import Iso20022Error
 from chitra.payments.models import (
-    CycleStatus,
     ItemStatus,
-    PaymentCycle,
     PaymentFile,
     PaymentItem,
     ProvincePaymentRule,
@@ -46,14 +43,8 @@ from chitra.payments.status import read as statuslines
 from chitra.payments.status import stage as statusload
 from chitra.payments.status.scope import status_scope
 from chitra.payments.status.transitions import BAD_ACCOUNT_REASONS, DECEASED_REASONS, Outcome
-from chitra.registry.models import (
-    BeneficiaryStatus,
-    Benefit,
-    BenefitStatus,
-    Channel,
-    PaymentAccount,
-)
-from chitra.registry.services import record_payment_account
+from chitra.registry import services as registry
+from chitra.registry.models import BeneficiaryStatus
 
 
 @dataclass
@@ -239,8 +230,7 @@ def _apply(source: str, digest: str, name: str, user: User, result: IngestResult
                                   decided)
     _one_file_past_its_items()
     _after_rejections(rejections, user, result)
-    PaymentCycle.objects.filter(id__in=decided.cycles, status=CycleStatus.EXPORTED).update(
-        status=CycleStatus.RECONCILING)
+    lifecycle.mark_reconciling(decided.cycles)
     audit.record(user.username, "status.ingest", "status_file", sf.pk,
                  after={"file": name, "lines": result.lines, "applied": result.applied})
 
@@ -259,47 +249,40 @@ def _one_file_past_its_items() -> None:
 
 def _after_rejections(rejected: list[tuple[int, str]], user: User,
                       result: IngestResult) -> None:
-    """Bad account → close it (and switch to cash by the province rule); MD07 → deceased.
+    """Bad account → close it (and switch to cash by the province rule); MD07 → deceased:
+    the registry's own use cases, each once for the whole file (its row locks, its audit).
 
     ``rejected``: (item id, reason) of the items rejected or returned for one of those."""
     if not rejected:
         return
-    items = PaymentItem.objects.filter(id__in=[i for i, _ in rejected]).select_related(
-        "beneficiary", "cycle")
     reasons = dict(rejected)
     today = timezone.localdate()
-    for it in items:
-        reason = reasons[it.id]
-        b = it.beneficiary
-        if reason in DECEASED_REASONS and b.status != BeneficiaryStatus.DECEASED:
-            b.status = BeneficiaryStatus.DECEASED
-            b.status_reason = f"Ngân hàng báo người hưởng đã chết ({reason}) ngày {today:%d/%m/%Y}"
-            b.save(update_fields=["status", "status_reason", "updated_at"])
-            Benefit.objects.filter(beneficiary=b, status=BenefitStatus.ACTIVE).update(
-                status=BenefitStatus.SUSPENDED)
-            audit.record(user.username, "beneficiary.deceased", "beneficiary", b.pk,
-                         after={"reason": reason, "item": it.id})
-            # Paid after the date of death (here: the date the bank reported it) → recover.
-            for cid, amount in PaymentItem.objects.filter(
-                    beneficiary=b, status=ItemStatus.PAID, payment_date__gte=today
-            ).values_list("citizen_id", "amount"):
-                result.to_recover.append((cid, amount))
+    dying: dict[int, str] = {}
+    bad: list[tuple[int, str, str, str]] = []  # (beneficiary, account, reason, province)
+    items: dict[int, tuple[int, str, str]] = {
+        i: (person, account, province) for i, person, account, province in
+        PaymentItem.objects.filter(id__in=list(reasons)).values_list(
+            "id", "beneficiary_id", "account_number", "cycle__province_code")}
+    for item, reason in reasons.items():  # in file order
+        person, account, province = items[item]
+        if reason in DECEASED_REASONS:
+            dying.setdefault(
+                person, f"Ngân hàng báo người hưởng đã chết ({reason}) ngày {today:%d/%m/%Y}")
         elif reason in BAD_ACCOUNT_REASONS:
-            current = PaymentAccount.objects.filter(beneficiary=b, valid_to__isnull=True).first()
-            if current is None or current.account_number != it.account_number:
-                continue  # already corrected since the item was frozen
-            rule = ProvincePaymentRule.objects.filter(province_code=it.cycle.province_code).first()
-            as_cash = rule.reissue_bad_account_as_cash if rule else True
-            if as_cash:
-                record_payment_account(
-                    b, channel=Channel.CASH, provider=None, account_number="", holder_name="",
-                    valid_from=max(today, current.valid_from + timedelta(days=1)),
-                    actor=user.username, reason=f"{reason}: tài khoản bị ngân hàng từ chối")
-            else:
-                current.valid_to = max(today, current.valid_from)
-                current.closed_reason = f"{reason}: tài khoản bị ngân hàng từ chối"
-                current.save(update_fields=["valid_to", "closed_reason"])
-                audit.record(user.username, "payment_account.close", "beneficiary", b.pk,
-                             after={"reason": reason})
-
-
+            bad.append((person, account, reason, province))
+    if dying:
+        stopped = registry.stop_payments(dying, status=BeneficiaryStatus.DECEASED,
+                                         actor=user.username)
+        # Paid after the date of death (here: the date the bank reported it) → recover.
+        result.to_recover += PaymentItem.objects.filter(
+            beneficiary_id__in=stopped, status=ItemStatus.PAID, payment_date__gte=today
+        ).order_by("id").values_list("citizen_id", "amount")
+    if bad:
+        as_cash = dict(ProvincePaymentRule.objects.filter(
+            province_code__in={province for *_, province in bad}
+        ).values_list("province_code", "reissue_bad_account_as_cash"))
+        registry.close_payment_accounts(
+            [registry.AccountClosing(person, account, f"{reason}: tài khoản bị ngân hàng từ chối",
+                                     cash_instead=as_cash.get(province, True))
+             for person, account, reason, province in bad],
+            actor=user.username, today=today)
