@@ -265,7 +265,7 @@ def main() -> None:
     chitra(env, "migrate", "-v0")
     chitra(env, "seed_demo", "--province", "12", "--beneficiaries", "0")
     chitra(env, "payment_settings", "--province", "12", "--debtor-account", "8800201001234",
-           "--debtor-bic", "VBAAVNVX")
+           "--debtor-bic", "VBAAVNVX", "--as", "officer")
     chitra(env, "make_demo_keystore")
     load_s = load_people(args.database_url, args.beneficiaries)
     print(f"loaded {args.beneficiaries:,} beneficiaries in {load_s} s", flush=True)

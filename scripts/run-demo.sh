@@ -13,7 +13,7 @@ if [ ! -f var/.demo-seeded ]; then
   chitra seed_demo --province 12 --beneficiaries "${DEMO_BENEFICIARIES:-2000}" --seed 1 \
     | tee var/demo-logins.txt
   chitra payment_settings --province 12 --debtor-name "BẢO HIỂM XÃ HỘI TỈNH LAI CHÂU" \
-    --debtor-account 8800201001234 --debtor-bic VBAAVNVX
+    --debtor-account 8800201001234 --debtor-bic VBAAVNVX --as officer
   [ -f var/keys/bhxh-demo.p12 ] || chitra make_demo_keystore
   touch var/.demo-seeded
 else

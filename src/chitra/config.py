@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 
@@ -47,6 +49,20 @@ def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
     return "HTTP_" + name.upper().replace("-", "_"), "https"
 
 
+# The crash points a crash test may set, as CHITRA_FAULT_<POINT>=N: the export process exits
+# after its Nth file, a compute in parts after its Nth part has committed.
+FAULT_POINTS = ("EXPORT_CRASH_AFTER_FILES", "COMPUTE_CRASH_AFTER_PARTS")
+
+
+def _faults() -> Mapping[str, int]:
+    """The crash points set, read only under the test switch ``CHITRA_TEST_FAULTS=1``."""
+    if not _flag("CHITRA_TEST_FAULTS"):
+        return MappingProxyType({})
+    return MappingProxyType({
+        point.lower(): int(os.environ[f"CHITRA_FAULT_{point}"]) for point in FAULT_POINTS
+        if os.environ.get(f"CHITRA_FAULT_{point}")})
+
+
 @dataclass(frozen=True)
 class Config:
     var_dir: Path
@@ -79,10 +95,10 @@ class Config:
     compute_parts_from: int
     # Status files applied at once by `chitra ingest_status` (PostgreSQL), one connection each.
     status_appliers: int
-    # Fault injection for crash tests only: the export process exits after N files.
-    fault_export_crash_after_files: int | None
-    # ... and a compute in parts exits after N parts have committed.
-    fault_compute_crash_after_parts: int | None
+    # Crash points of the crash tests (:mod:`chitra.core.faults`): point → the pass at which
+    # the process exits. Empty unless CHITRA_TEST_FAULTS=1, so a production process that
+    # inherits a stray CHITRA_FAULT_* variable ignores it.
+    faults: Mapping[str, int]
 
 
 def load() -> Config:
@@ -113,10 +129,7 @@ def load() -> Config:
                                           max(0, min(os.cpu_count() or 1, 4) - 1))),
         compute_parts_from=int(os.environ.get("CHITRA_COMPUTE_PARTS_FROM", "200000")),
         status_appliers=int(os.environ.get("CHITRA_STATUS_APPLIERS", "2")),
-        fault_export_crash_after_files=int(os.environ["CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES"])
-        if os.environ.get("CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES") else None,
-        fault_compute_crash_after_parts=int(os.environ["CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS"])
-        if os.environ.get("CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS") else None,
+        faults=_faults(),
     )
 
 

@@ -78,7 +78,7 @@ def seeded(env: dict[str, str], people: int = 120) -> None:
     run(env, "migrate", "-v0")
     run(env, "seed_demo", "--province", "12", "--beneficiaries", str(people), "--seed", "5")
     run(env, "payment_settings", "--province", "12", "--debtor-account", "8800201001234",
-        "--debtor-bic", "VBAAVNVX")
+        "--debtor-bic", "VBAAVNVX", "--as", "officer")
     run(env, "cycle", "open", "2026-11", "--as", "officer")
 
 
@@ -103,6 +103,7 @@ print(json.dumps({"status": PaymentCycle.objects.get().status, "items": sorted(
     default=str))
 """
 IN_PARTS = {"CHITRA_COMPUTE_PARTS_FROM": "1"}  # every province is big
+CRASH_TESTS = {"CHITRA_TEST_FAULTS": "1"}  # without it, CHITRA_FAULT_* are ignored
 
 
 def items(env: dict[str, str]) -> dict[str, object]:
@@ -127,7 +128,7 @@ def test_a_compute_in_parts_gives_what_one_transaction_gives(database):
 def test_a_compute_killed_between_its_parts_is_run_again(database):
     seeded(database)
     crashed = run(database, "cycle", "compute", "2026-11", "--as", "officer", check=False,
-                  extra={**IN_PARTS, "CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS": "1"})
+                  extra={**IN_PARTS, **CRASH_TESTS, "CHITRA_FAULT_COMPUTE_CRASH_AFTER_PARTS": "1"})
     assert crashed.returncode == 70  # died with one part committed, the other maybe not
     cut = items(database)
     assert cut["status"] == "computing"
@@ -168,8 +169,9 @@ def test_killed_export_reruns_to_the_same_files_and_no_new_items(database, tmp_p
     out = tmp_path / "out"
     export = ("cycle", "export", "2026-11", "--as", "officer", "--out", str(out))
     # Written by the exporting process alone, so "its first file" is exactly one file.
-    crashed = run(database, *export, extra={**keys, "CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES": "1",
-                                            "CHITRA_EXPORT_WORKERS": "0"}, check=False)
+    crashed = run(database, *export, extra={**keys, **CRASH_TESTS, "CHITRA_EXPORT_WORKERS": "0",
+                                            "CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES": "1"},
+                  check=False)
     assert crashed.returncode == 70  # the process died right after its first file
     written = sorted(out.glob("*.xml"))
     assert len(written) == 1
@@ -202,7 +204,7 @@ def test_export_with_workers_killed_and_rerun_gives_the_bytes_of_one_process(
         return run(database, "cycle", "export", "2026-11", "--as", "officer", "--out", str(out),
                    "--no-cash-lists", extra={**keys, **extra}, check=False)
 
-    assert export(pooled, CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES="1").returncode == 70
+    assert export(pooled, **CRASH_TESTS, CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES="1").returncode == 70
     assert export(pooled).returncode == 0
     assert export(alone, CHITRA_EXPORT_WORKERS="0").returncode == 0
     files = counts(database)["files"]
@@ -220,3 +222,20 @@ def test_cli_maker_cannot_approve_own_computation(database):
     assert "khác người đã tính" in same.stderr
     other = run(database, "cycle", "approve", "2026-11", "--as", "admin")
     assert "admin" not in other.stderr
+
+
+CRASH_AT_FIRST_FILE = ("from chitra.core import faults; "
+                       "faults.crash_point(faults.EXPORT_AFTER_FILES, 1); print('alive')")
+
+
+@pytest.mark.parametrize(("switch", "returncode"), [(None, 0), ("0", 0), ("1", 70)])
+def test_a_crash_point_is_ignored_without_the_test_switch(tmp_path, switch, returncode):
+    """A production process that inherits a stray CHITRA_FAULT_* variable does not die."""
+    env = {k: v for k, v in os.environ.items() if k != "CHITRA_TEST_FAULTS"}
+    env.update({"CHITRA_VAR_DIR": str(tmp_path), "CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES": "1"})
+    if switch is not None:
+        env["CHITRA_TEST_FAULTS"] = switch
+    result = subprocess.run([sys.executable, "-c", CRASH_AT_FIRST_FILE], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == returncode, result.stderr[-2000:]
+    assert ("alive" in result.stdout) == (returncode == 0)

@@ -43,13 +43,13 @@ def test_compute_task_reports_progress_and_clears_it_when_done(people):
 def test_export_task_reports_one_step_per_file(people):
     cycle = approved_cycle(NOV)
     seen: list[tuple[str, int, int]] = []
-    write = tasks._progress(cycle.pk)
+    write = services.progress_of(cycle.pk)
 
     def spy(step: str, done: int, total: int) -> None:
         seen.append((step, done, total))
         write(step, done, total)
 
-    tasks.export.export_cycle(cycle.pk, "officer", progress=spy)
+    services.export_cycle(cycle.pk, "officer", progress=spy)
     assert seen == [("export", 1, 2), ("export", 2, 2)]
     assert PaymentCycle.objects.get(pk=cycle.pk).progress_done == 2
     assert PaymentFile.objects.filter(cycle=cycle).count() == 2
@@ -60,8 +60,8 @@ def test_a_failed_task_keeps_its_reason_and_frees_the_cycle(people):
     with pytest.raises(PaymentError):
         tasks.compute_cycle_task.call(cycle.pk, "officer")
     cycle.refresh_from_db()
-    assert cycle.progress_step == tasks.FAILED
-    failure = tasks.last_failure(cycle)
+    assert cycle.progress_step == services.FAILED
+    failure = services.last_failure(cycle)
     assert failure is not None
     assert failure["code"] == "cycle_state"
     assert failure["step"] == "compute"
@@ -90,7 +90,7 @@ def test_submit_refuses_while_a_step_runs_or_in_the_wrong_state(people):
 
 def test_a_failed_step_may_be_submitted_again(people):
     cycle = services.open_cycle("12", NOV, "officer")
-    PaymentCycle.objects.filter(pk=cycle.pk).update(progress_step=tasks.FAILED)
+    PaymentCycle.objects.filter(pk=cycle.pk).update(progress_step=services.FAILED)
     tasks.submit(tasks.COMPUTE, cycle.pk, "officer")
     cycle.refresh_from_db()
     assert (cycle.status, cycle.progress_step) == (CycleStatus.COMPUTED, "")
@@ -98,7 +98,7 @@ def test_a_failed_step_may_be_submitted_again(people):
 
 # --- a step whose worker died ----------------------------------------------------------------
 
-def _stuck(cycle: PaymentCycle, step: str = tasks.QUEUED, minutes: int = 16) -> None:
+def _stuck(cycle: PaymentCycle, step: str = services.QUEUED, minutes: int = 16) -> None:
     PaymentCycle.objects.filter(pk=cycle.pk).update(
         progress_step=step, progress_at=timezone.now() - timedelta(minutes=minutes))
 
@@ -109,25 +109,25 @@ def test_submit_stamps_the_step(people, settings):
     before = timezone.now()
     tasks.submit(tasks.COMPUTE, cycle.pk, "officer")  # queued, never run
     cycle.refresh_from_db()
-    assert cycle.progress_step == tasks.QUEUED
+    assert cycle.progress_step == services.QUEUED
     assert cycle.progress_at is not None
     assert cycle.progress_at >= before
-    assert not tasks.is_stuck(cycle)
+    assert not services.is_stuck(cycle)
 
 
 def test_a_stuck_step_is_released_and_may_run_again(people):
     cycle = services.open_cycle("12", NOV, "officer")
     _stuck(cycle, tasks.COMPUTE)
     cycle.refresh_from_db()
-    assert tasks.is_stuck(cycle)
+    assert services.is_stuck(cycle)
     with pytest.raises(PaymentError) as running:
         tasks.submit(tasks.COMPUTE, cycle.pk, "officer")
     assert running.value.code == "task_running"
 
-    assert tasks.release_stuck_step(cycle.pk, "approver1") == tasks.COMPUTE
+    assert services.release_stuck_step(cycle.pk, "approver1") == tasks.COMPUTE
     cycle.refresh_from_db()
-    assert cycle.progress_step == tasks.FAILED
-    failure = tasks.last_failure(cycle)
+    assert cycle.progress_step == services.FAILED
+    failure = services.last_failure(cycle)
     assert failure is not None
     assert (failure["code"], failure["step"], failure["released_by"]) == (
         "task_stuck", "compute", "approver1")
@@ -139,13 +139,13 @@ def test_a_stuck_step_is_released_and_may_run_again(people):
 @pytest.mark.parametrize(("step", "minutes", "code"), [
     (tasks.EXPORT, 14, "task_running"),  # reported 14 minutes ago: maybe alive
     ("", 60, "no_task"),  # nothing running
-    (tasks.FAILED, 60, "no_task"),
+    (services.FAILED, 60, "no_task"),
 ])
 def test_a_live_or_absent_step_is_not_released(people, step, minutes, code):
     cycle = services.open_cycle("12", NOV, "officer")
     _stuck(cycle, step, minutes)
     with pytest.raises(PaymentError) as refused:
-        tasks.release_stuck_step(cycle.pk, "officer")
+        services.release_stuck_step(cycle.pk, "officer")
     assert refused.value.code == code
     assert PaymentCycle.objects.get(pk=cycle.pk).progress_step == step
     assert not AuditEntry.objects.filter(action="cycle.task_failed").exists()
@@ -165,9 +165,9 @@ def test_a_step_holding_the_cycle_lock_is_not_released():
             c.execute("SELECT id FROM payments_paymentcycle WHERE id = %s FOR UPDATE",
                       [cycle.pk])
             with pytest.raises(PaymentError) as refused:
-                tasks.release_stuck_step(cycle.pk, "officer")
+                services.release_stuck_step(cycle.pk, "officer")
             c.execute("ROLLBACK")
     finally:
         worker.close()
     assert refused.value.code == "task_running"
-    assert tasks.release_stuck_step(cycle.pk, "officer") == tasks.COMPUTE
+    assert services.release_stuck_step(cycle.pk, "officer") == tasks.COMPUTE

@@ -71,27 +71,33 @@ def require_step(cycle: PaymentCycle, step: Step) -> None:
     if allows(cycle, step):
         return
     vi, en = _REFUSALS[step]
-    raise PaymentError(
-        "cycle_state",
-        f"Kỳ {cycle} đang ở trạng thái '{cycle.get_status_display()}'. {vi}",
-        f"Cycle {cycle} is '{cycle.status}'. {en}")
+    raise _refusal(cycle, vi, en)
 
 
 def start_computing(cycle: PaymentCycle) -> None:
-    """A compute in parts has begun: nothing may follow until its last part commits."""
+    """A compute in parts has begun (the caller holds the cycle): nothing may follow until
+    its last part commits."""
     require_step(cycle, Step.COMPUTE)
     _set(cycle, S.COMPUTING)
 
 
-def advance(cycle: PaymentCycle, step: Step, *fields: str) -> bool:
-    """Give the cycle (locked by the caller) the status ``step`` leaves and save it with
-    ``fields``; whether the status changed."""
+def require_computing(cycle: PaymentCycle) -> None:
+    """A compute in parts ends only on the cycle it left ``computing``."""
+    if cycle.status != S.COMPUTING:
+        raise _refusal(cycle, "Kỳ không còn ở trạng thái đang tính.",
+                       "The cycle is no longer being computed.")
+
+
+def advance(cycle: PaymentCycle, step: Step, **stamps: object) -> bool:
+    """Give the cycle (locked by the caller) the status ``step`` leaves and its ``stamps``
+    (who and when: ``approved_by=…, approved_at=…``), and save them; whether it moved. A
+    cycle the step does not move (exporting a reconciling cycle again) is left as it is."""
     changes, to = LEAVES[step]
     if cycle.status not in changes:
-        if fields:
-            cycle.save(update_fields=list(fields))
         return False
-    _set(cycle, to, *fields)
+    for name, value in stamps.items():
+        setattr(cycle, name, value)
+    _set(cycle, to, *stamps)
     return True
 
 
@@ -104,3 +110,10 @@ def mark_reconciling(cycle_ids: Iterable[int]) -> int:
 def _set(cycle: PaymentCycle, status: CycleStatus, *fields: str) -> None:
     cycle.status = status
     cycle.save(update_fields=["status", *fields])
+
+
+def _refusal(cycle: PaymentCycle, vi: str, en: str) -> PaymentError:
+    return PaymentError(
+        "cycle_state",
+        f"Kỳ {cycle} đang ở trạng thái '{cycle.get_status_display()}'. {vi}",
+        f"Cycle {cycle} is '{cycle.status}'. {en}")

@@ -16,6 +16,7 @@ class CycleAction(StrEnum):
     EXPORT = "export"
     CLOSE = "close"
     DOWNLOAD = "download"
+    SETTINGS = "settings"  # the province's payment settings (paying account, reissue rule)
 
 
 _ROLES = {
@@ -26,6 +27,7 @@ _ROLES = {
     CycleAction.EXPORT: {Role.BHXH_OFFICER, Role.BHXH_APPROVER},
     CycleAction.CLOSE: {Role.BHXH_OFFICER, Role.BHXH_APPROVER},
     CycleAction.DOWNLOAD: {Role.BHXH_OFFICER, Role.BHXH_APPROVER},
+    CycleAction.SETTINGS: {Role.BHXH_OFFICER, Role.BHXH_APPROVER},
 }
 
 

@@ -1,5 +1,6 @@
 """Payment pages: cycles (open, compute, approve, export, close), files, status upload and
-reconciliation. Thin: check who may, call the service or queue the task, render.
+reconciliation. Thin: check who may, call the service or queue the task, render. Which
+buttons a cycle offers follows :func:`chitra.payments.lifecycle.allows`.
 
 The CLI (``chitra cycle …``, ``chitra ingest_status``) calls the same services.
 """
@@ -35,16 +36,15 @@ from chitra.access.scoping import sees_full_citizen_ids
 from chitra.core.errors import DomainError
 from chitra.payments import downloads, queries, services, tasks
 from chitra.payments.errors import PaymentError
-from chitra.payments.export import run as export
-from chitra.payments.models import CycleStatus, PaymentCycle, PaymentFile, StatusFile
+from chitra.payments.lifecycle import Step, allows
+from chitra.payments.models import PaymentCycle, PaymentFile, StatusFile
 from chitra.payments.permissions import CycleAction, may
-from chitra.payments.status import uploads as statusuploads
 from chitra.registry.importing.run import DEFAULT_PROVINCE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-STATUS_SUFFIXES = statusuploads.SUFFIXES
-MAX_STATUS_UPLOAD_BYTES = statusuploads.MAX_BYTES
-# Cash lists are named by export._write_cash_lists; only names the manifest lists are served.
+STATUS_SUFFIXES = services.STATUS_UPLOAD_SUFFIXES
+MAX_STATUS_UPLOAD_BYTES = services.STATUS_UPLOAD_MAX_BYTES
+# Cash lists are named by export.run._write_cash_lists; only names the manifest lists are served.
 _CASH_LIST_NAME = re.compile(r"^tien-mat-[0-9]{4}-[0-9]{2}-[A-Za-z0-9-]+-[0-9]{8}\.(xlsx|pdf)$")
 
 
@@ -79,7 +79,7 @@ def _message(e: DomainError) -> str:
 
 
 def _running(cycle: PaymentCycle) -> bool:
-    return cycle.progress_step in tasks.RUNNING_STEPS
+    return services.is_running(cycle)
 
 
 def _percent(cycle: PaymentCycle) -> int:
@@ -91,8 +91,8 @@ def _percent(cycle: PaymentCycle) -> int:
 
 
 def _manifest_path(cycle: PaymentCycle) -> Path:
-    # The name export.export_cycle gives the manifest.
-    return export.export_dir(cycle) / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
+    # The name export.run.export_cycle gives the manifest.
+    return services.export_dir(cycle) / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
 
 
 def _cash_list_names(cycle: PaymentCycle) -> list[str]:
@@ -167,9 +167,10 @@ def cycle_open(request: HttpRequest) -> HttpResponse:
 
 def _actions(user: User, cycle: PaymentCycle) -> dict[str, Any]:
     """Which buttons the page offers, and why approve is not offered when it is not."""
-    p, st, busy = cycle.province_code, cycle.status, _running(cycle)
+    p, busy = cycle.province_code, _running(cycle)
+    approvable = allows(cycle, Step.APPROVE)
     approve_block: str | Promise = ""
-    if st == CycleStatus.COMPUTED:
+    if approvable:
         if not may(user, CycleAction.APPROVE, p):
             approve_block = _("Chỉ lãnh đạo duyệt của BHXH tỉnh được duyệt kỳ chi trả.")
         elif user.username == cycle.computed_by:
@@ -178,18 +179,17 @@ def _actions(user: User, cycle: PaymentCycle) -> dict[str, Any]:
         elif busy:
             approve_block = _("Đang tính lại; hãy chờ xong.")
     return {
-        "compute": (st in (CycleStatus.OPEN, CycleStatus.COMPUTING, CycleStatus.COMPUTED)
-                    and not busy
+        "compute": (allows(cycle, Step.COMPUTE) and not busy
                     and may(user, CycleAction.COMPUTE, p)),
-        "approve": st == CycleStatus.COMPUTED and not approve_block,
-        "approve_shown": st == CycleStatus.COMPUTED,
+        "approve": approvable and not approve_block,
+        "approve_shown": approvable,
         "approve_block": approve_block,
-        "export": (st in (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.RECONCILING)
-                   and not busy and may(user, CycleAction.EXPORT, p)),
-        "close": (st in (CycleStatus.EXPORTED, CycleStatus.RECONCILING) and not busy
+        "export": (allows(cycle, Step.EXPORT) and not busy
+                   and may(user, CycleAction.EXPORT, p)),
+        "close": (allows(cycle, Step.CLOSE) and not busy
                   and may(user, CycleAction.CLOSE, p)),
         # Whoever may start a step may give back one whose worker died.
-        "release": busy and tasks.is_stuck(cycle) and may(user, CycleAction.COMPUTE, p),
+        "release": busy and services.is_stuck(cycle) and may(user, CycleAction.COMPUTE, p),
     }
 
 
@@ -208,9 +208,9 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_manifest": _manifest_path(cycle).is_file(),
         "actions": _actions(user, cycle),
         "running": _running(cycle),
-        "stuck": tasks.is_stuck(cycle),
+        "stuck": services.is_stuck(cycle),
         "percent": _percent(cycle),
-        "failure": tasks.last_failure(cycle),
+        "failure": services.last_failure(cycle),
         "show_ids": sees_full_citizen_ids(user),
     })
 
@@ -219,12 +219,12 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def cycle_status(request: HttpRequest, pk: int) -> JsonResponse:
     cycle = queries.get_cycle_for(_user(request), pk)
-    failure = tasks.last_failure(cycle)
+    failure = services.last_failure(cycle)
     return JsonResponse({
         "id": cycle.pk, "status": cycle.status, "status_label": str(cycle.get_status_display()),
         "step": cycle.progress_step, "done": cycle.progress_done,
         "total": cycle.progress_total, "percent": _percent(cycle),
-        "running": _running(cycle), "stuck": tasks.is_stuck(cycle),
+        "running": _running(cycle), "stuck": services.is_stuck(cycle),
         "failed": failure is not None,
         "message": (failure or {}).get("message_en" if get_language() == "en"
                                        else "message_vi", ""),
@@ -272,7 +272,7 @@ def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_release(request: HttpRequest, pk: int) -> HttpResponse:
     user, cycle = _act(request, pk, CycleAction.COMPUTE)
     try:
-        tasks.release_stuck_step(cycle.pk, user.username)
+        services.release_stuck_step(cycle.pk, user.username)
     except DomainError as e:
         messages.error(request, _message(e))
     else:
@@ -334,7 +334,7 @@ def file_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     name = Path(pf.file_name).name
     if name != pf.file_name:
         raise Http404
-    where = export.export_dir(pf.cycle)
+    where = services.export_dir(pf.cycle)
     if kind == "xml":
         return _serve(user, downloads.PAIN001, pf.pk, where / name, name, "application/xml",
                       cycle=pf.cycle_id)
@@ -365,7 +365,7 @@ def cash_list_download(request: HttpRequest, pk: int, name: str) -> FileResponse
     if name not in _cash_list_names(cycle):
         raise Http404
     ctype = XLSX if name.endswith(".xlsx") else "application/pdf"
-    return _serve(user, downloads.CASH_LIST, cycle.pk, export.export_dir(cycle) / name, name,
+    return _serve(user, downloads.CASH_LIST, cycle.pk, services.export_dir(cycle) / name, name,
                   ctype)
 
 
@@ -415,7 +415,7 @@ def status_result(request: HttpRequest, token: str) -> HttpResponse:
     user = _user(request)
     if not queries.may_upload_status(user):
         raise PermissionDenied
-    upload = statusuploads.get(token, user)
+    upload = services.status_upload(token, user)
     if upload is None:
         raise Http404
     return render(request, "payments/status_result.html", {

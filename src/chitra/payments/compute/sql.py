@@ -3,7 +3,7 @@
 
 A province's benefits can be computed in *parts* (ranges of beneficiary ids), each by its
 own connection at the same time: the obligations and items of one part name nothing of
-another's. :func:`chitra.payments.services.compute_cycle` decides how many and holds the
+another's. :func:`chitra.payments.compute.run.compute_cycle` decides how many and holds the
 transactions; nothing here commits.
 """
 

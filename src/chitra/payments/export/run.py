@@ -29,16 +29,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from chitra.config import CONFIG
-from chitra.core import audit
+from chitra.core import audit, faults
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import PaymentProvider
-from chitra.payments import ids
+from chitra.payments import ids, lifecycle
 from chitra.payments.errors import PaymentError
 from chitra.payments.export import cashlists, manifest, signing
 from chitra.payments.export import pool as exportpool
 from chitra.payments.iso20022 import pain001
+from chitra.payments.lifecycle import Step
 from chitra.payments.models import (
-    CycleStatus,
     PaymentCycle,
     PaymentFile,
     PaymentItem,
@@ -102,10 +102,7 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
         "cash_lists": sorted(p.name for p in result.cash_lists)})
     with transaction.atomic():
         c = PaymentCycle.objects.select_for_update().get(pk=cycle.pk)
-        if c.status == CycleStatus.APPROVED:
-            c.status = CycleStatus.EXPORTED
-            c.exported_at = timezone.now()
-            c.save(update_fields=["status", "exported_at"])
+        lifecycle.advance(c, Step.EXPORT, exported_at=timezone.now())
         audit.record(actor, "cycle.export", "payment_cycle", c.pk,
                      after={"files": len(files), "cash_lists": len(result.cash_lists),
                             "out": str(out)})
@@ -147,8 +144,7 @@ def write_file(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
 
 def _fault_point(files_written: int) -> None:
     """Crash tests kill the export here (CHITRA_FAULT_EXPORT_CRASH_AFTER_FILES)."""
-    if CONFIG.fault_export_crash_after_files == files_written:
-        os._exit(70)
+    faults.crash_point(faults.EXPORT_AFTER_FILES, files_written)
 
 
 def _rule(province_code: str) -> ProvincePaymentRule:
@@ -168,9 +164,7 @@ def _plan(cycle_id: int, actor: str) -> PaymentCycle:
     """Describe every file by its provider and id range and stamp the cycle ``sent_at``:
     a handful of rows, whatever the number of items (no item is rewritten)."""
     cycle = PaymentCycle.objects.select_for_update().get(pk=cycle_id)
-    if cycle.status not in (CycleStatus.APPROVED, CycleStatus.EXPORTED, CycleStatus.RECONCILING):
-        raise PaymentError("cycle_state", "Chỉ xuất tệp khi kỳ đã được duyệt.",
-                           "Only an approved cycle can be exported.")
+    lifecycle.require_step(cycle, Step.EXPORT)
     _rule(cycle.province_code)
     if cycle.sent_at is not None:
         return cycle  # planned before: phase 2 only
@@ -271,9 +265,7 @@ def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRu
 def write_cash_lists(cycle_id: int, actor: str, out_dir: Path | None = None) -> list[Path]:
     """The post-office cash lists of an exported cycle (xlsx and pdf per point and day)."""
     cycle = PaymentCycle.objects.get(pk=cycle_id)
-    if cycle.status not in (CycleStatus.EXPORTED, CycleStatus.RECONCILING, CycleStatus.CLOSED):
-        raise PaymentError("cycle_state", "Chỉ lập danh sách tiền mặt khi kỳ đã xuất tệp.",
-                           "Cash lists are made once the cycle is exported.")
+    lifecycle.require_step(cycle, Step.CASH_LISTS)
     out = out_dir or export_dir(cycle)
     out.mkdir(parents=True, exist_ok=True)
     written = _write_cash_lists(cycle, out)

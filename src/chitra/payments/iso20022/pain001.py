@@ -42,7 +42,7 @@ CURRENCY = "VND"
 MAX_TEXT = 140  # Max140Text: Nm, Ustrd
 _MAX_AMOUNT = 10**18 - 1  # DecimalNumber / ActiveOrHistoricCurrencyAndAmount: 18 digits
 _MAX_TX_COUNT = 10**15 - 1  # Max15NumericText
-_BIC_RE = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+BIC_RE = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
 _BIN_RE = re.compile(r"[0-9]{6,8}")
 _ACCOUNT_RE = re.compile(r"[A-Za-z0-9]{1,34}")
 _CATEGORY_RE = re.compile(r"[A-Z0-9]{1,4}")
@@ -149,7 +149,7 @@ def _check_account(value: str, what_vi: str, what_en: str) -> None:
 
 
 def _check_agent(bic: str | None, bin_: str | None, what_vi: str, what_en: str) -> None:
-    if bic is not None and not _BIC_RE.fullmatch(bic):
+    if bic is not None and not BIC_RE.fullmatch(bic):
         raise _refuse(f"Mã BIC {what_vi} không hợp lệ: {bic!r}.", f"Invalid {what_en} BIC {bic!r}.")
     if bin_ is not None and not _BIN_RE.fullmatch(bin_):
         raise _refuse(

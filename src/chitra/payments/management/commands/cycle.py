@@ -7,8 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chitra.core.cli import acting_user
 from chitra.core.errors import DomainError
-from chitra.payments import services, tasks
-from chitra.payments.export import run as export
+from chitra.payments import services
 from chitra.payments.permissions import CycleAction, require
 from chitra.registry.importing.run import DEFAULT_PROVINCE
 
@@ -47,7 +46,7 @@ class Command(BaseCommand):
                 return
             cycle = services.get_cycle(province, period)
             if o["action"] == "release":
-                step = tasks.release_stuck_step(cycle.pk, user.username)
+                step = services.release_stuck_step(cycle.pk, user.username)
                 self.stdout.write(f"Đã gỡ bước / released step '{step}' of {cycle}")
                 return
             if action == CycleAction.COMPUTE:
@@ -60,12 +59,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"Đã duyệt / approved {cycle} (người tính / computed by "
                                   f"{cycle.computed_by})")
             elif o["action"] == "cashlists":
-                for p in export.write_cash_lists(cycle.pk, user.username, o["out"]):
+                for p in services.write_cash_lists(cycle.pk, user.username, o["out"]):
                     self.stdout.write(f"  {p}")
             elif action == CycleAction.EXPORT:
-                result = export.export_cycle(cycle.pk, user.username, o["out"],
-                                             progress=self._progress,
-                                             cash_lists=not o["no_cash_lists"])
+                result = services.export_cycle(cycle.pk, user.username, o["out"],
+                                               progress=self._progress,
+                                               cash_lists=not o["no_cash_lists"])
                 self.stdout.write(f"\nĐã xuất / exported to {result.out_dir}")
                 for p in [*result.files, *result.cash_lists]:
                     self.stdout.write(f"  {p.name}")

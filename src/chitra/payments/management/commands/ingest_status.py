@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chitra.core.cli import acting_user
 from chitra.core.errors import DomainError
-from chitra.payments.status.batch import ingest_status_files
+from chitra.payments import services
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         for path in paths:  # before any is applied
             if not path.is_file():
                 raise CommandError(f"Không có tệp / no such file: {path}")
-        results = ingest_status_files(paths, user)
+        results = services.ingest_status_files(paths, user)
         for path in paths:
             try:
                 r = next(results)
