@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chitra.core.money import AmountError, format_vnd, parse_amount
-from chitra.core.text import fold_key, has_invisible, legacy_encoding, nfc
+from chitra.core.text import fold_key, has_invisible, legacy_encoding, nfc, to_ascii
 
 
 @pytest.mark.parametrize(("text", "value"), [("1234567", 1234567), ("1.234.567", 1234567),
@@ -36,6 +36,14 @@ def test_names_are_stored_nfc_and_compared_without_marks():
     assert fold_key("Nguyễn Thị Thuỷ") == fold_key("NGUYEN THI THUY") == "nguyen thi thuy"
     assert fold_key("Hoà") == fold_key("Hòa")
     assert fold_key("Đặng Đức") == "dang duc"
+
+
+def test_to_ascii_keeps_case_and_spacing_for_text_people_read():
+    # The SMS notices and the pain.001 names with diacritics stripped use this one folding.
+    assert to_ascii("Đặng Thị Thuỷ") == "Dang Thi Thuy"
+    assert to_ascii("Nguye\u0302\u0303n  Ð") == "Nguyen  D"
+    assert to_ascii("ﬁ 10²") == "fi 102"  # compatibility characters decomposed
+    assert to_ascii("Lò Văn 😀") == "Lo Van "  # what has no ASCII form is dropped
 
 
 @pytest.mark.parametrize(("text", "kind"), [

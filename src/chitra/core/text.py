@@ -1,4 +1,8 @@
-"""Vietnamese text: NFC normalization, accent-free keys, legacy-encoding detection (DESIGN §6)."""
+"""Vietnamese text: NFC normalization, accent-free keys, ASCII folding, legacy-encoding
+detection (DESIGN §6).
+
+Pure Python, no Django: the ISO 20022 formats use it too (an import-linter contract keeps it so).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 _D_MAP = str.maketrans({"đ": "d", "Đ": "D"})  # NFD does not decompose đ
+_D_BAR = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 VIETNAMESE_LETTERS = frozenset(
     "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợ"
@@ -27,6 +33,17 @@ def fold_key(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_D_MAP))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", stripped).strip().lower()
+
+
+def to_ascii(value: str) -> str:
+    """Fold Vietnamese to ASCII: ``"Đặng Thị Thuỷ"`` → ``"Dang Thi Thuy"``.
+
+    NFD does not decompose đ/Đ, so they are mapped explicitly (DESIGN §6); compatibility
+    characters are decomposed (NFKD) and whatever is still not ASCII is dropped. Unlike
+    :func:`fold_key` it keeps case and spacing: it is for text people read (SMS, files).
+    """
+    decomposed = unicodedata.normalize("NFKD", value.translate(_D_BAR))
+    return _COMBINING.sub("", decomposed).encode("ascii", "ignore").decode("ascii")
 
 
 # Bidirectional controls (embeddings, overrides, isolates, marks) and invisible characters

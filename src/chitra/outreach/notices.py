@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from chitra.core.text import to_ascii
 from chitra.outreach.models import PaymentSchedule
-from chitra.payments.iso20022.text import to_ascii
 from chitra.registry.models import Beneficiary
 
 HOW_TO_OPEN = ("Mở tài khoản ngân hàng hoặc ví điện tử miễn phí, mang theo căn cước công dân; "

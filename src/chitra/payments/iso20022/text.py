@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# The one ASCII folding (core.text is pure Python; the import-linter contract on this package
+# lets exactly this import through).
+from chitra.core.text import to_ascii
+
 # Characters that must not reach a payment file: C0/C1 controls (other than the whitespace
 # ones, which become spaces), format characters such as bidi overrides and zero-width
 # joiners, lone surrogates and the non-characters U+FFFE/U+FFFF (not allowed in XML 1.0).
@@ -14,18 +18,6 @@ _FORBIDDEN = re.compile(
     "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\ufffe\uffff"
     "\U000e0000-\U000e007f]"
 )
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_D_BAR = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
-
-
-def to_ascii(value: str) -> str:
-    """Fold Vietnamese to ASCII: ``"Đặng Thị Thuỷ"`` → ``"Dang Thi Thuy"``.
-
-    NFD does not decompose đ/Đ, so they are mapped explicitly (DESIGN §6); compatibility
-    characters are decomposed (NFKD) and whatever is still not ASCII is dropped.
-    """
-    decomposed = unicodedata.normalize("NFKD", value.translate(_D_BAR))
-    return _COMBINING.sub("", decomposed).encode("ascii", "ignore").decode("ascii")
 
 
 def clean_text(value: str, *, max_len: int, ascii_only: bool = False) -> str:
