@@ -19,16 +19,8 @@ meanwhile) comes back refused with the reason, and the others go on, as with any
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
-from multiprocessing import get_context
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 
 from django.db import connection
@@ -36,6 +28,7 @@ from django.db import connection
 from chitra.access.models import User
 from chitra.config import CONFIG
 from chitra.core.errors import DomainError, Problem
+from chitra.core.workerpool import ThreadPool, WorkerPool, each
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import StatusSource
 from chitra.payments.status import read as statuslines
@@ -72,8 +65,12 @@ class _Batch:
         self.yielded = 0
 
     def run(self) -> Iterator[IngestResult]:
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as readers, \
-                ThreadPoolExecutor(max_workers=self.appliers) as pool:
+        # The reader needs no database, and is started only if a file after the first (read
+        # here) is to be read ahead; each applier thread has its own connection.
+        readable = any(s in (StatusSource.PAIN002, StatusSource.CAMT054)
+                       for s in self.sources[1:])
+        reader = [each(statuslines.read_for_copy)] if readable else []
+        with WorkerPool(reader) as readers, ThreadPool(self.appliers) as pool:
             try:
                 self._read_ahead(readers, 1)
                 self._read_first()
@@ -92,12 +89,9 @@ class _Batch:
                 for future in self.started[self.yielded:]:
                     yield future.result()
             finally:
-                readers.shutdown(cancel_futures=True)
                 for future in self.running:
                     future.cancel()
                 wait(self.running)
-                if self.appliers > 1:
-                    _close_connections(pool, self.appliers)
 
     def _read_first(self) -> None:
         """The first file is read here, while the worker process starts: what it names is
@@ -108,14 +102,13 @@ class _Batch:
             read.set_result(statuslines.read_for_copy(str(self.paths[0]), str(source.value)))
             self.ahead[0] = read
 
-    def _read_ahead(self, readers: ProcessPoolExecutor, first: int) -> None:
+    def _read_ahead(self, readers: WorkerPool, first: int) -> None:
         """The next files (as many as are applied at once), as ``COPY`` text in memory."""
         for k in range(first, min(first + self.appliers, len(self.paths))):
             source = self.sources[k]
             if k not in self.ahead and source in (StatusSource.PAIN002, StatusSource.CAMT054):
                 # Plain str: the worker has no Django to unpickle a StatusSource.
-                self.ahead[k] = readers.submit(statuslines.read_for_copy, str(self.paths[k]),
-                                               str(source.value))
+                self.ahead[k] = readers.submit(0, str(self.paths[k]), str(source.value))
 
     def _reach(self, k: int) -> Reach:
         """The payment files file ``k`` names, if it is a pain.002 read ahead well that
@@ -134,7 +127,7 @@ class _Batch:
         return any(reach is None or other is None or reach & other
                    for other in self.running.values())
 
-    def _start(self, pool: ThreadPoolExecutor, path: Path,
+    def _start(self, pool: ThreadPool, path: Path,
                parsed: Future[statuslines.Parsed] | None) -> Future[IngestResult]:
         if self.appliers == 1:  # here, on the caller's connection
             done: Future[IngestResult] = Future()
@@ -159,21 +152,6 @@ def _apply(path: Path, user: User, parsed: Future[statuslines.Parsed] | None) ->
     except DomainError as e:
         return IngestResult(file_name=path.name, problems=[
             Problem(None, "", "", e.code, e.message_vi, e.message_en)])
-
-
-def _close_connections(pool: ThreadPoolExecutor, threads: int) -> None:
-    """Each applier thread closes its connection, kept from file to file: the barrier holds
-    each thread to one closing task until every thread has one."""
-    everyone = threading.Barrier(threads)
-
-    def close() -> None:
-        try:
-            everyone.wait(timeout=60)
-        finally:
-            connection.close()
-
-    for future in [pool.submit(close) for _ in range(threads)]:
-        future.result()
 
 
 def _sniff_quietly(path: Path) -> StatusSource | None:

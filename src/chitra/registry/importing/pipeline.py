@@ -1,16 +1,16 @@
 """Read + validate an import file into ready-to-load chunks, in worker processes for big files.
 
 The pass over the file is CPU-bound Python (parsing, validation, building ``COPY`` text); the
-``COPY`` is database work. For a big file the pass runs in worker processes (child
-interpreters: no inherited database connection) that send each chunk — ``COPY`` text as bytes
-for PostgreSQL, a list of tuples for SQLite — with its problems through a pipe, ahead of the
-main process loading the previous one: the cores are busy and memory stays bounded (a pipe
-blocks its worker). The workers take turns at the chunks and the main process takes them
-round-robin, so they arrive in file order. With several workers a CSV file is cut into
-blocks of bytes and each worker parses only its own (:mod:`.csvranges`); an xlsx file is
-read whole by each, which validates only its turns. Personal IDs repeated in the file are
-found afterwards by the database, in the loaded rows. Small files run the same generator
-in-process.
+``COPY`` is database work. For a big file the pass runs in worker processes
+(:class:`~chitra.core.workerpool.WorkerPool`, with no database) that send each chunk —
+``COPY`` text as bytes for PostgreSQL, a list of tuples for SQLite — with its problems
+through a pipe, ahead of the main process loading the previous one: the cores are busy and
+memory stays bounded (a pipe blocks its worker). The workers take turns at the chunks and
+the main process takes them round-robin, so they arrive in file order. With several workers
+a CSV file is cut into blocks of bytes and each worker parses only its own
+(:mod:`.csvranges`); an xlsx file is read whole by each, which validates only its turns.
+Personal IDs repeated in the file are found afterwards by the database, in the loaded rows.
+Small files run the same generator in-process.
 
 Needs no database: everything the validation needs is in the picklable :class:`Plan`.
 """
@@ -18,20 +18,18 @@ Needs no database: everything the validation needs is in the picklable :class:`P
 from __future__ import annotations
 
 import os
-import pickle
-import subprocess
-import sys
-import traceback
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from functools import partial
+from itertools import chain, count, islice
 from pathlib import Path
 
 from chitra.core.errors import Problem
+from chitra.core.workerpool import WorkerPool
 from chitra.registry.importing.columns import Layout
 from chitra.registry.importing.csvranges import CsvFormat, Position, RangeReader, cuts
-from chitra.registry.importing.reading import FileRefused, open_table
+from chitra.registry.importing.reading import open_table
 from chitra.registry.importing.validate import (
     CLEARED_DATE,
     CLEARED_POINT,
@@ -134,14 +132,6 @@ class Chunk:
 @dataclass
 class End:
     rows_total: int
-
-
-@dataclass
-class _Failed:
-    code: str
-    message_vi: str
-    message_en: str
-    trace: str | None  # None: a FileRefused
 
 
 _TEXT_FIELDS = tuple(i for i, k in enumerate(STAGE_COLUMNS)
@@ -277,96 +267,38 @@ def _chunk(read: int, plan: Plan, lines: list[str],
     return Chunk(read, tuples or None, len(tuples), problems, invalid)
 
 
-def _serve() -> None:
-    """A worker process (``python -m chitra.registry.importing.pipeline``): a pickled
-    ``(plan, part, parts)`` on stdin; pickled chunks, then :class:`End` (or a failure) on
-    stdout. Each write blocks while the main process is still loading earlier chunks, which
-    is what bounds memory."""
-    out = sys.stdout.buffer
-    plan, part, parts = pickle.load(sys.stdin.buffer)  # noqa: S301 - from the parent process
-    try:
-        for item in chunks(plan, part, parts):
-            pickle.dump(item, out, protocol=pickle.HIGHEST_PROTOCOL)
-            out.flush()
-    except FileRefused as e:
-        pickle.dump(_Failed(e.code, e.message_vi, e.message_en, None), out)
-    except BaseException:
-        pickle.dump(_Failed("", "", "", traceback.format_exc()), out)
-    out.flush()
+def _part(plan: Plan, part: int, parts: int, _inputs: Iterator[object]) -> Iterator[Chunk | End]:
+    """A worker's job (:class:`~chitra.core.workerpool.WorkerPool`): its turns of the file."""
+    return chunks(plan, part, parts)
 
 
 def run(plan: Plan, *, workers: int) -> Iterator[Chunk | End]:
     """:func:`chunks` in file order, from ``workers`` worker processes (0: in-process).
-    Raises a worker's :class:`FileRefused` (or a RuntimeError for any other failure)."""
+    Raises a worker's failure as it was raised there (a
+    :class:`~chitra.registry.importing.reading.FileRefused`…)."""
     if workers < 1:
         yield from chunks(plan)
         return
-    # Plain child interpreters (not multiprocessing): they do not re-import the caller's
-    # __main__ and inherit no database connection.
-    src = str(Path(__file__).resolve().parents[3])  # the directory holding the chitra package
-    env = {**os.environ,
-           "PYTHONPATH": os.pathsep.join(filter(None, (src, os.environ.get("PYTHONPATH"))))}
-    procs = [subprocess.Popen([sys.executable, "-m", "chitra.registry.importing.pipeline"],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-             for _ in range(workers)]
-    done = False
     read = 0
-    try:
-        for part, proc in enumerate(procs):
-            assert proc.stdin is not None
-            pickle.dump((plan, part, workers), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            proc.stdin.close()
-        turn = 0
-        while True:
-            item = _receive(procs[turn % workers])
+    resume: Position | None = None
+    # No database: the workers need nothing beyond the plan.
+    with WorkerPool([partial(_part, plan, part, workers) for part in range(workers)]) as pool:
+        for turn in count():
+            item = pool.receive(turn % workers)
             if isinstance(item, End):  # the others end too; every worker saw every row
                 for other in range(turn + 1, turn + workers):
-                    _receive(procs[other % workers])
-                done = True
-                yield End(read)
-                return
+                    pool.receive(other % workers)
+                break
             read += item.read
             yield item
             if item.overran is not None:  # the next worker started inside a record
-                _stop(procs)
-                for rest in chunks(plan, resume=item.overran):
-                    if isinstance(rest, End):
-                        done = True
-                        yield End(read + rest.rows_total)
-                        return
-                    yield rest
-            turn += 1
-    finally:
-        if not done:  # the consumer stopped early (an error): stop the workers
-            _stop(procs)
-        for proc in procs:
-            assert proc.stdout is not None
-            proc.stdout.close()
-            proc.wait()
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-
-
-def _receive(proc: subprocess.Popen[bytes]) -> Chunk | End:
-    assert proc.stdout is not None
-    try:
-        item = pickle.load(proc.stdout)  # noqa: S301 - from our own child process
-    except EOFError:
-        raise RuntimeError(f"import worker exited ({proc.wait()}) without finishing") from None
-    if isinstance(item, _Failed):
-        if item.trace is None:
-            raise FileRefused(item.code, item.message_vi, item.message_en)
-        raise RuntimeError("import worker failed:\n" + item.trace)
-    assert isinstance(item, Chunk | End)
-    return item
-
-
-if __name__ == "__main__":
-    # Through the package's own module, so what is pickled names chitra's classes.
-    from chitra.registry.importing.pipeline import _serve as serve
-
-    serve()
+                pool.stop()
+                resume = item.overran
+                break
+    if resume is not None:  # the rest of the file, alone
+        for rest in chunks(plan, resume=resume):
+            if isinstance(rest, End):
+                read += rest.rows_total
+                break
+            yield rest
+    yield End(read)
