@@ -15,7 +15,7 @@ from chitra.access.models import Role
 from chitra.payments.errors import PaymentError
 from chitra.payments.export import run as export
 from chitra.payments.models import ItemStatus, PaymentFile, PaymentItem, StatusFile
-from chitra.payments.status import batch as statusbatch
+from chitra.payments.status import batch
 from chitra.registry.models import Channel
 from tests import factories as f
 from tests.payments.factories import NOV, approved_cycle
@@ -59,7 +59,7 @@ def test_files_of_different_payment_files_apply_at_once_and_others_in_turn(
     for name, data in files.items():
         paths.append(tmp_path / name)
         paths[-1].write_bytes(data)
-    apply = statusbatch.ingest_status_file
+    apply = batch.ingest_status_file
     both_in_flight = threading.Barrier(2, timeout=20)
     a2_started = threading.Event()
     spans: dict[str, tuple[float, float]] = {}
@@ -76,8 +76,8 @@ def test_files_of_different_payment_files_apply_at_once_and_others_in_turn(
         spans[path.name] = (start, time.monotonic())
         return result
 
-    monkeypatch.setattr(statusbatch, "ingest_status_file", watched)
-    results = list(statusbatch.ingest_status_files(paths, f.user(Role.BHXH_OFFICER)))
+    monkeypatch.setattr(batch, "ingest_status_file", watched)
+    results = list(batch.ingest_status_files(paths, f.user(Role.BHXH_OFFICER)))
 
     assert [r.file_name for r in results] == list(files)
     assert [(r.problems, r.applied) for r in results] == [([], 1), ([], 1), ([], 2), ([], 1)]
@@ -97,15 +97,15 @@ def test_a_file_that_fails_is_refused_with_the_reason_and_the_others_apply(
         pain002(bidv.msg_id, [(first.end_to_end_id, "ACSC", None, None)]))
     (tmp_path / "b.xml").write_bytes(
         pain002(agri.msg_id, [(agri_item.end_to_end_id, "ACSC", None, None)]))
-    apply = statusbatch.ingest_status_file
+    apply = batch.ingest_status_file
 
     def moved_meanwhile(path, user, **kwargs):
         if path.name == "a.xml":
             raise PaymentError("items_changed", "Vừa thay đổi.", "Changed meanwhile.")
         return apply(path, user, **kwargs)
 
-    monkeypatch.setattr(statusbatch, "ingest_status_file", moved_meanwhile)
-    a, b = statusbatch.ingest_status_files([tmp_path / "a.xml", tmp_path / "b.xml"],
+    monkeypatch.setattr(batch, "ingest_status_file", moved_meanwhile)
+    a, b = batch.ingest_status_files([tmp_path / "a.xml", tmp_path / "b.xml"],
                                            f.user(Role.BHXH_OFFICER))
     assert (a.file_name, [p.code for p in a.problems], a.applied) == ("a.xml",
                                                                       ["items_changed"], 0)

@@ -21,7 +21,7 @@ from chitra.payments.models import (
     StatusEvent,
     StatusFile,
 )
-from chitra.payments.status import stage as statusload
+from chitra.payments.status import stage
 from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry.models import Channel
 from tests import factories as f
@@ -157,7 +157,7 @@ def test_a_refused_file_leaves_no_trace_but_its_refusal(bidv, tmp_path):
 def test_sql_end_to_end_id_is_the_python_one(item_id):
     cycle = approved_cycle(NOV)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {statusload._end_to_end_sql()} FROM payments_paymentcycle c, "
+        cur.execute(f"SELECT {stage._end_to_end_sql()} FROM payments_paymentcycle c, "
                     "(SELECT %s AS id) i WHERE c.id = %s", [item_id, cycle.pk])
         assert cur.fetchone()[0] == ids.end_to_end_id(NOV, item_id)
 
@@ -207,14 +207,14 @@ def test_events_name_only_items_and_files_that_exist(bidv, tmp_path):
 def test_an_item_moved_by_someone_else_meanwhile_refuses_the_whole_file(
         bidv, tmp_path, monkeypatch):
     pf, first, second = bidv
-    decide = statusload.decide
+    decide = stage.decide
 
     def then_another_upload(*args, **kwargs):
         decided = decide(*args, **kwargs)
         PaymentItem.objects.filter(pk=first.pk).update(status=ItemStatus.ACCEPTED)
         return decided
 
-    monkeypatch.setattr(statusload, "decide", then_another_upload)
+    monkeypatch.setattr(stage, "decide", then_another_upload)
     with pytest.raises(PaymentError) as e:
         _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None),
                                               (second.end_to_end_id, "ACSC", None, None)]))

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from chitra.registry.importing import bulkload
-from chitra.registry.importing import jobs as import_jobs
+from chitra.registry.importing import bulkload, jobs
 from chitra.registry.importing import run as imports
 from chitra.registry.models import (
     Anomaly,
@@ -195,7 +194,7 @@ def test_progress_of_a_load_in_one_transaction_is_seen_outside_it():
 
     job = ImportJob.objects.create(file_name="a.csv", stored_path="/nowhere/a.csv",
                                    province_code=f.LAI_CHAU, created_by="officer1")
-    progress = import_jobs.ProgressWriter(job.pk)
+    progress = jobs.ProgressWriter(job.pk)
     reader = connections.create_connection("default")
     try:
         with transaction.atomic():

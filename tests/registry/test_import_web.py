@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from chitra.access.models import Role
-from chitra.registry.importing import jobs as import_jobs
+from chitra.registry.importing import jobs
 from chitra.registry.models import Beneficiary, ImportJob, ImportStatus
 from tests import factories as f
 from tests.registry.fixtures.import_files import csv_text, person
@@ -83,7 +83,7 @@ def test_wrong_extension_is_refused_before_storing(login):
 
 
 def test_upload_size_limit(login, monkeypatch):
-    monkeypatch.setattr(import_jobs, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(jobs, "MAX_UPLOAD_BYTES", 100)
     client = login(f.user(Role.BHXH_OFFICER))
     response = upload(client, [person()] * 3)
     assert response.status_code == 200
@@ -131,8 +131,8 @@ def test_a_queued_job_runs_once(login, settings):
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.QUEUED
     assert client.get(reverse("import_status", args=[job.pk])).json()["percent"] == 0
-    import_jobs.run_job(job.pk)
-    import_jobs.run_job(job.pk)
+    jobs.run_job(job.pk)
+    jobs.run_job(job.pk)
     job.refresh_from_db()
     assert job.status == ImportStatus.APPLIED
     assert job.created == 1

@@ -39,7 +39,7 @@ from chitra.outreach.models import (
 from chitra.payments import services
 from chitra.payments.export import run as export
 from chitra.payments.models import PaymentCycle, PaymentFile, PaymentItem
-from chitra.payments.status import uploads as statusuploads
+from chitra.payments.status import uploads
 from chitra.registry.models import (
     Beneficiary,
     Channel,
@@ -128,7 +128,7 @@ def _world(p: Province) -> World:
         provider=agri.provider, account_number=f"66{p.code}87654321",
         holder_name=people[1].full_name, import_job=job, made_by=p.officer.username,
         made_at=timezone.now())
-    upload = statusuploads.store(io.BytesIO(b"<a/>"), f"trang-thai-{p.code}.xml", p.bank)
+    upload = uploads.store(io.BytesIO(b"<a/>"), f"trang-thai-{p.code}.xml", p.bank)
     w = World(p, {
         "account_change": [pending], "status_upload": [upload],
         "beneficiary": people, "cycle": [cycle], "file": list(

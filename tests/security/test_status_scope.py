@@ -37,7 +37,7 @@ from chitra.payments.models import (
     StatusEvent,
     StatusFile,
 )
-from chitra.payments.status import stage as statusload
+from chitra.payments.status import stage
 from chitra.payments.status import uploads as statusuploads
 from chitra.payments.status.ingest import IngestResult, ingest_status_file
 from chitra.payments.status.scope import status_scope
@@ -298,12 +298,12 @@ def test_staged_return_or_camt054_line_without_amount_is_refused(exported, lai_c
     """Whatever reader staged them (a later bank returns file): no amount, no return."""
     lc = exported[f.LAI_CHAU]
     for source, code in (("camt054", "RTRN"), ("camt054", "BOOKED")):
-        with transaction.atomic(), statusload.staging():
-            staged = statusload.load([(7, lc.ok.end_to_end_id, code, "AC04", None, None,
+        with transaction.atomic(), stage.staging():
+            staged = stage.load([(7, lc.ok.end_to_end_id, code, "AC04", None, None,
                                        False)])
-            decided = statusload.decide(*status_scope(lai_chau.bank).items_sql(), staged, {},
+            decided = stage.decide(*status_scope(lai_chau.bank).items_sql(), staged, {},
                                         source)
-            assert [r[-1] for r in statusload.refusals(decided)] == ["amount_missing"], code
+            assert [r[-1] for r in stage.refusals(decided)] == ["amount_missing"], code
 
 
 # --- the CLI ---------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 the status each step leaves. The one place a cycle's status is assigned.
 
 Services, export, the tasks that queue a step, the pages that show its button and
-reconciliation all ask :func:`require_step` / :func:`allows`; only :func:`advance` and
-:func:`mark_reconciling` write ``PaymentCycle.status``.
+reconciliation all ask :func:`require_step` / :func:`allows`; only :func:`start_computing`,
+:func:`advance` and :func:`mark_reconciling` write ``PaymentCycle.status``.
 """
 
 from __future__ import annotations

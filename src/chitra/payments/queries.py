@@ -37,7 +37,7 @@ from chitra.payments.permissions import CycleAction, may
 
 LIST_LIMIT = 200  # rows of a list shown on a page (the exports carry everything)
 OPEN_STATUSES = (ItemStatus.SENT, ItemStatus.ACCEPTED)
-EXPORTED_STATUSES = tuple(lifecycle.EXPORTED)
+EXPORTED_STATUSES = tuple(sorted(lifecycle.EXPORTED))  # one SQL text in every process
 DEFAULT_ALERT_DAYS = 5
 
 

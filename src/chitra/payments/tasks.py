@@ -48,8 +48,9 @@ def submit(step: str, cycle_id: int, username: str) -> None:
     """Claim the cycle for ``step`` (:func:`services.claim_step`: no other step queued or
     running, the right status) and queue its task, so a double click or two users at once
     queue one task."""
+    background = {COMPUTE: compute_cycle_task, EXPORT: export_cycle_task}
+    chosen = background[step]  # only these two run in the background
     services.claim_step(step, cycle_id, username)
-    chosen = compute_cycle_task if step == COMPUTE else export_cycle_task
     chosen.enqueue(cycle_id, username)
 
 

@@ -229,6 +229,13 @@ def _grouped(rows: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, list[_T]]:
     return groups
 
 
+def lock_beneficiaries(ids: Iterable[int]) -> None:
+    """Lock these beneficiaries, in id order, for a caller that then runs several of the
+    use cases above in one transaction: their locks are then already held, and the union is
+    taken in one order (no crosswise wait with another caller)."""
+    _lock_people(sorted(set(ids)))
+
+
 def _lock_people(ids: Sequence[int], *fields: str) -> list[tuple[Any, ...]]:
     """``SELECT … FOR UPDATE`` of the beneficiaries, in id order (two callers that each
     lock several never wait on each other crosswise); ``(id, *fields)`` of each."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from chitra.registry.importing import jobs as import_jobs
+from chitra.registry.importing import jobs
 
 
 @task()
 def run_import_job(job_id: int) -> str:
     """Run a queued beneficiary import; progress is written on the ImportJob as it goes."""
-    job = import_jobs.run_job(job_id)
+    job = jobs.run_job(job_id)
     return str(job.status)

@@ -6,7 +6,7 @@ of who was paid. Both writers take the lines as an iterable and return the total
 - xlsx: openpyxl write-only mode, so rows stream to disk whatever the count. Every cell goes
   through ``core.tabular`` (a name that looks like a formula stays text) and the workbook is
   saved by ``tabular.save_workbook`` with fixed timestamps.
-- pdf: reportlab platypus, A4 landscape, with DejaVu Sans (vendored in ``payments/fonts/``,
+- pdf: reportlab platypus, A4 landscape, with DejaVu Sans (vendored in ``payments/export/fonts/``,
   it has every Vietnamese glyph; reportlab's built-in fonts have none). The platypus story is
   built in memory: a payment point has at most a few thousand lines (about 100 KB of
   flowables per thousand), which is fine. ``LongTable`` keeps page splitting linear.

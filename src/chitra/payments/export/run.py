@@ -34,8 +34,7 @@ from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import PaymentProvider
 from chitra.payments import ids, lifecycle
 from chitra.payments.errors import PaymentError
-from chitra.payments.export import cashlists, manifest, signing
-from chitra.payments.export import pool as exportpool
+from chitra.payments.export import cashlists, manifest, pool, signing
 from chitra.payments.iso20022 import pain001
 from chitra.payments.lifecycle import Step
 from chitra.payments.models import (
@@ -125,9 +124,9 @@ def _write_files(cycle: PaymentCycle, files: list[PaymentFile], rule: ProvincePa
     def here(pf: PaymentFile) -> Written:
         return write_file(cycle, pf, rule, out)
 
-    if len(files) < 2 or not exportpool.may_use_workers():
+    if len(files) < 2 or not pool.may_use_workers():
         return (here(pf) for pf in files)
-    return exportpool.write_files(cycle.pk, files, out, here, CONFIG.export_workers)
+    return pool.write_files(cycle.pk, files, out, here, CONFIG.export_workers)
 
 
 def write_file(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
@@ -153,9 +152,9 @@ def _rule(province_code: str) -> ProvincePaymentRule:
         raise PaymentError(
             "no_debtor_account",
             "Chưa khai báo tài khoản chi và mã BIC ngân hàng của BHXH tỉnh "
-            "(chitra payment_settings --debtor-account … --debtor-bic …).",
+            "(chitra payment_settings --province … --debtor-account … --debtor-bic … --as …).",
             "The office's paying account and its bank's BIC are not set "
-            "(chitra payment_settings --debtor-account … --debtor-bic …).")
+            "(chitra payment_settings --province … --debtor-account … --debtor-bic … --as …).")
     return rule
 
 

@@ -13,7 +13,7 @@ from typing import IO, Any
 from chitra.access.models import User
 from chitra.payments.export import run as export
 from chitra.payments.models import PaymentCycle
-from chitra.payments.status import batch as statusbatch
+from chitra.payments.status import batch
 from chitra.payments.status import ingest as statusingest
 from chitra.payments.status import uploads as statusuploads
 from chitra.payments.status.ingest import IngestResult
@@ -51,7 +51,7 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None) -> 
 def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestResult]:
     """Several status files, each as :func:`ingest_status_file`, as if one after the other
     (on PostgreSQL several at once)."""
-    return statusbatch.ingest_status_files(paths, user)
+    return batch.ingest_status_files(paths, user)
 
 
 def store_status_upload(file_obj: IO[bytes] | Any, file_name: str, user: User) -> str:

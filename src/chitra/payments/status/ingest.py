@@ -270,6 +270,7 @@ def _after_rejections(rejected: list[tuple[int, str]], user: User,
                 person, f"Ngân hàng báo người hưởng đã chết ({reason}) ngày {today:%d/%m/%Y}")
         elif reason in BAD_ACCOUNT_REASONS:
             bad.append((person, account, reason, province))
+    registry.lock_beneficiaries([*dying, *(person for person, *_ in bad)])
     if dying:
         stopped = registry.stop_payments(dying, status=BeneficiaryStatus.DECEASED,
                                          actor=user.username)

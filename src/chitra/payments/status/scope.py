@@ -25,7 +25,7 @@ from chitra.access.models import Role, User
 from chitra.access.scoping import NOTHING as SEES_NOTHING
 from chitra.access.scoping import scope_of
 from chitra.payments.models import PaymentFile
-from chitra.payments.status import stage as statusload
+from chitra.payments.status import stage
 from chitra.registry.models import Channel
 
 
@@ -50,7 +50,7 @@ class StatusScope:
         sql: list[str] = ["c.province_code = %s"]
         params: list[Any] = [self.province_code]
         if self.provider_id is not None:
-            sql.append(statusload.in_files_of_provider_sql())
+            sql.append(stage.in_files_of_provider_sql())
             params.append(self.provider_id)
         if self.cash_only:
             sql.append("i.channel = %s")

@@ -78,7 +78,7 @@ def _too_big() -> DomainError:
 
 class ProgressWriter:
     """Writes a job's progress where the page polling it can see it. A first load runs whole
-    in one transaction (registry.bulkload), whose writes nobody sees before commit: its
+    in one transaction (registry.importing.bulkload), whose writes nobody sees before commit: its
     progress goes through a second connection of its own."""
 
     def __init__(self, job_id: int) -> None:

@@ -54,7 +54,7 @@ class Plan:
     # whole by each worker.
     csv: CsvFormat | None = None
     chunk_bytes: int = 4 << 20
-    # Set for a first load straight into the registry tables (registry.bulkload): each
+    # Set for a first load straight into the registry tables (registry.importing.bulkload): each
     # chunk is then three COPY texts — beneficiaries, benefits, accounts — with ids given.
     direct: DirectRows | None = None
 
