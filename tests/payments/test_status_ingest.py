@@ -68,6 +68,15 @@ def test_two_lines_about_one_item_apply_in_file_order(bidv, tmp_path):
     assert Obligation.objects.get(pk=first.obligation_id).status == ObligationStatus.PAID
 
 
+def test_funds_checked_and_partially_accepted_statuses_apply_as_accepted(bidv, tmp_path):
+    pf, first, second = bidv
+    result = _ingest(tmp_path, pain002(pf.msg_id, [
+        (first.end_to_end_id, "ACFC", None, None),
+        (second.end_to_end_id, "PATC", None, None)]))
+    assert (result.problems, result.applied) == ([], 2)
+    assert (_status(first), _status(second)) == (ItemStatus.ACCEPTED, ItemStatus.ACCEPTED)
+
+
 def test_late_intermediate_line_in_the_same_file_changes_nothing(bidv, tmp_path):
     pf, first, _ = bidv
     result = _ingest(tmp_path, pain002(pf.msg_id, [

@@ -32,6 +32,19 @@ def test_status_moves_only_forward(current, code, outcome, to):
     assert d.to == to
 
 
+@pytest.mark.parametrize("code", ["RCVD", "PDNG", "ACTC", "ACCP", "ACSP", "ACWC", "ACWP",
+                                  "ACFC", "ACIS", "ACPD", "PATC", "PRES"])
+def test_every_iso_status_that_leaves_the_money_with_the_bank_keeps_the_item_open(code):
+    assert next_status(S.SENT, code) == next_status(S.SENT, "ACCP")
+    assert next_status(S.PAID, code).outcome == O.NO_CHANGE  # late: changes nothing
+    assert not may_reject(code)
+
+
+@pytest.mark.parametrize("code", ["BLCK", "CANC"])
+def test_blocked_or_cancelled_is_not_taken_as_a_known_status_yet(code):
+    assert next_status(S.SENT, code).outcome == O.UNKNOWN_CODE
+
+
 @pytest.mark.parametrize(("code", "rejects"), [
     ("RJCT", True), ("RTRN", True), ("CASH_NOT_COLLECTED", True),
     ("ACSC", False), ("ACSP", False), ("BOOKED", False), ("XXXX", False),

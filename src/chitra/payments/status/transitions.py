@@ -10,7 +10,11 @@ from enum import StrEnum
 
 from chitra.payments.models import ItemStatus, StatusSource
 
-ACCEPTED_CODES = frozenset({"RCVD", "PDNG", "ACTC", "ACCP", "ACSP", "ACWC", "ACWP"})
+# ExternalPaymentTransactionStatus1Code values that leave the payment with the bank, not yet
+# on the beneficiary's account: the item stays open (and is chased once it is open too long).
+# BLCK (blocked) and CANC (cancelled) are not among them: they need a person to look.
+ACCEPTED_CODES = frozenset({"RCVD", "PDNG", "ACTC", "ACCP", "ACSP", "ACWC", "ACWP", "ACFC",
+                            "ACIS", "ACPD", "PATC", "PRES"})
 PAID_CODES = frozenset({"ACSC", "ACCC", "BOOKED"})  # BOOKED: a camt.054 debit entry
 REJECTED_CODES = frozenset({"RJCT"})
 RETURNED_CODES = frozenset({"RTRN"})  # a camt.054 / pacs.004 return after payment
