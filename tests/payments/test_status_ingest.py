@@ -77,6 +77,31 @@ def test_funds_checked_and_partially_accepted_statuses_apply_as_accepted(bidv, t
     assert (_status(first), _status(second)) == (ItemStatus.ACCEPTED, ItemStatus.ACCEPTED)
 
 
+def test_a_rejected_batch_listing_one_transaction_rejects_the_others_too(bidv, tmp_path):
+    pf, first, second = bidv
+    result = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "RJCT", "AM04", None)],
+                                       group_status="RJCT"))
+    assert (result.problems, result.applied) == ([], 2)
+    assert _status(first) == _status(second) == ItemStatus.REJECTED
+    assert StatusEvent.objects.get(item=second).reason_code == ""
+
+
+def test_a_group_status_leaves_the_transactions_it_lists_to_their_own(bidv, tmp_path):
+    pf, first, second = bidv
+    result = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "RJCT", "AC04", None)],
+                                       group_status="ACSC"))
+    assert (result.problems, result.applied) == ([], 2)
+    assert (_status(first), _status(second)) == (ItemStatus.REJECTED, ItemStatus.PAID)
+
+
+def test_a_partial_group_status_changes_only_the_listed_transactions(bidv, tmp_path):
+    pf, first, second = bidv
+    result = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None)],
+                                       group_status="PART"))
+    assert (result.problems, result.applied) == ([], 1)
+    assert (_status(first), _status(second)) == (ItemStatus.PAID, ItemStatus.SENT)
+
+
 def test_late_intermediate_line_in_the_same_file_changes_nothing(bidv, tmp_path):
     pf, first, _ = bidv
     result = _ingest(tmp_path, pain002(pf.msg_id, [

@@ -28,21 +28,20 @@ def read_xml_lines(path: Path, source: str) -> Iterator[Line]:
     with path.open("rb") as f:
         if source == PAIN002:
             group_status: dict[str, tuple[str, str]] = {}
-            named: set[str] = set()
             for s in pain002.read_pain002(f, max_bytes=MAX_STATUS_FILE_BYTES):
                 if s.level == "transaction":
                     if not s.original_end_to_end_id:
                         raise Iso20022Error("Thiếu OrgnlEndToEndId.", "OrgnlEndToEndId missing.",
                                             s.line)
-                    named.add(s.original_msg_id)
                     yield (s.line, s.original_end_to_end_id, s.status, s.reason_code or "",
                            s.amount, s.original_msg_id, False)
                 elif s.status not in ("PART",):
                     group_status[s.original_msg_id] = (s.status, s.reason_code or "")
-            # A group/payment status with no transaction lines applies to every item.
+            # A group/payment status (other than PART: "see each transaction") applies to
+            # every item of the file the transaction lines do not name: a rejected batch
+            # that lists one transaction rejects the others too.
             for msg, (code, reason) in group_status.items():
-                if msg not in named:
-                    yield None, f"*{msg}", code, reason, None, msg, True
+                yield None, f"*{msg}", code, reason, None, msg, True
         elif source == CAMT054:
             for n in camt054.read_camt054(f, max_bytes=MAX_STATUS_FILE_BYTES):
                 if not n.end_to_end_id:

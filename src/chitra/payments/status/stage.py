@@ -117,23 +117,26 @@ def lines_naming(msg_ids: Iterable[str]) -> list[tuple[int | None, str]]:
 
 
 def expand_groups(staged: Staged, files: dict[str, PaymentFile]) -> None:
-    """Add one line per item of the file of each group line, after the file's own lines."""
+    """Add one line per item of the file of each group line that no transaction line of
+    the file names, after the file's own lines."""
     n = staged.lines
     with connection.cursor() as cur:
         for msg_id, code, reason in staged.groups:
             pf = files[msg_id]
+            named = (f"AND id NOT IN (SELECT item_id FROM {LINES} WHERE msg_id = %s "
+                     "AND item_id IS NOT NULL)") if staged.msg_ids.get(msg_id) else ""
             cur.execute(
                 f"INSERT INTO {LINES} ({_COLUMNS}) "
                 "SELECT %s + ROW_NUMBER() OVER (ORDER BY id), NULL, %s, id, %s, %s, NULL, %s, "
                 f"TRUE FROM {_t(PaymentItem)} WHERE cycle_id = %s AND provider_id = %s "
-                "AND id BETWEEN %s AND %s",
+                f"AND id BETWEEN %s AND %s {named}",
                 [n, f"*{msg_id}", code, reason, msg_id, pf.cycle_id, pf.provider_id,
-                 pf.first_item_id, pf.last_item_id])
+                 pf.first_item_id, pf.last_item_id, *([msg_id] if named else [])])
             n += cur.rowcount
             staged.codes.add(code)
-    # Files do not overlap, and a transaction line about an item of a group's file names
-    # another msg id (a group line is only made for a msg id without transaction lines), so
-    # is refused: no item gets two valid lines here.
+    # Files do not overlap, and a group line skips the items its file's transaction lines
+    # name (a line about one of them naming another msg id is refused): no item gets two
+    # valid lines here.
 
 
 def _end_to_end_sql() -> str:
