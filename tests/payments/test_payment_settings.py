@@ -13,20 +13,9 @@ from chitra.payments import services
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import ProvincePaymentRule
 from tests import factories as f
-from tests.security.conftest import Province, _province
 
 SETTINGS = ("--province", f.LAI_CHAU, "--debtor-account", "8800201001234",
             "--debtor-bic", "VBAAVNVX")
-
-
-@pytest.fixture
-def lai_chau() -> Province:
-    return _province(f.LAI_CHAU, f.DOAN_KET, "lc")
-
-
-@pytest.fixture
-def dien_bien() -> Province:
-    return _province(f.DIEN_BIEN, f.DIEN_BIEN_PHU, "db")
 
 
 def rules() -> list[dict[str, object]]:

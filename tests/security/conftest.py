@@ -58,16 +58,6 @@ def _province(code: str, ward: str, tag: str) -> Province:
     )
 
 
-@pytest.fixture
-def lai_chau() -> Province:
-    return _province(f.LAI_CHAU, f.DOAN_KET, "lc")
-
-
-@pytest.fixture
-def dien_bien() -> Province:
-    return _province(f.DIEN_BIEN, f.DIEN_BIEN_PHU, "db")
-
-
 @pytest.fixture(scope="session")
 def office_keystore(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_demo_keystore(tmp_path_factory.mktemp("keys") / "office.p12")

@@ -15,17 +15,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chitra.core.workerpool import Database, WorkerPool, may_share_database
+from chitra.core.workerpool import Database, WorkerPool
 
 if TYPE_CHECKING:
     from chitra.payments.export.run import Written
     from chitra.payments.models import PaymentFile
-
-
-def may_use_workers() -> bool:
-    """Workers see only committed rows of a database they can open: not inside a
-    transaction (a test's, or a caller's), not an in-memory SQLite database."""
-    return may_share_database()
 
 
 def write_files(cycle_id: int, files: list[PaymentFile], out: Path,

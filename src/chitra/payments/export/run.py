@@ -32,6 +32,7 @@ from chitra.config import CONFIG
 from chitra.core import audit, faults
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.models import PaymentProvider
+from chitra.core.workerpool import may_share_database
 from chitra.payments import ids, lifecycle
 from chitra.payments.errors import PaymentError
 from chitra.payments.export import cashlists, manifest, pool, signing
@@ -124,7 +125,7 @@ def _write_files(cycle: PaymentCycle, files: list[PaymentFile], rule: ProvincePa
     def here(pf: PaymentFile) -> Written:
         return write_file(cycle, pf, rule, out)
 
-    if len(files) < 2 or not pool.may_use_workers():
+    if len(files) < 2 or not may_share_database():
         return (here(pf) for pf in files)
     return pool.write_files(cycle.pk, files, out, here, CONFIG.export_workers)
 
