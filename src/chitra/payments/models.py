@@ -325,6 +325,11 @@ class StatusFile(models.Model):
     applied = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
     exceptions = models.PositiveIntegerField(default=0)
+    # Lines that are not about our items (other movements on the account, unknown or
+    # foreign ids, a status this kind of file may not carry): counted, the first ones kept
+    # with their reason [{row, column, value, code, message_vi, message_en}].
+    set_aside = models.PositiveIntegerField(default=0)
+    set_aside_lines = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -363,10 +368,101 @@ class StatusEvent(models.Model):
     # True when the line contradicts a final status: a person must resolve it.
     is_exception = models.BooleanField(default=False)
     resolved_by = models.CharField(max_length=150, blank=True)
+    # What the bank said besides the code (AddtlInf; the change an ACWC made), shown as is.
+    detail = models.CharField(max_length=210, blank=True, default="")
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
+
+
+class ExceptionKind(models.TextChoices):
+    CONFLICT = "conflict", "Mâu thuẫn với trạng thái cuối"
+    RETURN_BEFORE_PAID = "return_before_paid", "Hoàn trả khi chưa chi"
+    AMOUNT_MISMATCH = "amount_mismatch", "Số tiền khác lệnh chi"
+    WRONG_FILE = "msg_id_mismatch", "Không thuộc tệp chi được nêu"
+    NOT_SENT = "not_sent", "Giao dịch chưa được gửi"
+    UNKNOWN_CODE = "unknown_code", "Mã trạng thái lạ"
+    NEEDS_REVIEW = "needs_review", "Ngân hàng giữ lại, cần xem xét"
+
+
+class ExceptionState(models.TextChoices):
+    OPEN = "open", "Chờ xử lý"
+    PROPOSED = "proposed", "Chờ duyệt"
+    RESOLVED = "resolved", "Đã xử lý"
+
+
+class ExceptionResolution(models.TextChoices):
+    APPLY = "apply", "Ghi nhận theo tệp của ngân hàng"
+    KEEP = "keep", "Giữ nguyên trạng thái hiện có"
+
+
+class StatusException(models.Model):
+    """A status line about one of our items that cannot apply by itself (it contradicts the
+    item's history, its amount differs, its code is unknown…): held for an officer to
+    resolve with a reason, and a second officer to approve (maker–checker). The rest of its
+    file applies."""
+
+    status_file = models.ForeignKey(StatusFile, on_delete=models.PROTECT,
+                                    related_name="exception_lines")
+    item = models.ForeignKey(PaymentItem, on_delete=models.PROTECT, related_name="exceptions",
+                             db_constraint=False)
+    line_no = models.IntegerField(null=True, blank=True)
+    iso_status = models.CharField(max_length=20)
+    reason_code = models.CharField(max_length=8, blank=True)
+    detail = models.CharField(max_length=210, blank=True, default="")
+    amount = models.BigIntegerField(null=True, blank=True)  # as the line states it
+    item_status = models.CharField(max_length=10, choices=ItemStatus.choices)  # when received
+    kind = models.CharField(max_length=20, choices=ExceptionKind.choices)
+    state = models.CharField(max_length=10, choices=ExceptionState.choices,
+                             default=ExceptionState.OPEN)
+    resolution = models.CharField(max_length=10, choices=ExceptionResolution.choices,
+                                  blank=True)
+    note = models.TextField(blank=True)  # the maker's reason
+    proposed_by = models.CharField(max_length=150, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "id"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ExceptionKind.values),
+                                   name="exception_kind_valid"),
+            # Open: nothing decided; proposed: a resolution with its reason and maker;
+            # resolved: approved by a second person (maker–checker, in the database).
+            models.CheckConstraint(
+                condition=(Q(state=ExceptionState.OPEN, resolution="", proposed_by="",
+                             resolved_by="")
+                           | (Q(state=ExceptionState.PROPOSED, resolved_by="")
+                              & Q(resolution__in=ExceptionResolution.values)
+                              & ~Q(note="") & ~Q(proposed_by=""))
+                           | (Q(state=ExceptionState.RESOLVED)
+                              & Q(resolution__in=ExceptionResolution.values)
+                              & ~Q(note="") & ~Q(proposed_by="") & ~Q(resolved_by="")
+                              & ~Q(resolved_by=F("proposed_by")))),
+                name="exception_maker_checker"),
+        ]
+
+
+class OfficeAccount(models.Model):
+    """The province office's account at one provider: the debtor account of that provider's
+    payment files (a transfer within one bank), and an account its camt.054 may notify."""
+
+    province_code = models.CharField(max_length=2)
+    provider = models.ForeignKey("core.PaymentProvider", on_delete=models.PROTECT,
+                                 related_name="+")
+    account_number = models.CharField(max_length=34)
+    agent_bic = models.CharField(max_length=11, blank=True)
+
+    class Meta:
+        ordering = ["province_code", "provider__short_name"]
+        constraints = [models.UniqueConstraint(fields=["province_code", "provider"],
+                                               name="office_account_once_per_provider"),
+                       models.CheckConstraint(condition=~Q(account_number=""),
+                                              name="office_account_number_given")]
 
 
 class ExclusionReason(models.TextChoices):
