@@ -8,10 +8,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from chitra.core.models import AuditEntry
+from chitra.core.models import AuditEntry, PaymentProvider
 from chitra.payments import services
 from chitra.payments.errors import PaymentError
-from chitra.payments.models import ProvincePaymentRule
+from chitra.payments.models import OfficeAccount, ProvincePaymentRule
 from tests import factories as f
 
 SETTINGS = ("--province", f.LAI_CHAU, "--debtor-account", "8800201001234",
@@ -102,3 +102,130 @@ def test_an_unknown_province_is_refused(lai_chau):
         call_command("payment_settings", "--province", "99", "--debtor-bic", "VBAAVNVX",
                      "--as", lai_chau.officer.username)
     assert rules() == []
+
+
+# --- the office's account at each provider -------------------------------------------------
+
+def office_accounts() -> list[tuple[str, str, str, str]]:
+    return list(OfficeAccount.objects.order_by("id").values_list(
+        "province_code", "provider__short_name", "account_number", "agent_bic"))
+
+
+def test_the_officer_sets_changes_and_removes_the_offices_account_at_a_bank(lai_chau):
+    officer = lai_chau.officer.username
+    out = io.StringIO()
+    call_command("payment_settings", "--province", f.LAI_CHAU, "--provider", "BIDV",
+                 "--office-account", "88002010012345", "--as", officer, stdout=out)
+    assert "88002010012345" in out.getvalue()
+    call_command("payment_settings", "--province", f.LAI_CHAU, "--provider", "BIDV",
+                 "--office-account", "880020100123", "--office-bic", "BIDVVNVX", "--as", officer,
+                 stdout=io.StringIO())
+    assert office_accounts() == [(f.LAI_CHAU, "BIDV", "880020100123", "BIDVVNVX")]
+    call_command("payment_settings", "--province", f.LAI_CHAU, "--provider", "BIDV",
+                 "--remove-office-account", "--as", officer, stdout=io.StringIO())
+    assert office_accounts() == []
+    assert rules() == []  # the province's own settings untouched
+    trail = [(e.actor, e.object_id, e.before, e.after) for e in AuditEntry.objects.filter(
+        action="payment_settings.office_account").order_by("id")]
+    first = {"provider": "BIDV", "account_number": "88002010012345", "agent_bic": ""}
+    second = {"provider": "BIDV", "account_number": "880020100123", "agent_bic": "BIDVVNVX"}
+    assert trail == [(officer, f.LAI_CHAU, None, first), (officer, f.LAI_CHAU, first, second),
+                     (officer, f.LAI_CHAU, second, None)]
+
+
+@pytest.mark.parametrize(("provider", "account", "bic", "code"), [
+    ("BIDV", "8800201001", "", "bad_account"),  # BIDV numbers have 12–14 digits
+    ("BIDV", "88002010012A", "", "bad_account"),
+    ("BIDV", "880020100123", "bidvvnvx", "bad_bic"),
+    ("MoMo", "0912345678", "", "bad_bic"),  # no BIC, no BIN: the bank must be named
+    ("NoSuchBank", "880020100123", "", "bad_provider"),
+])
+def test_a_bad_office_account_changes_nothing(lai_chau, provider, account, bic, code):
+    services.set_office_account(f.LAI_CHAU, lai_chau.officer, "Agribank", "8800201001234")
+    before, audited = office_accounts(), AuditEntry.objects.count()
+    with pytest.raises(PaymentError) as refused:
+        services.set_office_account(f.LAI_CHAU, lai_chau.officer, provider, account, bic)
+    assert refused.value.code == code
+    with pytest.raises(CommandError):
+        call_command("payment_settings", "--province", f.LAI_CHAU, "--provider", provider,
+                     "--office-account", account, "--office-bic", bic,
+                     "--as", lai_chau.officer.username)
+    assert office_accounts() == before
+    assert AuditEntry.objects.count() == audited
+
+
+@pytest.mark.parametrize("who", ["bank", "other_province_officer"])
+def test_only_the_provinces_own_staff_may_set_or_remove_its_office_accounts(
+        lai_chau, dien_bien, who):
+    services.set_office_account(f.LAI_CHAU, lai_chau.officer, "Agribank", "8800201001234")
+    before, audited = office_accounts(), AuditEntry.objects.count()
+    user = lai_chau.bank if who == "bank" else dien_bien.officer
+    for attempt in (
+        lambda: services.set_office_account(f.LAI_CHAU, user, "Agribank", "9900201001234"),
+        lambda: services.remove_office_account(f.LAI_CHAU, user, "Agribank"),
+    ):
+        with pytest.raises(PaymentError) as refused:
+            attempt()
+        assert refused.value.code == "not_permitted"
+    with pytest.raises(CommandError, match="not permitted"):
+        call_command("payment_settings", "--province", f.LAI_CHAU, "--provider", "Agribank",
+                     "--remove-office-account", "--as", user.username)
+    assert office_accounts() == before
+    assert AuditEntry.objects.count() == audited
+
+
+def test_removing_an_account_the_office_does_not_have_is_refused(lai_chau):
+    with pytest.raises(PaymentError) as refused:
+        services.remove_office_account(f.LAI_CHAU, lai_chau.officer, "BIDV")
+    assert refused.value.code == "no_office_account"
+
+
+# --- a provider's payment-file settings (national) -----------------------------------------
+
+def test_a_national_administrator_sets_a_wallets_charset_and_partner_bank(lai_chau):
+    admin = f.user(username="quan-tri")
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    out = io.StringIO()
+    call_command("payment_settings", "--provider", "MoMo", "--charset", "ascii",
+                 "--partner-bank", "Vietcombank", "--as", admin.username, stdout=out)
+    momo = PaymentProvider.objects.get(short_name="MoMo")
+    assert (momo.charset, momo.partner_bank.short_name) == ("ascii", "Vietcombank")
+    assert "Vietcombank" in out.getvalue()
+    call_command("payment_settings", "--provider", "MoMo", "--partner-bank", "",
+                 "--as", admin.username, stdout=io.StringIO())
+    momo.refresh_from_db()
+    assert (momo.charset, momo.partner_bank) == ("ascii", None)
+    trail = [(e.object_id, e.before, e.after) for e in AuditEntry.objects.filter(
+        action="payment_settings.provider").order_by("id")]
+    assert trail == [
+        ("MoMo", {"charset": "upper_ascii", "partner_bank": None},
+         {"charset": "ascii", "partner_bank": "Vietcombank"}),
+        ("MoMo", {"charset": "ascii", "partner_bank": "Vietcombank"},
+         {"charset": "ascii", "partner_bank": None})]
+
+
+def test_province_staff_may_not_change_a_providers_settings(lai_chau):
+    with pytest.raises(CommandError, match="not permitted"):
+        call_command("payment_settings", "--provider", "BIDV", "--charset", "unicode",
+                     "--as", lai_chau.approver.username)
+    assert PaymentProvider.objects.get(short_name="BIDV").charset == "upper_ascii"
+    assert not AuditEntry.objects.filter(action="payment_settings.provider").exists()
+
+
+@pytest.mark.parametrize(("provider", "changes", "code"), [
+    ("BIDV", {"partner_bank": "Vietcombank"}, "bad_partner_bank"),  # a bank has none
+    ("MoMo", {"partner_bank": "ViettelMoney"}, "bad_partner_bank"),  # not a bank
+    ("MoMo", {"charset": "latin1"}, "bad_charset"),
+])
+def test_a_bad_provider_setting_changes_nothing(provider, changes, code):
+    admin = f.user(username="quan-tri")
+    admin.is_superuser = True
+    admin.save(update_fields=["is_superuser"])
+    before = list(PaymentProvider.objects.values_list("short_name", "charset", "partner_bank"))
+    with pytest.raises(PaymentError) as refused:
+        services.set_provider_settings(provider, admin, **changes)
+    assert refused.value.code == code
+    assert list(PaymentProvider.objects.values_list(
+        "short_name", "charset", "partner_bank")) == before
+    assert not AuditEntry.objects.filter(action="payment_settings.provider").exists()

@@ -49,6 +49,15 @@ class ProviderKind(models.TextChoices):
     EWALLET = "ewallet", "Ví điện tử"
 
 
+class ProviderCharset(models.TextChoices):
+    """The characters a provider takes in names and remittance text (the pain.001 writer's
+    ``iso20022.text.Charset``, same values)."""
+
+    UPPER_ASCII = "upper_ascii", "Chữ in hoa không dấu (mặc định)"
+    ASCII = "ascii", "Chữ không dấu"
+    UNICODE = "unicode", "Tiếng Việt có dấu (UTF-8)"
+
+
 class PaymentProvider(models.Model):
     """A bank or e-wallet that receives payment files (DESIGN §6)."""
 
@@ -60,10 +69,14 @@ class PaymentProvider(models.Model):
     account_min_length = models.PositiveSmallIntegerField()
     account_max_length = models.PositiveSmallIntegerField()
     source = models.CharField(max_length=200, blank=True)
-    # Payment-file settings (DESIGN §6): split above this many transactions; some providers
-    # want remittance text without Vietnamese diacritics.
+    # Payment-file settings (DESIGN §6): split above this many transactions; the characters
+    # of names and remittance text; for an e-wallet, the bank that clears its payments (its
+    # BIC/BIN go in CdtrAgt: a wallet without a NAPAS BIN is reached through it).
     max_transactions_per_file = models.PositiveIntegerField(default=50_000)
-    strip_diacritics = models.BooleanField(default=False)
+    charset = models.CharField(max_length=12, choices=ProviderCharset.choices,
+                               default=ProviderCharset.UPPER_ASCII)
+    partner_bank = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
 
     class Meta:
         ordering = ["short_name"]
@@ -74,6 +87,10 @@ class PaymentProvider(models.Model):
                 condition=Q(account_min_length__gte=4)
                 & Q(account_max_length__gte=models.F("account_min_length")),
                 name="provider_account_length_sane"),
+            models.CheckConstraint(condition=Q(charset__in=ProviderCharset.values),
+                                   name="provider_charset_valid"),
+            models.CheckConstraint(condition=~Q(partner_bank=models.F("pk")),
+                                   name="provider_partner_bank_not_itself"),
         ]
 
     def __str__(self) -> str:

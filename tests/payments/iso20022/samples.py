@@ -33,8 +33,9 @@ OFFICE = Debtor(
     agent_bin="970436",
 )
 
-# The golden file's three transfers: a bank known by BIC and BIN, a bank without BIC
-# (BIN only) and an e-wallet (BIN only, no remittance text).
+# The golden files' three transfers: a bank known by BIC and BIN, a bank without BIC (BIN
+# only) whose account holder is not the person paid, and an e-wallet (BIN only, paid by
+# phone number, no remittance text).
 GOLDEN_TRANSFERS = (
     CreditTransfer(
         end_to_end_id=end_to_end_id(PERIOD, 1001),
@@ -53,6 +54,7 @@ GOLDEN_TRANSFERS = (
         creditor_agent_bin="970407",
         creditor_agent_bic=None,
         remittance="Trợ cấp tuất hằng tháng 07/2025 — Hoà Bình",
+        beneficiary_name="Đặng Thị Lành",
     ),
     CreditTransfer(
         end_to_end_id=end_to_end_id(PERIOD, 1003),
@@ -62,6 +64,7 @@ GOLDEN_TRANSFERS = (
         creditor_agent_bin="971005",
         creditor_agent_bic=None,
         remittance="",
+        creditor_proxy="+84912345678",
     ),
 )
 

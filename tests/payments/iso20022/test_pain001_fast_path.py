@@ -21,7 +21,7 @@ from lxml import etree
 from chitra.payments.iso20022 import CreditTransfer, FileHeader, Pain001Error, write_pain001
 from chitra.payments.iso20022.ids import check_id
 from chitra.payments.iso20022.pain001 import _CHUNK, _E2E_OK, MAX_TEXT, NAMESPACE
-from chitra.payments.iso20022.text import clean_text
+from chitra.payments.iso20022.text import Charset, clean_text, clean_text_slowly
 
 from .samples import FIXTURES, GOLDEN_TRANSFERS, header_for, schema_errors
 
@@ -29,7 +29,7 @@ _ID_ALPHABET = "ABCXYZabcxyz0123456789/-?:().,'+ "
 
 
 def _reference(
-    header: FileHeader, transfers: list[CreditTransfer], *, strip_diacritics: bool = False
+    header: FileHeader, transfers: list[CreditTransfer], *, charset: Charset = Charset.UPPER_ASCII
 ) -> bytes:
     def sub(parent: Any, path: str, text: str | None = None, **attrib: str) -> Any:
         element = parent
@@ -45,10 +45,19 @@ def _reference(
         if bic is not None:
             sub(institution, "BICFI", bic)
         if bin_ is not None:
-            sub(institution, "ClrSysMmbId/MmbId", bin_)
+            member = sub(institution, "ClrSysMmbId")
+            sub(member, "ClrSysId/Prtry", "NAPAS")
+            sub(member, "MmbId", bin_)
 
-    def clean(value: str) -> str:
-        return clean_text(value, max_len=MAX_TEXT, ascii_only=strip_diacritics)
+    def clean(value: str, max_len: int = MAX_TEXT) -> str:
+        return clean_text_slowly(value, max_len=max_len, charset=charset)
+
+    def ustrd(transfer: CreditTransfer) -> str:
+        text = transfer.remittance
+        if transfer.beneficiary_name is not None:
+            text = f"{text} CHO {transfer.beneficiary_name}"
+        text = clean(clean(text), MAX_TEXT - 1 - len(transfer.end_to_end_id))
+        return f"{text} {transfer.end_to_end_id}" if text else transfer.end_to_end_id
 
     root = etree.Element(f"{{{NAMESPACE}}}Document", nsmap={None: NAMESPACE})
     initiation = sub(root, "CstmrCdtTrfInitn")
@@ -72,14 +81,20 @@ def _reference(
     sub(info, "ChrgBr", "SLEV")
     for transfer in transfers:
         tx = sub(info, "CdtTrfTxInf")
-        sub(tx, "PmtId/EndToEndId", transfer.end_to_end_id)
+        ids = sub(tx, "PmtId")
+        sub(ids, "InstrId", transfer.end_to_end_id)
+        sub(ids, "EndToEndId", transfer.end_to_end_id)
         sub(tx, "Amt/InstdAmt", str(transfer.amount), Ccy="VND")
         if transfer.creditor_agent_bic is not None or transfer.creditor_agent_bin is not None:
             agent(tx, "CdtrAgt", transfer.creditor_agent_bic, transfer.creditor_agent_bin)
         sub(tx, "Cdtr/Nm", clean(transfer.creditor_name))
-        sub(tx, "CdtrAcct/Id/Othr/Id", transfer.creditor_account)
-        if remittance := clean(transfer.remittance):
-            sub(tx, "RmtInf/Ustrd", remittance)
+        account = sub(tx, "CdtrAcct")
+        sub(account, "Id/Othr/Id", transfer.creditor_account)
+        if transfer.creditor_proxy is not None:
+            proxy = sub(account, "Prxy")
+            sub(proxy, "Tp/Cd", "MBNO")
+            sub(proxy, "Id", transfer.creditor_proxy)
+        sub(tx, "RmtInf/Ustrd", ustrd(transfer))
     etree.indent(root, space="  ")
     declaration = b'<?xml version="1.0" encoding="UTF-8"?>\n'
     return declaration + etree.tostring(root, encoding="utf-8") + b"\n"
@@ -101,10 +116,19 @@ def _written(transfers: list[CreditTransfer], **options: Any) -> tuple[bytes, Fi
     return out.getvalue(), header
 
 
-def test_reference_reproduces_the_golden_file() -> None:
-    golden = (FIXTURES / "pain001_golden.xml").read_bytes()
+@pytest.mark.parametrize(
+    ("charset", "name"),
+    [
+        (Charset.UNICODE, "pain001_golden.xml"),
+        (Charset.UPPER_ASCII, "pain001_golden_upper_ascii.xml"),
+    ],
+)
+def test_reference_reproduces_the_golden_files(charset: Charset, name: str) -> None:
+    golden = (FIXTURES / name).read_bytes()
 
-    assert _reference(header_for(GOLDEN_TRANSFERS), list(GOLDEN_TRANSFERS)) == golden
+    assert _reference(header_for(GOLDEN_TRANSFERS), list(GOLDEN_TRANSFERS), charset=charset) == (
+        golden
+    )
 
 
 _NAMES = ["Nguyễn Thị Thuỷ", "Đặng Văn Đức", "Lê <Văn> & \"Hùng\" 'x' >", "Phạm Thị Hoà", "A&B"]
@@ -115,7 +139,7 @@ _transfers = st.builds(
     end_to_end_id=st.text(_ID_ALPHABET, min_size=1, max_size=35),
     amount=st.integers(min_value=1, max_value=10**15),
     creditor_name=_text.filter(
-        lambda name: bool(clean_text(name, max_len=MAX_TEXT, ascii_only=True))
+        lambda name: all(clean_text(name, max_len=MAX_TEXT, charset=c) for c in Charset)
     ),
     creditor_account=st.from_regex(r"[A-Za-z0-9]{1,34}", fullmatch=True),
     creditor_agent_bin=st.one_of(st.none(), st.from_regex(r"[0-9]{6,8}", fullmatch=True)),
@@ -123,15 +147,17 @@ _transfers = st.builds(
         st.none(), st.from_regex(r"[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?", fullmatch=True)
     ),
     remittance=_text,
+    creditor_proxy=st.one_of(st.none(), st.from_regex(r"\+[1-9][0-9]{6,14}", fullmatch=True)),
+    beneficiary_name=st.one_of(st.none(), _text),
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(transfers=st.lists(_transfers, min_size=1, max_size=12), strip=st.booleans())
-def test_same_bytes_as_the_lxml_tree(transfers: list[CreditTransfer], strip: bool) -> None:
-    document, header = _written(transfers, strip_diacritics=strip)
+@given(transfers=st.lists(_transfers, min_size=1, max_size=12), charset=st.sampled_from(Charset))
+def test_same_bytes_as_the_lxml_tree(transfers: list[CreditTransfer], charset: Charset) -> None:
+    document, header = _written(transfers, charset=charset)
 
-    assert document == _reference(header, transfers, strip_diacritics=strip)
+    assert document == _reference(header, transfers, charset=charset)
 
 
 def _random_transfers(count: int, seed: int) -> list[CreditTransfer]:
@@ -152,17 +178,19 @@ def _random_transfers(count: int, seed: int) -> list[CreditTransfer]:
             remittance=rng.choice(
                 ["", "Lương hưu tháng 07/2025", "".join(rng.choices(alphabet, k=70))]
             ),
+            creditor_proxy=rng.choice([None, None, f"+849{rng.randrange(10**8):08d}"]),
+            beneficiary_name=rng.choice([None, None, "Lò Thị Én"]),
         )
         for _ in range(count)
     ]
 
 
-@pytest.mark.parametrize("strip", [False, True])
-def test_same_bytes_as_the_lxml_tree_over_many_chunks(strip: bool) -> None:
+@pytest.mark.parametrize("charset", list(Charset))
+def test_same_bytes_as_the_lxml_tree_over_many_chunks(charset: Charset) -> None:
     transfers = _random_transfers(5 * _CHUNK + 7, seed=20250701)
-    document, header = _written(transfers, strip_diacritics=strip)
+    document, header = _written(transfers, charset=charset)
 
-    assert document == _reference(header, transfers, strip_diacritics=strip)
+    assert document == _reference(header, transfers, charset=charset)
     assert schema_errors(document, "pain.001.001.09") == []
 
 
@@ -198,6 +226,8 @@ def test_end_to_end_id_shortcut_accepts_exactly_what_check_id_accepts(value: str
         ({"creditor_agent_bin": ""}, "NAPAS BIN"),
         ({"end_to_end_id": None}, "EndToEndId"),
         ({"creditor_name": ""}, "creditor name"),
+        ({"creditor_proxy": "0912345678"}, "phone number"),
+        ({"creditor_proxy": "+84 912 345 678"}, "phone number"),
     ],
 )
 def test_unusual_values_take_the_full_checks(changes: dict[str, Any], message: str) -> None:
@@ -205,3 +235,12 @@ def test_unusual_values_take_the_full_checks(changes: dict[str, Any], message: s
     transfers = [good[0], replace(good[1], **changes), good[2]]
     with pytest.raises(Pain001Error, match=message):
         _written(transfers)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.one_of(st.sampled_from(_NAMES + _REMITTANCES), st.text(max_size=160)),
+       charset=st.sampled_from(Charset))
+def test_text_shortcuts_give_what_the_full_cleaning_gives(value: str, charset: Charset) -> None:
+    assert clean_text(value, max_len=MAX_TEXT, charset=charset) == clean_text_slowly(
+        value, max_len=MAX_TEXT, charset=charset
+    )

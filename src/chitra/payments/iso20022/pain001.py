@@ -10,16 +10,27 @@ must discard what was written.
 
 Amounts are ``int`` đồng and written as integers (``<InstdAmt Ccy="VND">5250000</InstdAmt>``).
 Output is deterministic: the same input gives the same bytes; the only time in the file is
-``FileHeader.created_at``, fixed by the caller at the first export.
+``FileHeader.created_at``, fixed by the caller at the first export. Names and remittance text
+are written in the provider's :class:`~chitra.payments.iso20022.text.Charset`.
 
 Layout of one transaction (optional parts in brackets)::
 
-    CdtTrfTxInf/PmtId/EndToEndId
+    CdtTrfTxInf/PmtId/InstrId            = EndToEndId (a report naming only OrgnlInstrId matches)
+               /PmtId/EndToEndId
                /Amt/InstdAmt[@Ccy="VND"]
-               [/CdtrAgt/FinInstnId/[BICFI]/[ClrSysMmbId/MmbId = NAPAS BIN]]
+               [/CdtrAgt/FinInstnId/[BICFI]
+                                   /[ClrSysMmbId/ClrSysId/Prtry = "NAPAS", /MmbId = NAPAS BIN]]
                /Cdtr/Nm
                /CdtrAcct/Id/Othr/Id
-               [/RmtInf/Ustrd]
+                        [/Prxy/Tp/Cd = "MBNO", /Id = the mobile number, E.164 "+84…"]
+               /RmtInf/Ustrd        = text [" CHO " beneficiary] " " EndToEndId, ≤ 140
+
+ISO has no clearing-system code for NAPAS (ExternalClearingSystemIdentification1Code), hence
+the proprietary ``NAPAS``. A wallet paid by phone number carries it as a proxy of type
+``MBNO`` (ExternalProxyAccountType1Code "mobile number", ITU-T E.164 — there is no ``MOBL``)
+in international form, beside ``Id/Othr/Id``, which pain.001.001.09 requires.
+The EndToEndId closes the remittance text too, so a report that carries only
+``OrgnlTxRef/RmtInf`` still matches.
 """
 
 from __future__ import annotations
@@ -35,7 +46,14 @@ from lxml import etree
 
 from chitra.payments.iso20022.errors import Pain001Error
 from chitra.payments.iso20022.ids import MAX_ID_LENGTH, check_id
-from chitra.payments.iso20022.text import clean_text
+from chitra.payments.iso20022.text import (
+    FOLD_TABLES,
+    Charset,
+    clean_text,
+    clean_text_slowly,
+    cut,
+    is_swift_text,
+)
 
 NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 CURRENCY = "VND"
@@ -46,6 +64,10 @@ BIC_RE = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
 _BIN_RE = re.compile(r"[0-9]{6,8}")
 _ACCOUNT_RE = re.compile(r"[A-Za-z0-9]{1,34}")
 _CATEGORY_RE = re.compile(r"[A-Z0-9]{1,4}")
+_PHONE_RE = re.compile(r"\+[1-9][0-9]{6,14}")  # ITU-T E.164, international form
+CLEARING_SYSTEM = "NAPAS"  # ClrSysId/Prtry: ISO has no code for it
+PROXY_TYPE = "MBNO"  # ExternalProxyAccountType1Code: mobile number (E.164)
+BENEFICIARY_WORD = "CHO"  # "for": "… CHO <beneficiary>" when the holder is someone else
 _INDENT = "  "
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -85,7 +107,9 @@ class CreditTransfer:
     creditor_account: str
     creditor_agent_bin: str | None  # NAPAS BIN → FinInstnId/ClrSysMmbId/MmbId
     creditor_agent_bic: str | None  # BICFI where known
-    remittance: str  # Ustrd; cleaned and cut to 140 characters
+    remittance: str  # Ustrd text; cleaned, cut, followed by the EndToEndId (140 in all)
+    creditor_proxy: str | None = None  # a wallet's mobile number, E.164 ("+84912345678")
+    beneficiary_name: str | None = None  # the person paid, when not the account holder
 
 
 class Transfer(Protocol):
@@ -107,6 +131,10 @@ class Transfer(Protocol):
     def creditor_agent_bic(self) -> str | None: ...
     @property
     def remittance(self) -> str: ...
+    @property
+    def creditor_proxy(self) -> str | None: ...
+    @property
+    def beneficiary_name(self) -> str | None: ...
 
 
 def write_pain001(
@@ -114,19 +142,20 @@ def write_pain001(
     header: FileHeader,
     transfers: Iterable[Transfer],
     *,
-    strip_diacritics: bool = False,
+    charset: Charset = Charset.UPPER_ASCII,
 ) -> None:
     """Write a pain.001.001.09 document to ``out`` (UTF-8), streaming ``transfers``.
 
-    Names and remittance text stay Vietnamese (UTF-8) unless ``strip_diacritics``, which
-    folds them to ASCII (đ → d, marks removed) for banks that cannot take them.
+    Names and remittance text are written in ``charset``: upper-case ASCII by default
+    (đ → D, marks removed, the SWIFT Latin set), mixed-case ASCII, or Vietnamese (UTF-8).
     Raises :class:`Pain001Error` for an invalid header or transfer, and when the transfers'
     count or sum differ from ``header.tx_count`` / ``header.control_sum``; the bytes already
     written to ``out`` are then incomplete and must be discarded.
     """
+    charset = Charset(charset)
     _check_header(header)
-    out.write(_document_head(header, strip_diacritics))
-    _write_transactions(out, header, transfers, strip_diacritics)
+    out.write(_document_head(header, charset))
+    _write_transactions(out, header, transfers, charset)
 
 
 # --- validation -------------------------------------------------------------------------
@@ -243,7 +272,9 @@ def _agent(parent: Any, tag: str, bic: str | None, bin_: str | None) -> None:
     if bic is not None:
         _sub(institution, "BICFI", bic)
     if bin_ is not None:
-        _sub(institution, "ClrSysMmbId/MmbId", bin_)
+        member = _sub(institution, "ClrSysMmbId")
+        _sub(member, "ClrSysId/Prtry", CLEARING_SYSTEM)
+        _sub(member, "MmbId", bin_)
 
 
 def _at(element: Any, level: int) -> str:
@@ -253,18 +284,18 @@ def _at(element: Any, level: int) -> str:
     return "\n" + _INDENT * level + etree.tostring(element, encoding="unicode")
 
 
-def _group_header(header: FileHeader, ascii_only: bool) -> Any:
+def _group_header(header: FileHeader, charset: Charset) -> Any:
     group = etree.Element("GrpHdr")
     _sub(group, "MsgId", header.msg_id)
     _sub(group, "CreDtTm", header.created_at.isoformat(timespec="seconds"))
     _sub(group, "NbOfTxs", str(header.tx_count))
     _sub(group, "CtrlSum", str(header.control_sum))
-    party = clean_text(header.initiating_party, max_len=MAX_TEXT, ascii_only=ascii_only)
+    party = clean_text(header.initiating_party, max_len=MAX_TEXT, charset=charset)
     _sub(group, "InitgPty/Nm", party)
     return group
 
 
-def _payment_info_header(header: FileHeader, ascii_only: bool) -> list[Any]:
+def _payment_info_header(header: FileHeader, charset: Charset) -> list[Any]:
     """The children of ``PmtInf`` that precede the transactions, in XSD order."""
     holder = etree.Element("PmtInf")
     _sub(holder, "PmtInfId", header.pmt_inf_id)
@@ -275,7 +306,7 @@ def _payment_info_header(header: FileHeader, ascii_only: bool) -> list[Any]:
         _sub(holder, "PmtTpInf/CtgyPurp/Cd", header.category_purpose)
     _sub(holder, "ReqdExctnDt/Dt", header.requested_execution_date.isoformat())
     debtor = header.debtor
-    _sub(holder, "Dbtr/Nm", clean_text(debtor.name, max_len=MAX_TEXT, ascii_only=ascii_only))
+    _sub(holder, "Dbtr/Nm", clean_text(debtor.name, max_len=MAX_TEXT, charset=charset))
     _sub(holder, "DbtrAcct/Id/Othr/Id", debtor.account)
     _agent(holder, "DbtrAgt", debtor.agent_bic, debtor.agent_bin)
     _sub(holder, "ChrgBr", "SLEV")
@@ -327,7 +358,7 @@ def _utf8_as_latin1(text: str) -> str:
     return text if text.isascii() else text.encode("utf-8").decode("latin-1")
 
 
-def _document_head(header: FileHeader, ascii_only: bool) -> bytes:
+def _document_head(header: FileHeader, charset: Charset) -> bytes:
     """Everything before the first ``CdtTrfTxInf``, as UTF-8.
 
     Only the root carries the namespace (declared once, as the default namespace); every
@@ -336,15 +367,15 @@ def _document_head(header: FileHeader, ascii_only: bool) -> bytes:
     head = [
         f'<Document xmlns="{_xml_attr(NAMESPACE)}">',
         f"\n{_INDENT}<CstmrCdtTrfInitn>",
-        _at(_group_header(header, ascii_only), 2),
+        _at(_group_header(header, charset), 2),
         f"\n{_INDENT * 2}<PmtInf>",
-        *(_at(element, 3) for element in _payment_info_header(header, ascii_only)),
+        *(_at(element, 3) for element in _payment_info_header(header, charset)),
     ]
     return _DECLARATION + "".join(head).encode("utf-8")
 
 
 def _agent_xml(bic: str | None, bin_: str | None) -> str:
-    """``CdtrAgt/FinInstnId/[BICFI][ClrSysMmbId/MmbId]`` at transaction depth, or ``""``."""
+    """``CdtrAgt/FinInstnId/[BICFI][ClrSysMmbId]`` at transaction depth, or ``""``."""
     if bic is None and bin_ is None:
         return ""
     parts = ["\n        <CdtrAgt>", "\n          <FinInstnId>"]
@@ -352,6 +383,9 @@ def _agent_xml(bic: str | None, bin_: str | None) -> str:
         parts.append(f"\n            <BICFI>{_xml_text(bic)}</BICFI>")
     if bin_ is not None:
         parts.append("\n            <ClrSysMmbId>")
+        parts.append("\n              <ClrSysId>")
+        parts.append(f"\n                <Prtry>{CLEARING_SYSTEM}</Prtry>")
+        parts.append("\n              </ClrSysId>")
         parts.append(f"\n              <MmbId>{_xml_text(bin_)}</MmbId>")
         parts.append("\n            </ClrSysMmbId>")
     parts.append("\n          </FinInstnId>")
@@ -359,29 +393,73 @@ def _agent_xml(bic: str | None, bin_: str | None) -> str:
     return "".join(parts)
 
 
-def _remittance_xml(value: str, ascii_only: bool) -> str:
-    """``RmtInf/Ustrd`` at transaction depth (Latin-1-coded UTF-8), or ``""`` if no text."""
-    text = clean_text(value, max_len=MAX_TEXT, ascii_only=ascii_only)
-    if not text:
-        return ""
-    return _utf8_as_latin1(
-        f"\n        <RmtInf>\n          <Ustrd>{_xml_text(text)}</Ustrd>\n        </RmtInf>"
+def _check_proxy(transfer: Transfer) -> str:
+    """``CdtrAcct/Prxy`` at transaction depth for the transfer's mobile number."""
+    phone = transfer.creditor_proxy
+    if type(phone) is not str or not _PHONE_RE.fullmatch(phone):
+        raise _refuse(
+            f"Số điện thoại ví không hợp lệ ở giao dịch {transfer.end_to_end_id}: {phone!r} "
+            "(dạng quốc tế +84…).",
+            f"Invalid wallet phone number in transaction {transfer.end_to_end_id}: {phone!r} "
+            "(international form +84…).",
+        )
+    return (
+        "\n          <Prxy>"
+        "\n            <Tp>"
+        f"\n              <Cd>{PROXY_TYPE}</Cd>"
+        "\n            </Tp>"
+        f"\n            <Id>{phone}</Id>"
+        "\n          </Prxy>"
     )
 
 
+def _ustrd_text(
+    remittance: str, beneficiary: str | None, id_length: int, charset: Charset
+) -> str:
+    """The text of ``Ustrd`` before the EndToEndId, cut to leave room for it and a space."""
+    text = remittance if beneficiary is None else f"{remittance} {BENEFICIARY_WORD} {beneficiary}"
+    return cut(clean_text(text, max_len=MAX_TEXT, charset=charset), MAX_TEXT - 1 - id_length)
+
+
+def remittance_text(
+    remittance: str, beneficiary: str | None, end_to_end_id: str, charset: Charset
+) -> str:
+    """The ``Ustrd`` of a transfer: the text, ``CHO <beneficiary>`` when one is named, and
+    the EndToEndId last — the text is cut so the id always fits within 140 characters."""
+    text = _ustrd_text(remittance, beneficiary, len(end_to_end_id), charset)
+    return f"{text} {end_to_end_id}" if text else end_to_end_id
+
+
+def _remittance_head(
+    remittance: str, beneficiary: str | None, id_length: int, charset: Charset
+) -> str:
+    """``RmtInf/Ustrd`` up to where the EndToEndId goes (Latin-1-coded UTF-8)."""
+    text = _ustrd_text(remittance, beneficiary, id_length, charset)
+    space = " " if text else ""
+    return _utf8_as_latin1(f"\n        <RmtInf>\n          <Ustrd>{_xml_text(text)}{space}")
+
+
+_REMITTANCE_TAIL = "</Ustrd>\n        </RmtInf>"
+
+
 def _write_transactions(
-    out: BinaryIO, header: FileHeader, transfers: Iterable[Transfer], ascii_only: bool
+    out: BinaryIO, header: FileHeader, transfers: Iterable[Transfer], charset: Charset
 ) -> None:
     """Validate and write every ``CdtTrfTxInf``, check the totals, close the document.
 
     The hot path of the export. Checks are ordered and worded as in the validation section
     (which they fall back to for anything unusual); agents and remittance texts repeat across
-    a file, so their validated, escaped XML is remembered (a bounded cache per call).
+    a file, so their validated, escaped XML is remembered (a bounded cache per call). The
+    character set's choices are taken once, before the loop.
     """
     tx_count, control_sum = header.tx_count, header.control_sum
     agents: dict[tuple[str | None, str | None], str] = {}
-    remittances: dict[str, str] = {}
+    remittances: dict[tuple[str, str | None, int], str] = {}
     e2e_ok, is_normalized = _E2E_OK, unicodedata.is_normalized
+    unicode = charset is Charset.UNICODE
+    upper = charset is Charset.UPPER_ASCII
+    fold = None if unicode else FOLD_TABLES[charset]
+    swift_ok = is_swift_text
     parts: list[str] = []
     append = parts.append
     count = total = 0
@@ -408,6 +486,7 @@ def _write_transactions(
             if len(agents) >= _CACHE_SIZE:
                 agents.clear()
             agents[agent_key] = agent
+        proxy = "" if transfer.creditor_proxy is None else _check_proxy(transfer)
 
         count += 1
         total += amount
@@ -415,30 +494,41 @@ def _write_transactions(
             raise _totals_error(header, count, total, finished=False)
 
         name = transfer.creditor_name
-        if ascii_only or not (  # clean_text's own shortcut for text that needs no cleaning
-            len(name) <= MAX_TEXT
-            and name.isprintable()
-            and "  " not in name
-            and name == name.strip()
-            and is_normalized("NFC", name)
-        ):
-            name = clean_text(name, max_len=MAX_TEXT, ascii_only=ascii_only)
+        if unicode:
+            if not (  # clean_text's own shortcut for text that needs no cleaning
+                len(name) <= MAX_TEXT
+                and name.isprintable()
+                and "  " not in name
+                and name == name.strip()
+                and is_normalized("NFC", name)
+            ):
+                name = clean_text(name, max_len=MAX_TEXT, charset=charset)
+            if "&" in name or "<" in name or ">" in name:
+                name = _xml_text(name)
+            if not name.isascii():
+                name = name.encode("utf-8").decode("latin-1")
+        else:  # clean_text's shortcut again; the SWIFT set needs no escaping
+            folded = name.translate(fold)  # type: ignore[arg-type]
+            if upper:
+                folded = folded.upper()
+            if len(folded) <= MAX_TEXT and swift_ok(folded):
+                name = folded
+            else:
+                name = clean_text_slowly(name, max_len=MAX_TEXT, charset=charset)
         if not name:
             raise _missing_name(transfer)
-        if "&" in name or "<" in name or ">" in name:
-            name = _xml_text(name)
-        if not name.isascii():
-            name = name.encode("utf-8").decode("latin-1")
-        remittance = remittances.get(transfer.remittance)
+        remittance_key = (transfer.remittance, transfer.beneficiary_name, len(e2e))
+        remittance = remittances.get(remittance_key)
         if remittance is None:
-            remittance = _remittance_xml(transfer.remittance, ascii_only)
+            remittance = _remittance_head(*remittance_key, charset)
             if len(remittances) >= _CACHE_SIZE:
                 remittances.clear()
-            remittances[transfer.remittance] = remittance
+            remittances[remittance_key] = remittance
 
         append(
             "\n      <CdtTrfTxInf>"
             "\n        <PmtId>"
+            f"\n          <InstrId>{e2e}</InstrId>"
             f"\n          <EndToEndId>{e2e}</EndToEndId>"
             "\n        </PmtId>"
             "\n        <Amt>"
@@ -452,8 +542,8 @@ def _write_transactions(
             "\n            <Othr>"
             f"\n              <Id>{account}</Id>"
             "\n            </Othr>"
-            "\n          </Id>"
-            f"\n        </CdtrAcct>{remittance}"
+            f"\n          </Id>{proxy}"
+            f"\n        </CdtrAcct>{remittance}{e2e}{_REMITTANCE_TAIL}"
             "\n      </CdtTrfTxInf>"
         )
         if count % _CHUNK == 0:
