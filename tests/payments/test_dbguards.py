@@ -130,9 +130,9 @@ def _insert_obligation(p: Paid, cycle: str = "cycle_id", benefit: str = "benefit
 BAD: dict[str, Callable[[Paid], None]] = {
     "status_events_refer": lambda p: _sql(
         "INSERT INTO payments_statusevent (item_id, source_file_id, iso_status, reason_code, "
-        "from_status, to_status, is_exception, resolved_by, at) SELECT item_id + 10000, "
+        "from_status, to_status, is_exception, resolved_by, detail, at) SELECT item_id + 10000, "
         "source_file_id, iso_status, reason_code, from_status, to_status, is_exception, "
-        "resolved_by, at FROM payments_statusevent WHERE id = %s", p.event.pk),
+        "resolved_by, detail, at FROM payments_statusevent WHERE id = %s", p.event.pk),
     "items_with_events_stay": lambda p: _sql(
         "DELETE FROM payments_paymentitem WHERE id = %s", p.item.pk),
     "files_with_events_stay": lambda p: _sql(

@@ -11,7 +11,13 @@ from lxml import etree
 from chitra.access.models import Role
 from chitra.payments import ids, queries
 from chitra.payments.export import run as export
-from chitra.payments.models import ItemStatus, PaymentFile, PaymentItem, StatusEvent
+from chitra.payments.models import (
+    ItemStatus,
+    PaymentFile,
+    PaymentItem,
+    StatusEvent,
+    StatusException,
+)
 from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry.models import Channel
 from tests import factories as f
@@ -113,7 +119,7 @@ def test_a_reissue_inside_another_providers_range_is_not_in_its_file(people, tmp
     assert late.pk not in set(bidv.items().values_list("id", flat=True))
 
 
-def test_status_line_in_another_file_of_the_same_bank_is_refused(people, tmp_path):
+def test_status_line_in_another_file_of_the_same_bank_is_held(people, tmp_path):
     cycle = approved_cycle(NOV)
     export.export_cycle(cycle.pk, "officer", tmp_path / "out", cash_lists=False)
     first, second = PaymentFile.objects.filter(cycle=cycle, provider__short_name="BIDV") \
@@ -122,21 +128,23 @@ def test_status_line_in_another_file_of_the_same_bank_is_refused(people, tmp_pat
     reply = tmp_path / "r.xml"
     reply.write_bytes(pain002(first.msg_id, [(last.end_to_end_id, "ACSC", None, None)]))
     result = ingest_status_file(reply, f.user(Role.BHXH_OFFICER))
-    assert result.applied == 0
-    assert {p.code for p in result.problems} == {"msg_id_mismatch"}
+    assert (result.problems, result.applied, result.exceptions) == ([], 0, 1)
+    assert list(StatusException.objects.values_list("item_id", "kind")) == [
+        (last.pk, "msg_id_mismatch")]
     assert PaymentItem.objects.get(pk=last.pk).current_status == ItemStatus.SENT
 
 
-def test_cash_result_for_an_unexported_item_is_refused(people, tmp_path):
+def test_cash_result_for_an_unexported_item_is_set_aside(people, tmp_path):
     cycle = approved_cycle(NOV)
     item = PaymentItem.objects.get(cycle=cycle, channel=Channel.CASH)
     results = tmp_path / "ket-qua.csv"
     results.write_text("Mã giao dịch,Số tiền,Kết quả\n"
                        f"{ids.end_to_end_id(NOV, item.pk)},3100000,Đã chi\n", encoding="utf-8")
     result = ingest_status_file(results, f.user(Role.BHXH_OFFICER))
-    assert result.applied == 0
-    assert {p.code for p in result.problems} == {"unknown_end_to_end_id"}
+    assert (result.problems, result.applied, result.set_aside) == ([], 0, 1)
+    assert [p.code for p in result.set_aside_lines] == ["unknown_end_to_end_id"]
     assert PaymentItem.objects.get(pk=item.pk).current_status == ItemStatus.PENDING
+    assert not StatusException.objects.exists()
 
 
 def test_group_status_applies_to_every_item_of_the_file_range(people, tmp_path):

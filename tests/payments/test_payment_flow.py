@@ -13,12 +13,14 @@ from chitra.payments.export.signing import demo_cert_path, verify_with_openssl
 from chitra.payments.iso20022.schemas import load_schema
 from chitra.payments.models import (
     CycleStatus,
+    ExceptionKind,
     ItemStatus,
     ObligationStatus,
     PaymentFile,
     PaymentItem,
     RefusedStatusFile,
     StatusEvent,
+    StatusException,
     StatusFile,
 )
 from chitra.payments.status.ingest import ingest_status_file
@@ -159,26 +161,35 @@ def _refused(result, code):
     assert code in {p.code for p in result.problems}, result.problems
 
 
-def test_unknown_end_to_end_id_refuses_the_whole_file(exported, people, tmp_path):
+def _held(result, kind):
+    assert result.problems == []
+    assert result.exceptions == 1
+    assert list(StatusException.objects.values_list("kind", flat=True)) == [kind]
+
+
+def test_unknown_end_to_end_id_is_set_aside_and_the_rest_applies(exported, people, tmp_path):
     cycle, _ = exported
     bidv = PaymentFile.objects.get(cycle=cycle, provider__short_name="BIDV")
     ok = _item(people["ok"], cycle)
     reply = tmp_path / "r.xml"
     reply.write_bytes(pain002(bidv.msg_id, [(ok.end_to_end_id, "ACSC", None, None),
                                             ("CT202611999999999999", "ACSC", None, None)]))
-    _refused(ingest_status_file(reply, f.user(Role.BHXH_OFFICER)), "unknown_end_to_end_id")
-    assert _item(people["ok"], cycle).current_status == ItemStatus.SENT
-    assert not StatusFile.objects.exists()
-    assert RefusedStatusFile.objects.get().problems
+    result = ingest_status_file(reply, f.user(Role.BHXH_OFFICER))
+    assert (result.problems, result.applied, result.set_aside) == ([], 1, 1)
+    assert [(p.code, p.value) for p in result.set_aside_lines] == [
+        ("unknown_end_to_end_id", "CT202611999999999999")]
+    assert _item(people["ok"], cycle).current_status == ItemStatus.PAID
+    assert StatusFile.objects.get().set_aside_lines[0]["value"] == "CT202611999999999999"
+    assert not RefusedStatusFile.objects.exists()
 
 
-def test_amount_that_differs_refuses_the_file(exported, people, tmp_path):
+def test_amount_that_differs_is_held(exported, people, tmp_path):
     cycle, _ = exported
     bidv = PaymentFile.objects.get(cycle=cycle, provider__short_name="BIDV")
     ok = _item(people["ok"], cycle)
     reply = tmp_path / "r.xml"
     reply.write_bytes(pain002(bidv.msg_id, [(ok.end_to_end_id, "ACSC", None, 4_200_001)]))
-    _refused(ingest_status_file(reply, f.user(Role.BHXH_OFFICER)), "amount_mismatch")
+    _held(ingest_status_file(reply, f.user(Role.BHXH_OFFICER)), ExceptionKind.AMOUNT_MISMATCH)
     assert _item(people["ok"], cycle).current_status == ItemStatus.SENT
 
 
@@ -191,7 +202,7 @@ def test_unknown_msg_id_refuses_the_file(exported, people, tmp_path):
     _refused(ingest_status_file(reply, f.user(Role.BHXH_OFFICER)), "unknown_msg_id")
 
 
-def test_status_contradicting_a_final_one_refuses_the_file(exported, people, tmp_path):
+def test_status_contradicting_a_final_one_is_held(exported, people, tmp_path):
     cycle, _ = exported
     bidv = PaymentFile.objects.get(cycle=cycle, provider__short_name="BIDV")
     ok = _item(people["ok"], cycle)
@@ -204,8 +215,9 @@ def test_status_contradicting_a_final_one_refuses_the_file(exported, people, tmp
     assert ingest_status_file(late, officer).unchanged == 1  # late intermediate: recorded
     contra = tmp_path / "3.xml"
     contra.write_bytes(pain002(bidv.msg_id, [(ok.end_to_end_id, "RJCT", "AC04", None)]))
-    _refused(ingest_status_file(contra, officer), "conflict")
+    _held(ingest_status_file(contra, officer), ExceptionKind.CONFLICT)
     assert _item(people["ok"], cycle).status == ItemStatus.PAID
+    assert StatusEvent.objects.filter(item=ok).count() == 2  # the held line wrote none
 
 
 def test_bank_cannot_ingest_status_for_another_banks_file(exported, people, tmp_path):
@@ -228,7 +240,9 @@ def test_bank_notification_without_msg_id_counts_only_for_its_own_items(exported
         f.OrganizationKind.BANK, provider=f.provider("BIDV")))
     other = tmp_path / "other.xml"
     other.write_bytes(camt054([(agri.end_to_end_id, agri.amount, False, None)]))
-    _refused(ingest_status_file(other, bidv_user), "unknown_end_to_end_id")
+    aside = ingest_status_file(other, bidv_user)
+    assert (aside.problems, aside.applied, aside.set_aside) == ([], 0, 1)
+    assert [p.code for p in aside.set_aside_lines] == ["unknown_end_to_end_id"]
     own = tmp_path / "own.xml"
     own.write_bytes(camt054([(bidv.end_to_end_id, bidv.amount, False, None)]))
     assert ingest_status_file(own, bidv_user).applied == 1

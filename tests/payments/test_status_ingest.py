@@ -12,6 +12,7 @@ from chitra.payments import ids
 from chitra.payments.errors import PaymentError
 from chitra.payments.export import run as export
 from chitra.payments.models import (
+    ExceptionKind,
     ItemStatus,
     Obligation,
     ObligationStatus,
@@ -19,6 +20,7 @@ from chitra.payments.models import (
     PaymentItem,
     RefusedStatusFile,
     StatusEvent,
+    StatusException,
     StatusFile,
 )
 from chitra.payments.status import stage
@@ -111,19 +113,23 @@ def test_late_intermediate_line_in_the_same_file_changes_nothing(bidv, tmp_path)
     assert PaymentItem.objects.get(pk=first.pk).reason_code == ""
 
 
-def test_contradiction_inside_one_file_refuses_it(bidv, tmp_path):
+def test_contradiction_inside_one_file_is_held_and_the_rest_applies(bidv, tmp_path):
     pf, first, second = bidv
     result = _ingest(tmp_path, pain002(pf.msg_id, [
         (second.end_to_end_id, "ACSC", None, None),
         (first.end_to_end_id, "ACSC", None, None),
         (first.end_to_end_id, "RJCT", "AC04", None)]))
-    assert [(p.code, p.value) for p in result.problems] == [("conflict", "RJCT")]
-    assert "'paid'" in result.problems[0].message_en
-    assert _status(first) == _status(second) == ItemStatus.SENT
-    assert not StatusEvent.objects.exists()
+    assert (result.problems, result.applied, result.exceptions, result.set_aside) == (
+        [], 2, 1, 0)
+    assert _status(first) == _status(second) == ItemStatus.PAID
+    assert StatusEvent.objects.count() == 2
+    held = StatusException.objects.get()
+    assert (held.item_id, held.kind, held.iso_status, held.reason_code, held.item_status,
+            held.line_no) == (first.pk, ExceptionKind.CONFLICT, "RJCT", "AC04", "paid", 1)
+    assert PaymentItem.objects.get(pk=first.pk).reason_code == ""  # the account stays open
 
 
-def test_every_problem_is_reported_with_its_line_in_file_order(bidv, tmp_path):
+def test_lines_not_ours_are_set_aside_with_their_reason_in_file_order(bidv, tmp_path):
     pf, first, second = bidv
     wrong_period = ids.end_to_end_id(NOV.replace(month=10), first.pk)
     result = _ingest(tmp_path, pain002(pf.msg_id, [
@@ -132,17 +138,27 @@ def test_every_problem_is_reported_with_its_line_in_file_order(bidv, tmp_path):
         (second.end_to_end_id, "XXXX", None, None),
         ("*" + pf.msg_id, "ACSC", None, None),
         ("NOT-OURS", "ACSC", None, None)]))
-    assert [(p.code, p.row is not None) for p in result.problems] == [
-        ("unknown_end_to_end_id", True),  # not an id of ours: found first
-        ("unknown_end_to_end_id", True),  # "*…" is an id like any other, not a group line
-        ("amount_mismatch", True),
-        ("unknown_end_to_end_id", True),
-        ("unknown_code", True)]
-    assert [p.value for p in result.problems][2:] == ["1", wrong_period, "XXXX"]
-    assert result.problems[0].message_en == "Not an EndToEndId issued by chitra."
-    assert result.problems[3].message_en == "No payment item has this EndToEndId."
-    assert RefusedStatusFile.objects.get().problems[0]["value"] in ("*" + pf.msg_id, "NOT-OURS")
-    assert _status(first) == ItemStatus.SENT
+    assert result.problems == []
+    assert (result.applied, result.unchanged, result.exceptions, result.set_aside) == (
+        0, 0, 2, 3)
+    assert [(p.row, p.code, p.value) for p in result.set_aside_lines] == [  # the XML line
+        (1, "unknown_end_to_end_id", wrong_period),
+        (1, "unknown_end_to_end_id", "*" + pf.msg_id),  # an id like any other, no group line
+        (1, "unknown_end_to_end_id", "NOT-OURS")]
+    assert [p.message_en for p in result.set_aside_lines] == [
+        "No payment item has this EndToEndId.", "Not an EndToEndId issued by chitra.",
+        "Not an EndToEndId issued by chitra."]
+    sf = StatusFile.objects.get()
+    assert (sf.applied, sf.unchanged, sf.exceptions, sf.set_aside) == (0, 0, 2, 3)
+    assert [line["value"] for line in sf.set_aside_lines] == [
+        wrong_period, "*" + pf.msg_id, "NOT-OURS"]
+    assert sf.set_aside_lines[0]["message_vi"] == "Không có giao dịch nào mang mã này."
+    assert sorted(StatusException.objects.values_list("item_id", "kind", "amount")) == [
+        (first.pk, ExceptionKind.AMOUNT_MISMATCH, 1),
+        (second.pk, ExceptionKind.UNKNOWN_CODE, None)]
+    assert _status(first) == _status(second) == ItemStatus.SENT
+    assert not StatusEvent.objects.exists()
+    assert not RefusedStatusFile.objects.exists()
 
 
 def test_camt054_booked_debit_pays_and_a_return_reopens_the_obligation(bidv, tmp_path):
@@ -159,12 +175,15 @@ def test_camt054_booked_debit_pays_and_a_return_reopens_the_obligation(bidv, tmp
     assert Obligation.objects.get(pk=second.obligation_id).status == ObligationStatus.PAID
 
 
-def test_camt054_amount_that_differs_refuses_the_file(bidv, tmp_path):
-    _, first, _ = bidv
-    result = _ingest(tmp_path, camt054([(first.end_to_end_id, 4_200_001, False, None)]))
-    assert [p.code for p in result.problems] == ["amount_mismatch"]
-    assert result.problems[0].value == "4200001"
-    assert "4200000" not in result.problems[0].message_en + result.problems[0].message_vi
+def test_camt054_amount_that_differs_is_held_and_the_rest_applies(bidv, tmp_path):
+    _, first, second = bidv
+    result = _ingest(tmp_path, camt054([(first.end_to_end_id, 4_200_001, False, None),
+                                        (second.end_to_end_id, 5_000_000, False, None)]))
+    assert (result.problems, result.applied, result.exceptions) == ([], 1, 1)
+    assert (_status(first), _status(second)) == (ItemStatus.SENT, ItemStatus.PAID)
+    held = StatusException.objects.get()
+    assert (held.item_id, held.kind, held.amount, held.iso_status) == (
+        first.pk, ExceptionKind.AMOUNT_MISMATCH, 4_200_001, "BOOKED")
 
 
 def test_user_without_a_role_that_reports_may_report_on_nothing(bidv, tmp_path):
@@ -172,14 +191,17 @@ def test_user_without_a_role_that_reports_may_report_on_nothing(bidv, tmp_path):
     result = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None)]),
                      user=f.user(Role.WARD_TEAM))
     assert [p.code for p in result.problems] == ["unknown_msg_id"]
+    # No account of the office is theirs to hear about.
     result = _ingest(tmp_path, camt054([(first.end_to_end_id, 4_200_000, False, None)]),
                      user=f.user(Role.WARD_TEAM), name="r2.xml")
-    assert [p.code for p in result.problems] == ["unknown_end_to_end_id"]
+    assert [p.code for p in result.problems] == ["bad_file"]
+    assert _status(first) == ItemStatus.SENT
+    assert not StatusFile.objects.exists()
 
 
 def test_a_refused_file_leaves_no_trace_but_its_refusal(bidv, tmp_path):
     pf, first, _ = bidv
-    _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, 1)]))
+    _ingest(tmp_path, pain002(pf.msg_id + "X", [(first.end_to_end_id, "ACSC", None, None)]))
     assert not StatusFile.objects.exists()
     assert RefusedStatusFile.objects.count() == 1
     ok = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "ACSC", None, None)]),
@@ -206,15 +228,17 @@ def test_cli_reads_the_next_files_ahead_and_applies_each_in_turn(bidv, tmp_path,
                                              (second.end_to_end_id, "RJCT", "AC01", None)]))
     files[3].write_bytes(camt054([(second.end_to_end_id, 5_000_000, False, None)]))
     f.user(Role.BHXH_OFFICER, username="canbo")
-    with pytest.raises(CommandError, match="2 tệp bị từ chối"):
+    with pytest.raises(CommandError, match="1 tệp bị từ chối"):
         call_command("ingest_status", *map(str, files), "--as", "canbo")
     out = capsys.readouterr()
     assert "2.xml: TỪ CHỐI" in out.err
-    assert "4.xml: TỪ CHỐI" in out.err  # BOOKED after the rejection 3.xml applied
+    assert "4.xml: TỪ CHỐI" not in out.err
     assert _status(first) == ItemStatus.PAID  # 1.xml then 3.xml, in that order
     assert _status(second) == ItemStatus.REJECTED
-    assert StatusFile.objects.count() == 2
-    assert RefusedStatusFile.objects.count() == 2
+    # BOOKED after the rejection 3.xml applied: held for a person.
+    assert StatusException.objects.get().kind == ExceptionKind.CONFLICT
+    assert StatusFile.objects.count() == 3
+    assert RefusedStatusFile.objects.count() == 1
 
 
 def test_events_name_only_items_and_files_that_exist(bidv, tmp_path):

@@ -2,7 +2,11 @@ import pytest
 
 from chitra.payments.models import ItemStatus as S
 from chitra.payments.status.transitions import Outcome as O
-from chitra.payments.status.transitions import may_reject, next_status
+from chitra.payments.status.transitions import comes_from, may_reject, next_status
+
+# ExternalPaymentTransactionStatus1Code, the whole list.
+ISO_CODES = ["ACCC", "ACCP", "ACFC", "ACIS", "ACPD", "ACSC", "ACSP", "ACTC", "ACWC", "ACWP",
+             "BLCK", "CANC", "PART", "PATC", "PDNG", "PRES", "RCVD", "RJCT"]
 
 
 @pytest.mark.parametrize(("current", "code", "outcome", "to"), [
@@ -19,7 +23,14 @@ from chitra.payments.status.transitions import may_reject, next_status
     (S.REJECTED, "RJCT", O.NO_CHANGE, None),
     (S.PAID, "RJCT", O.CONFLICT, None),        # contradicts a final status
     (S.REJECTED, "ACSC", O.CONFLICT, None),
-    (S.ACCEPTED, "RTRN", O.CONFLICT, None),    # a return of what was never paid
+    (S.ACCEPTED, "RTRN", O.RETURN_BEFORE_PAID, None),  # a return of what was never paid
+    (S.SENT, "RTRN", O.RETURN_BEFORE_PAID, None),
+    (S.REJECTED, "RTRN", O.CONFLICT, None),
+    (S.SENT, "CANC", O.APPLY, S.REJECTED),      # cancelled before payment
+    (S.PAID, "CANC", O.CONFLICT, None),
+    (S.SENT, "BLCK", O.NEEDS_REVIEW, None),     # blocked: a person looks
+    (S.PAID, "BLCK", O.NEEDS_REVIEW, None),
+    (S.PENDING, "BLCK", O.NOT_SENT, None),
     (S.PENDING, "ACSC", O.NOT_SENT, None),
     (S.CANCELLED, "RJCT", O.NOT_SENT, None),
     (S.SENT, "XXXX", O.UNKNOWN_CODE, None),
@@ -33,20 +44,22 @@ def test_status_moves_only_forward(current, code, outcome, to):
 
 
 @pytest.mark.parametrize("code", ["RCVD", "PDNG", "ACTC", "ACCP", "ACSP", "ACWC", "ACWP",
-                                  "ACFC", "ACIS", "ACPD", "PATC", "PRES"])
+                                  "ACFC", "ACIS", "ACPD", "PATC", "PRES", "PART"])
 def test_every_iso_status_that_leaves_the_money_with_the_bank_keeps_the_item_open(code):
     assert next_status(S.SENT, code) == next_status(S.SENT, "ACCP")
     assert next_status(S.PAID, code).outcome == O.NO_CHANGE  # late: changes nothing
     assert not may_reject(code)
 
 
-@pytest.mark.parametrize("code", ["BLCK", "CANC"])
-def test_blocked_or_cancelled_is_not_taken_as_a_known_status_yet(code):
-    assert next_status(S.SENT, code).outcome == O.UNKNOWN_CODE
+@pytest.mark.parametrize("code", ISO_CODES)
+def test_every_iso_transaction_status_is_known_and_may_come_in_a_pain002(code):
+    assert next_status(S.SENT, code).outcome != O.UNKNOWN_CODE
+    assert comes_from("pain002", code)
 
 
 @pytest.mark.parametrize(("code", "rejects"), [
-    ("RJCT", True), ("RTRN", True), ("CASH_NOT_COLLECTED", True),
+    ("RJCT", True), ("RTRN", True), ("CASH_NOT_COLLECTED", True), ("CANC", True),
+    ("BLCK", False),
     ("ACSC", False), ("ACSP", False), ("BOOKED", False), ("XXXX", False),
 ])
 def test_which_codes_may_end_an_attempt(code, rejects):

@@ -392,21 +392,22 @@ def test_bank_upload_applies_a_pain002_and_shows_the_counts(login, exported, peo
     assert StatusFile.objects.count() == 1
 
 
-def test_refused_upload_shows_every_problem_and_changes_nothing(login, exported, people,
-                                                                officer):
+def test_upload_shows_lines_held_and_set_aside_and_applies_nothing_of_them(
+        login, exported, people, officer):
     bidv = PaymentFile.objects.get(cycle=exported, provider__short_name="BIDV")
     ok = item_of(people["ok"], exported)
     reply = pain002(bidv.msg_id, [(ok.end_to_end_id, "ACSC", None, 4_200_001),
                                   ("CT202611999999999999", "ACSC", None, None)])
     page = text(upload(login(officer), "sai.xml", reply))
-    assert 'id="result-refused"' in page
-    assert "Số tiền khác với lệnh chi." in page  # the stored amount is not shown
-    assert "4200000" not in page
-    assert "4200001" in page
+    assert 'id="result-refused"' not in page
+    assert '<dd id="result-exceptions">1</dd>' in page  # the amount differs: held
+    assert '<dd id="result-set-aside">1</dd>' in page
     assert "CT202611999999999999" in page
+    assert "Không có giao dịch nào mang mã này." in page
+    assert "4200000" not in page  # the stored amount is not shown
     assert item_of(people["ok"], exported).current_status == ItemStatus.SENT
-    assert not StatusFile.objects.exists()
-    assert RefusedStatusFile.objects.count() == 1
+    assert StatusFile.objects.get().set_aside == 1
+    assert not RefusedStatusFile.objects.exists()
 
 
 def test_bank_may_not_report_on_another_banks_items(login, exported, people):
@@ -449,8 +450,8 @@ def reconciled(login, exported, people):
     ok, bad = item_of(people["ok"], exported), item_of(people["bad"], exported)
     upload(login(bank_user("BIDV")), "bidv.xml", pain002(bidv.msg_id, [
         (ok.end_to_end_id, "ACSC", None, None), (bad.end_to_end_id, "RJCT", "AC04", None)]))
-    upload(login(bank_user("BIDV")), "sai.xml", pain002(bidv.msg_id, [
-        ("CT202611999999999998", "ACSC", None, None)]))
+    upload(login(bank_user("BIDV")), "sai.xml", pain002("BHXH-12-202611-999999-0001", [
+        ("CT202611999999999998", "ACSC", None, None)]))  # no payment file of ours: refused
     return exported
 
 
@@ -463,7 +464,7 @@ def test_reconciliation_page_shows_statuses_rejections_and_refused_files(login, 
     assert 'data-status="paid"' in page
     assert "AC04" in page
     assert "Vàng A Sử" in page
-    assert "CT202611999999999998" in page  # the refused file's unmatched line
+    assert "BHXH-12-202611-999999-0001" in page  # the refused file's unknown msg id
     assert "bidv.xml" in page
     # Agribank (transfer 02/11) and the cash item are still open 5+ days after their date.
     assert "Chưa có kết quả quá 5 ngày sau ngày chi" in page

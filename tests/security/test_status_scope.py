@@ -3,9 +3,11 @@
 The attack run: Điện Biên's Agribank operator uploaded a pain.002 about Lai Châu's Agribank
 file, and it applied — items paid, an AC04 closed an account, an MD07 made a person
 deceased, an RTRN turned a paid item "returned" so the next compute paid it again. Here
-every way in (the service, the CLI, the web page) refuses such a file whole, answers exactly
-as for ids that do not exist, never shows a stored amount, takes a return only from a
-camt.054 with its amount, and reads uploads in the task worker, never in the request.
+every way in (the service, the CLI, the web page) refuses a file about a payment file or an
+account not in the uploader's scope whole, sets aside a line about another province's item
+exactly as one about an id that does not exist (issue 13) and changes nothing of it, never
+shows a stored amount, takes a return only from a camt.054 with its amount, and reads
+uploads in the task worker, never in the request.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from chitra.payments import ids, services
 from chitra.payments.export import run as export
 from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.payments.models import (
+    CycleStatus,
     ItemStatus,
     PaymentCycle,
     PaymentFile,
     PaymentItem,
     ProvincePaymentRule,
     StatusEvent,
+    StatusException,
     StatusFile,
 )
 from chitra.payments.status import stage
@@ -129,11 +133,19 @@ def _said(problems: list[Problem]) -> list[tuple[int | None, str, str, str, str]
     return [(p.row, p.column, p.code, p.message_vi, p.message_en) for p in problems]
 
 
+def _account(province: str) -> str:
+    """The province's paying account (its camt.054 notifications are about it)."""
+    return f"88002010012{province}"
+
+
 def _nothing_happened(paid: Paid) -> None:
+    """Nothing of ``paid``'s province changed: no item, event, exception, cycle, account or
+    person (a file of the other province may have been taken in, with its lines set aside)."""
     for item in (paid.ok, paid.closed, paid.dead):
         assert PaymentItem.objects.get(pk=item.pk).current_status == ItemStatus.SENT
-    assert not StatusFile.objects.exists()
-    assert not StatusEvent.objects.exists()
+    assert not StatusEvent.objects.filter(item__cycle=paid.cycle).exists()
+    assert not StatusException.objects.exists()
+    assert PaymentCycle.objects.get(pk=paid.cycle.pk).status == CycleStatus.EXPORTED
     assert PaymentAccount.objects.filter(beneficiary_id=paid.closed.beneficiary_id,
                                          valid_to__isnull=True,
                                          channel=Channel.BANK_ACCOUNT).exists()
@@ -165,18 +177,24 @@ def test_other_provinces_bank_cannot_apply_a_pain002_about_our_file(exported, di
 
 def test_own_msg_id_with_another_provinces_items_reads_as_unknown_ids(exported, dien_bien,
                                                                       tmp_path):
-    """Its own file's msg id, Lai Châu's EndToEndIds: as if those ids did not exist (no
-    "not in that message", no stored amount, whatever amount the file states)."""
+    """Its own file's msg id, Lai Châu's EndToEndIds: set aside as if those ids did not
+    exist (no "not in that message", no exception, no stored amount, whatever amount the
+    file states), and the bank's own line applies."""
     lc, db = exported[f.LAI_CHAU], exported[f.DIEN_BIEN]
     lines = _attack(lc)
     lines[0] = (lc.ok.end_to_end_id, "ACSC", None, AMOUNT + 1)  # a wrong amount, too
-    result = _ingest(tmp_path, "attack.xml", pain002(db.agribank.msg_id, lines), dien_bien.bank)
-    assert [p.code for p in result.problems] == ["unknown_end_to_end_id"] * 3
+    own = (db.ok.end_to_end_id, "ACSC", None, AMOUNT)
+    result = _ingest(tmp_path, "attack.xml", pain002(db.agribank.msg_id, [*lines, own]),
+                     dien_bien.bank)
+    assert (result.problems, result.applied, result.exceptions, result.set_aside) == (
+        [], 1, 0, 3)
+    assert [p.code for p in result.set_aside_lines] == ["unknown_end_to_end_id"] * 3
     _nothing_happened(lc)
-    _shows_no_amount(result.problems)
+    _shows_no_amount(result.set_aside_lines)
+    assert PaymentItem.objects.get(pk=db.ok.pk).status == ItemStatus.PAID
     made_up = _ingest(tmp_path, "made-up.xml", pain002(db.agribank.msg_id, [
         (_no_such_item(k), *line[1:]) for k, line in enumerate(lines)]), dien_bien.bank)
-    assert _said(result.problems) == _said(made_up.problems)
+    assert _said(result.set_aside_lines) == _said(made_up.set_aside_lines)
 
 
 def test_camt054_about_another_provinces_items_changes_nothing(exported, dien_bien, lai_chau,
@@ -188,26 +206,39 @@ def test_camt054_about_another_provinces_items_changes_nothing(exported, dien_bi
     entries = [(lc.ok.end_to_end_id, AMOUNT, True, "AC04"),  # the "return" to pay it again
                (lc.dead.end_to_end_id, AMOUNT, True, "MD07"),
                (lc.closed.end_to_end_id, AMOUNT + 1, False, None)]
-    result = _ingest(tmp_path, "attack.xml", camt054(entries), dien_bien.bank)
-    assert [p.code for p in result.problems] == ["unknown_end_to_end_id"] * 3
-    _shows_no_amount(result.problems)
+    # About Lai Châu's account: not one of Điện Biên's, refused whole.
+    wrong = _ingest(tmp_path, "wrong.xml", camt054(entries, account=_account(f.LAI_CHAU)),
+                    dien_bien.bank)
+    assert [p.code for p in wrong.problems] == ["bad_file"]
+    # About its own account: the lines are set aside as about no item.
+    result = _ingest(tmp_path, "attack.xml", camt054(entries, account=_account(f.DIEN_BIEN)),
+                     dien_bien.bank)
+    assert (result.problems, result.applied, result.exceptions, result.set_aside) == (
+        [], 0, 0, 3)
+    assert [p.code for p in result.set_aside_lines] == ["unknown_end_to_end_id"] * 3
+    _shows_no_amount(result.set_aside_lines)
     assert PaymentItem.objects.get(pk=lc.ok.pk).status == ItemStatus.PAID
-    assert StatusFile.objects.count() == 1
+    assert PaymentItem.objects.get(pk=lc.closed.pk).current_status == ItemStatus.SENT
+    assert StatusEvent.objects.count() == 1  # paid.xml's
+    assert not StatusException.objects.exists()
     assert Beneficiary.objects.get(pk=lc.dead.beneficiary_id).status != BeneficiaryStatus.DECEASED
     made_up = _ingest(tmp_path, "made-up.xml", camt054([
-        (_no_such_item(k), *e[1:]) for k, e in enumerate(entries)]), dien_bien.bank)
-    assert _said(result.problems) == _said(made_up.problems)
+        (_no_such_item(k), *e[1:]) for k, e in enumerate(entries)],
+        account=_account(f.DIEN_BIEN)), dien_bien.bank)
+    assert _said(result.set_aside_lines) == _said(made_up.set_aside_lines)
 
 
 def test_other_provinces_post_office_cannot_report_our_cash(exported, dien_bien, tmp_path):
     lc = exported[f.LAI_CHAU]
     body = f"Mã giao dịch,Số tiền,Kết quả\n{lc.cash.end_to_end_id},{AMOUNT},Đã chi\n"
     result = _ingest(tmp_path, "ket-qua.csv", body.encode(), dien_bien.post_office)
-    assert [p.code for p in result.problems] == ["unknown_end_to_end_id"]
+    assert (result.problems, result.applied, result.set_aside) == ([], 0, 1)
+    assert [p.code for p in result.set_aside_lines] == ["unknown_end_to_end_id"]
     assert PaymentItem.objects.get(pk=lc.cash.pk).current_status == ItemStatus.SENT
+    assert PaymentCycle.objects.get(pk=lc.cycle.pk).status == CycleStatus.EXPORTED
     made_up = f"Mã giao dịch,Số tiền,Kết quả\n{_no_such_item()},{AMOUNT},Đã chi\n"
-    assert _said(result.problems) == _said(
-        _ingest(tmp_path, "ket-qua-2.csv", made_up.encode(), dien_bien.post_office).problems)
+    assert _said(result.set_aside_lines) == _said(_ingest(
+        tmp_path, "ket-qua-2.csv", made_up.encode(), dien_bien.post_office).set_aside_lines)
 
 
 def test_each_province_applies_its_own_files(exported, lai_chau, dien_bien, tmp_path):
@@ -220,7 +251,8 @@ def test_each_province_applies_its_own_files(exported, lai_chau, dien_bien, tmp_
         assert Beneficiary.objects.get(pk=paid.dead.beneficiary_id).status == \
             BeneficiaryStatus.DECEASED
         back = _ingest(tmp_path, f"{province}-back.xml",
-                       camt054([(paid.ok.end_to_end_id, AMOUNT, True, "AC06")]), user.bank)
+                       camt054([(paid.ok.end_to_end_id, AMOUNT, True, "AC06")],
+                               account=_account(province)), user.bank)
         assert (back.problems, back.applied) == ([], 1)
         assert PaymentItem.objects.get(pk=paid.ok.pk).status == ItemStatus.RETURNED
         cash = _ingest(tmp_path, f"{province}.csv", (
@@ -260,12 +292,15 @@ def test_a_return_is_not_taken_from_a_pain002(exported, lai_chau, tmp_path):
     for k, amount in enumerate((AMOUNT, None)):
         result = _ingest(tmp_path, f"rtrn-{k}.xml", pain002(lc.agribank.msg_id, [
             (lc.ok.end_to_end_id, "RTRN", "AC04", amount)]), lai_chau.bank)
-        assert [(p.code, p.value) for p in result.problems] == [
+        assert (result.problems, result.applied, result.exceptions) == ([], 0, 0)
+        assert [(p.code, p.value) for p in result.set_aside_lines] == [
             ("status_not_from_source", "RTRN")]
-        assert "camt.054" in result.problems[0].message_en
+        assert "camt.054" in result.set_aside_lines[0].message_en
     group = _ingest(tmp_path, "rtrn-group.xml", pain002(lc.agribank.msg_id, [],
                                                         group_status="RTRN"), lai_chau.bank)
-    assert {p.code for p in group.problems} == {"status_not_from_source"}
+    assert (group.problems, group.applied, group.set_aside) == ([], 0, 3)
+    assert {p.code for p in group.set_aside_lines} == {"status_not_from_source"}
+    assert not StatusException.objects.exists()
     item = PaymentItem.objects.get(pk=lc.ok.pk)
     assert (item.status, item.reason_code) == (ItemStatus.PAID, "")
     assert PaymentAccount.objects.filter(beneficiary_id=lc.ok.beneficiary_id,
@@ -278,15 +313,18 @@ def test_a_return_must_state_the_items_amount(exported, lai_chau, tmp_path):
     _ingest(tmp_path, "paid.xml", pain002(lc.agribank.msg_id, [
         (lc.ok.end_to_end_id, "ACSC", None, AMOUNT)]), lai_chau.bank)
     wrong = _ingest(tmp_path, "back.xml", camt054([(lc.ok.end_to_end_id, AMOUNT - 1, True,
-                                                    "AC04")]), lai_chau.bank)
-    assert [(p.code, p.value) for p in wrong.problems] == [("amount_mismatch", str(AMOUNT - 1))]
-    _shows_no_amount(wrong.problems)
+                                                    "AC04")], account=_account(f.LAI_CHAU)),
+                    lai_chau.bank)
+    assert (wrong.problems, wrong.applied, wrong.exceptions) == ([], 0, 1)
+    assert list(StatusException.objects.values_list("item_id", "kind", "amount")) == [
+        (lc.ok.pk, "amount_mismatch", AMOUNT - 1)]
     assert PaymentItem.objects.get(pk=lc.ok.pk).status == ItemStatus.PAID
 
 
 def test_a_camt054_line_without_an_amount_is_refused(exported, lai_chau, tmp_path):
     lc = exported[f.LAI_CHAU]
-    data = camt054([(lc.ok.end_to_end_id, AMOUNT, False, None)]).replace(
+    data = camt054([(lc.ok.end_to_end_id, AMOUNT, False, None)],
+                   account=_account(f.LAI_CHAU)).replace(
         f'<Amt Ccy="VND">{AMOUNT}</Amt>'.encode(), b"")
     result = _ingest(tmp_path, "no-amount.xml", data, lai_chau.bank)
     assert [p.code for p in result.problems] == ["bad_file"]
@@ -294,16 +332,17 @@ def test_a_camt054_line_without_an_amount_is_refused(exported, lai_chau, tmp_pat
     assert PaymentItem.objects.get(pk=lc.ok.pk).current_status == ItemStatus.SENT
 
 
-def test_staged_return_or_camt054_line_without_amount_is_refused(exported, lai_chau):
+def test_staged_return_or_camt054_line_without_amount_is_set_aside(exported, lai_chau):
     """Whatever reader staged them (a later bank returns file): no amount, no return."""
     lc = exported[f.LAI_CHAU]
     for source, code in (("camt054", "RTRN"), ("camt054", "BOOKED")):
         with transaction.atomic(), stage.staging():
-            staged = stage.load([(7, lc.ok.end_to_end_id, code, "AC04", None, None,
-                                       False)])
+            staged = stage.load([(7, lc.ok.end_to_end_id, code, "AC04", None, None, False, "",
+                                  None, None)])
             decided = stage.decide(*status_scope(lai_chau.bank).items_sql(), staged, {},
-                                        source)
-            assert [r[-1] for r in stage.refusals(decided)] == ["amount_missing"], code
+                                   source)
+            assert (decided.set_aside, decided.held, decided.moved) == (1, 0, 0)
+            assert [r[-1] for r in stage.set_aside(decided)] == ["amount_missing"], code
 
 
 # --- the CLI ---------------------------------------------------------------------------------
@@ -311,14 +350,16 @@ def test_staged_return_or_camt054_line_without_amount_is_refused(exported, lai_c
 def test_cli_refuses_another_provinces_file(exported, dien_bien, tmp_path, capsys):
     lc = exported[f.LAI_CHAU]
     attack = _file(tmp_path, "attack.xml", pain002(lc.agribank.msg_id, _attack(lc)))
-    back = _file(tmp_path, "back.xml", camt054([(lc.ok.end_to_end_id, AMOUNT, True, "AC04")]))
+    back = _file(tmp_path, "back.xml", camt054([(lc.ok.end_to_end_id, AMOUNT, True, "AC04")],
+                                               account=_account(f.LAI_CHAU)))
     with pytest.raises(CommandError, match="2 tệp bị từ chối"):
         call_command("ingest_status", str(attack), str(back), "--as", dien_bien.bank.username)
-    err = capsys.readouterr().err
-    assert "No payment file has this message id." in err
-    assert "No payment item has this EndToEndId." in err
-    assert str(AMOUNT) not in err
+    captured = capsys.readouterr()
+    assert "No payment file has this message id." in captured.err
+    assert "back.xml: TỪ CHỐI" in captured.err  # not an account of Điện Biên's office
+    assert str(AMOUNT) not in captured.out + captured.err
     _nothing_happened(lc)
+    assert not StatusFile.objects.exists()
 
 
 # --- the web page: read by the worker, shown when done ---------------------------------------

@@ -119,6 +119,8 @@ class ItemStatus(models.TextChoices):
 
 # Statuses after which another attempt of the same obligation may be made.
 CLOSED_ITEM_STATUSES = (ItemStatus.REJECTED, ItemStatus.RETURNED, ItemStatus.CANCELLED)
+# …but not after a rejection as a duplicate (DUPL): the payment it duplicates was made.
+DUPLICATE_REASON = "DUPL"
 
 
 def current_status_sql(status: str, sent_at: str) -> str:
@@ -209,11 +211,13 @@ class PaymentItem(models.Model):
     # Lifecycle
     status = models.CharField(max_length=10, choices=ItemStatus.choices,
                               default=ItemStatus.PENDING)
-    # Derived from status, for the "one live or paid item" index: a move between live
-    # statuses (sent → accepted → paid) then changes no indexed value, so PostgreSQL can
-    # update the row in place (HOT) without touching any index — the status ingest path.
+    # Derived from status (a DUPL rejection stays live: never reissued), for the "one live
+    # or paid item" index: a move between live statuses (sent → accepted → paid) then
+    # changes no indexed value, so PostgreSQL can update the row in place (HOT) without
+    # touching any index — the status ingest path.
     closed = models.GeneratedField(
-        expression=Q(status__in=CLOSED_ITEM_STATUSES),  # type: ignore[arg-type]  # Q is one
+        expression=Q(status__in=CLOSED_ITEM_STATUSES)  # type: ignore[arg-type]  # Q is one
+        & ~Q(status=ItemStatus.REJECTED, reason_code=DUPLICATE_REASON),
         output_field=models.BooleanField(), db_persist=True)
     reason_code = models.CharField(max_length=8, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)

@@ -147,9 +147,10 @@ class Compute:
     def reissues(self) -> int:
         """Obligations of earlier cycles with no live or paid attempt get a new attempt
         here, with the account the registry holds now. They are those whose attempts were all
-        rejected or returned, and those that got none (no account then): found through the
-        closed items' partial index and the no-account exclusions, both small, not by
-        looking at every obligation of every earlier month."""
+        rejected (but not as a duplicate, DUPL: ``closed`` leaves those out) or returned, and
+        those that got none (no account then): found through the closed items' partial index
+        and the no-account exclusions, both small, not by looking at every obligation of
+        every earlier month."""
         return _execute(f"""INSERT INTO {_t(PaymentItem)} {ITEM_COLUMNS}
             SELECT %(cycle)s, o.id, b.id,
                    (SELECT MAX(r.id) FROM {_t(PaymentItem)} r

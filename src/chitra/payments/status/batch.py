@@ -5,12 +5,13 @@ PostgreSQL a worker process reads the next files into ``COPY`` text while up to
 ``CONFIG.status_appliers`` files are applied at once, each by its own thread, connection and
 transaction (:func:`~chitra.payments.status.ingest.ingest_status_file`).
 
-Two files are applied at once only when they cannot touch the same item: both are pain.002
+Two files are applied at once only when they cannot move the same item: both are pain.002
 files, read ahead, naming different payment files (a line about an item outside the payment
-file it names is refused, and a refused file changes nothing). Anything else — a camt.054 or
-a cash result, which may name any item, a file that could not be read, a file that may
-reject items (its rejections reach people and accounts, which another file's may too, and
-look at their other items) — waits for the files before it and is applied alone. A file
+file it names is held for a person, and moves nothing; the status it records as the item's
+is the one it saw). Anything else — a camt.054 or a cash result, which may name any item, a
+file that could not be read, a file that may reject items (its rejections reach people and
+accounts, which another file's may too, and look at their other items), even if some of its
+lines end up set aside or held — waits for the files before it and is applied alone. A file
 starts only once every earlier file it could meet has committed, so it sees what they did:
 the outcome is the one of applying the files one by one in the order given, and the results
 come back in that order. A file that fails (another upload moved one of its items
@@ -33,6 +34,7 @@ from chitra.payments.errors import PaymentError
 from chitra.payments.models import StatusSource
 from chitra.payments.status import read as statuslines
 from chitra.payments.status.ingest import IngestResult, ingest_status_file, sniff
+from chitra.payments.status.scope import office_accounts
 from chitra.payments.status.transitions import may_reject
 
 # What a file may touch: the msg ids of the payment files it names; None: any item.
@@ -59,6 +61,9 @@ class _Batch:
     def __init__(self, paths: list[Path], user: User, appliers: int) -> None:
         self.paths, self.user, self.appliers = paths, user, appliers
         self.sources = [_sniff_quietly(path) for path in paths]  # its first 4 KiB each
+        # The accounts a camt.054 may be about, for the reader (which has no database).
+        self.accounts = (office_accounts(user) if StatusSource.CAMT054 in self.sources
+                         else None)
         self.ahead: dict[int, Future[statuslines.Parsed]] = {}
         self.started: list[Future[IngestResult]] = []
         self.running: dict[Future[IngestResult], Reach] = {}
@@ -99,7 +104,8 @@ class _Batch:
         source = self.sources[0]
         if source in (StatusSource.PAIN002, StatusSource.CAMT054):
             read: Future[statuslines.Parsed] = Future()
-            read.set_result(statuslines.read_for_copy(str(self.paths[0]), str(source.value)))
+            read.set_result(statuslines.read_for_copy(str(self.paths[0]), str(source.value),
+                                                      self._accounts(source)))
             self.ahead[0] = read
 
     def _read_ahead(self, readers: WorkerPool, first: int) -> None:
@@ -108,7 +114,11 @@ class _Batch:
             source = self.sources[k]
             if k not in self.ahead and source in (StatusSource.PAIN002, StatusSource.CAMT054):
                 # Plain str: the worker has no Django to unpickle a StatusSource.
-                self.ahead[k] = readers.submit(0, str(self.paths[k]), str(source.value))
+                self.ahead[k] = readers.submit(0, str(self.paths[k]), str(source.value),
+                                               self._accounts(source))
+
+    def _accounts(self, source: StatusSource) -> frozenset[str] | None:
+        return self.accounts if source == StatusSource.CAMT054 else None
 
     def _reach(self, k: int) -> Reach:
         """The payment files file ``k`` names, if it is a pain.002 read ahead well that

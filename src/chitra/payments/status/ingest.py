@@ -1,11 +1,19 @@
 """Status in: pain.002, camt.054 and post-office cash results → item statuses (DESIGN §8).
 
-Validate first, then apply whole: an unknown OrgnlMsgId or EndToEndId, an amount that
-differs, a line about an item never sent, or a status that contradicts a final one is
-reported with its line and nothing from the file is applied. The same bytes twice are
-recognized by their SHA-256 and applied once. Who may report on what is
-:mod:`chitra.payments.status.scope`, for every way a file comes in (web, CLI, batch): an item
-or payment file outside the uploader's scope is refused exactly as one that does not exist.
+Apply what is ours, set aside what is not, hold contradictions for a person. Each line about
+one of our items applies (or is recorded as changing nothing); a line that is not about our
+items (an EndToEndId no item of the uploader's scope has, a status this kind of file may not
+carry, a line without its amount) is set aside with its reason and counted on the status
+file; a line about our item that cannot apply by itself (a status contradicting a final one,
+a return of what was never paid, an amount that differs, an unknown or BLCK code, the wrong
+payment file, an item never sent) is held as a
+:class:`~chitra.payments.models.StatusException`. A file is refused whole only when it
+cannot be trusted at all: unreadable or schema-invalid, naming a payment file that is not
+ours (an unknown OrgnlMsgId), a camt.054 about an account that is not the office's, or a
+malformed cash results file. The same bytes twice are recognized by their SHA-256 and
+applied once. Who may report on what is :mod:`chitra.payments.status.scope`, for every way a
+file comes in (web, CLI, batch): an item or payment file outside the uploader's scope is
+answered exactly as one that does not exist.
 
 The lines are checked and applied set-based (:mod:`chitra.payments.status.stage`), inside one
 transaction that a refusal rolls back.
@@ -41,8 +49,8 @@ from chitra.payments.models import (
 from chitra.payments.status import cashresults
 from chitra.payments.status import read as statuslines
 from chitra.payments.status import stage as statusload
-from chitra.payments.status.scope import status_scope
-from chitra.payments.status.transitions import BAD_ACCOUNT_REASONS, DECEASED_REASONS, Outcome
+from chitra.payments.status.scope import office_accounts, status_scope
+from chitra.payments.status.transitions import BAD_ACCOUNT_REASONS, DECEASED_REASONS
 from chitra.registry import services as registry
 from chitra.registry.models import BeneficiaryStatus
 
@@ -55,7 +63,10 @@ class IngestResult:
     lines: int = 0
     applied: int = 0
     unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    exceptions: int = 0  # lines held for a person
+    set_aside: int = 0  # lines not about our items
+    set_aside_lines: list[Problem] = field(default_factory=list)  # the first ones, why
+    problems: list[Problem] = field(default_factory=list)  # a refused file's only
     to_recover: list[tuple[str, int]] = field(default_factory=list)  # (citizen id, đồng)
 
 
@@ -86,13 +97,15 @@ def sniff(path: Path) -> StatusSource:
                        "Unknown status file (expected pain.002, camt.054 or cash results).")
 
 
-def _read_lines(path: Path, source: StatusSource) -> Iterator[statuslines.Line]:
-    """All status lines of the file, streaming; group-level lines come last."""
+def _read_lines(path: Path, source: StatusSource,
+                accounts: frozenset[str] | None) -> Iterator[statuslines.Line]:
+    """All status lines of the file, streaming; group-level lines come last. ``accounts``:
+    the office's accounts a camt.054 may be about."""
     if source == StatusSource.CASH:
         for r in cashresults.read_cash_results(path):
-            yield r.row, r.end_to_end_id, r.code, r.reason, r.amount, None, False
+            yield r.row, r.end_to_end_id, r.code, r.reason, r.amount, None, False, "", None, None
     else:
-        yield from statuslines.read_xml_lines(path, source)
+        yield from statuslines.read_xml_lines(path, source, accounts)
 
 
 class _Refused(Exception):
@@ -101,7 +114,7 @@ class _Refused(Exception):
 
 def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
                        parsed: Future[statuslines.Parsed] | None = None) -> IngestResult:
-    """Check a status file and apply it whole, or refuse it whole (one transaction).
+    """Check a status file and apply what is ours, or refuse it whole (one transaction).
 
     ``parsed``: the file being read ahead into ``COPY`` text by a worker process
     (PostgreSQL; see :mod:`chitra.payments.status.batch`), instead of reading it here."""
@@ -115,7 +128,7 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
     result.source = source
     try:
         with transaction.atomic(), statusload.staging():
-            staged = _stage(path, source, parsed)
+            staged = _stage(path, source, parsed, user)
             result.lines = staged.lines
             decided = _validate(staged, source, user, result)
             if result.problems or decided is None:
@@ -132,10 +145,11 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
     return result
 
 
-def _stage(path: Path, source: StatusSource,
-           parsed: Future[statuslines.Parsed] | None) -> statuslines.Staged:
+def _stage(path: Path, source: StatusSource, parsed: Future[statuslines.Parsed] | None,
+           user: User) -> statuslines.Staged:
     if parsed is None or source == StatusSource.CASH:
-        return statusload.load(_read_lines(path, source))
+        accounts = office_accounts(user) if source == StatusSource.CAMT054 else None
+        return statusload.load(_read_lines(path, source, accounts))
     read = parsed.result()
     if read.error is not None:
         raise Iso20022Error(*read.error)
@@ -146,11 +160,14 @@ def _keep_refusal(digest: str, name: str, user: User, result: IngestResult) -> N
     RefusedStatusFile.objects.create(
         sha256=digest, file_name=name, provider_id=scope_of(user).provider_id,
         received_by=user.username,
-        problems=[{"row": p.row, "column": p.column, "value": p.value[:200], "code": p.code,
-                   "message_vi": p.message_vi, "message_en": p.message_en}
-                  for p in result.problems[:1000]])
+        problems=[_as_json(p) for p in result.problems[:1000]])
     audit.record(user.username, "status.refused", "status_file", digest[:16],
                  after={"file": name, "problems": len(result.problems)})
+
+
+def _as_json(p: Problem) -> dict[str, object]:
+    return {"row": p.row, "column": p.column, "value": p.value[:200], "code": p.code,
+            "message_vi": p.message_vi, "message_en": p.message_en}
 
 
 def _validate(staged: statusload.Staged, source: StatusSource, user: User,
@@ -169,70 +186,58 @@ def _validate(staged: statusload.Staged, source: StatusSource, user: User,
     if result.problems:
         return None
     statusload.expand_groups(staged, files)
-    decided = statusload.decide(*scope.items_sql(), staged, files, source)
-    found = [_refusal(*r) for r in statusload.refusals(decided)]
-    # Ids that are not ours at all first, as they are found before any item is looked up.
-    found.sort(key=lambda p: (p[0], p[1]))
-    result.problems.extend(p for _, _, p in found)
-    return decided
+    return statusload.decide(*scope.items_sql(), staged, files, source)
 
 
-def _refusal(n: int, row: int | None, e2e: str, code: str, amount: int | None,
-             msg_id: str | None, current: str | None, what: str) -> tuple[int, int, Problem]:
-    """(order, line number in the file's order, the problem) of a refused line."""
-    # An item outside the user's scope is "unknown" too, word for word: nothing here tells
-    # whether an id exists elsewhere, nor shows a stored amount.
-    if what == "unknown_end_to_end_id":
+def _set_aside(row: int | None, e2e: str, code: str, detail: str | None, what: str) -> Problem:
+    """Why a line was set aside. A line about an item outside the user's scope reads as one
+    about no item, word for word: nothing here tells whether an id exists elsewhere, nor
+    shows a stored amount. ``value``: what the file said (its id, and what the bank wrote)."""
+    said = " — ".join(v for v in (e2e, detail) if v)
+    if what == statusload.UNKNOWN_ID:
         if ids.item_id_of(e2e) is None:
-            return 0, n, _problem(row, "EndToEndId", e2e, what,
-                                  "Mã giao dịch không phải của hệ thống.",
-                                  "Not an EndToEndId issued by chitra.")
-        return 1, n, _problem(row, "EndToEndId", e2e, what,
-                              "Không có giao dịch nào mang mã này.",
-                              "No payment item has this EndToEndId.")
-    if what == "status_not_from_source":
-        return 1, n, _problem(row, "Sts", code, what,
-                              f"Loại tệp này không được báo trạng thái {code}: hoàn trả (RTRN) "
-                              "chỉ nhận từ thông báo camt.054 của ngân hàng.",
-                              f"This kind of file may not report status {code}: a return "
-                              "(RTRN) is accepted only from the bank's camt.054.")
-    if what == "amount_missing":
-        return 1, n, _problem(row, "Amt", "", what,
-                              "Thiếu số tiền: mỗi dòng camt.054 và mỗi khoản hoàn trả phải ghi "
-                              "số tiền.",
-                              "Amount missing: every camt.054 line and every return must state "
-                              "its amount.")
-    if what == "msg_id_mismatch":
-        return 1, n, _problem(row, "OrgnlMsgId", msg_id or "", what,
-                              "Giao dịch không thuộc tệp này.", "The item is not in that message.")
-    if what == "amount_mismatch":
-        return 1, n, _problem(row, "Amt", str(amount), what,
-                              "Số tiền khác với lệnh chi.",
-                              "Amount differs from the instruction.")
-    vi, en = {
-        Outcome.CONFLICT: (f"Trạng thái {code} mâu thuẫn với trạng thái '{current}'.",
-                           f"Status {code} contradicts final status '{current}'."),
-        Outcome.NOT_SENT: ("Giao dịch chưa được gửi.", "The item was never sent."),
-        Outcome.UNKNOWN_CODE: (f"Mã trạng thái lạ: {code}.", f"Unknown status code {code}."),
-    }[Outcome(what)]
-    return 1, n, _problem(row, "Sts", code, what, vi, en)
+            return _problem(row, "EndToEndId", said, what,
+                            "Mã giao dịch không phải của hệ thống.",
+                            "Not an EndToEndId issued by chitra.")
+        return _problem(row, "EndToEndId", said, what,
+                        "Không có giao dịch nào mang mã này.",
+                        "No payment item has this EndToEndId.")
+    if what == statusload.NOT_FROM_SOURCE and code == "RTRN":
+        return _problem(row, "Sts", code, what,
+                        f"Loại tệp này không được báo trạng thái {code}: hoàn trả (RTRN) chỉ "
+                        "nhận từ thông báo camt.054 của ngân hàng.",
+                        f"This kind of file may not report status {code}: a return (RTRN) "
+                        "is accepted only from the bank's camt.054.")
+    if what == statusload.NOT_FROM_SOURCE:  # e.g. a camt.054 entry not booked yet (PDNG)
+        return _problem(row, "Sts", code, what,
+                        f"Loại tệp này không báo trạng thái {code} cho giao dịch chi.",
+                        f"This kind of file does not report status {code} for a payment.")
+    return _problem(row, "Amt", said, what,
+                    "Thiếu số tiền: mỗi dòng camt.054 và mỗi khoản hoàn trả phải ghi số tiền.",
+                    "Amount missing: every camt.054 line and every return must state its "
+                    "amount.")
 
 
 def _apply(source: str, digest: str, name: str, user: User, result: IngestResult,
            staged: statuslines.Staged, decided: statusload.Decided) -> None:
     now = timezone.now()
-    result.applied, result.unchanged = decided.moved, decided.steps - decided.moved
-    sf = StatusFile.objects.create(sha256=digest, source=source, file_name=name,
-                                   received_by=user.username, lines=result.lines,
-                                   applied=result.applied, unchanged=result.unchanged,
-                                   provider_id=scope_of(user).provider_id)
+    result.applied, result.unchanged = decided.moved, decided.unchanged
+    result.exceptions, result.set_aside = decided.held, decided.set_aside
+    result.set_aside_lines = [_set_aside(*r) for r in statusload.set_aside(decided)]
+    sf = StatusFile.objects.create(
+        sha256=digest, source=source, file_name=name, received_by=user.username,
+        lines=result.lines, applied=result.applied, unchanged=result.unchanged,
+        exceptions=result.exceptions, set_aside=result.set_aside,
+        set_aside_lines=[_as_json(p) for p in result.set_aside_lines],
+        provider_id=scope_of(user).provider_id)
     rejections = statusload.apply(sf.pk, now, BAD_ACCOUNT_REASONS | DECEASED_REASONS, staged,
                                   decided)
     _one_file_past_its_items()
     _after_rejections(rejections, user, result)
     lifecycle.mark_reconciling(decided.cycles)
     audit.record(user.username, "status.ingest", "status_file", sf.pk,
-                 after={"file": name, "lines": result.lines, "applied": result.applied})
+                 after={"file": name, "lines": result.lines, "applied": result.applied,
+                        "exceptions": result.exceptions, "set_aside": result.set_aside})
 
 
 _STATUS_TAIL_LOCK = 7_401_004  # advisory lock: what a file changes besides its items

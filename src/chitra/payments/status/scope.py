@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from chitra.access.models import Role, User
 from chitra.access.scoping import NOTHING as SEES_NOTHING
 from chitra.access.scoping import scope_of
-from chitra.payments.models import PaymentFile
+from chitra.payments.models import OfficeAccount, PaymentFile, ProvincePaymentRule
 from chitra.payments.status import stage
 from chitra.registry.models import Channel
 
@@ -91,3 +91,21 @@ def status_scope(user: User) -> StatusScope:
     if user.role == Role.POST_OFFICE_OPERATOR:
         return StatusScope(province_code=province, cash_only=True)
     return NOTHING
+
+
+def office_accounts(user: User) -> frozenset[str]:
+    """The office's accounts a camt.054 of ``user`` may be about: the accounts of the
+    provinces in the user's scope at their providers (a bank: its own only), and each such
+    province's paying account. A notification about any other account is not ours."""
+    scope = status_scope(user)
+    if scope.nothing:
+        return frozenset()
+    accounts = OfficeAccount.objects.all()
+    rules = ProvincePaymentRule.objects.exclude(debtor_account="")
+    if not scope.everything:
+        accounts = accounts.filter(province_code=scope.province_code)
+        rules = rules.filter(province_code=scope.province_code)
+    if scope.provider_id is not None:
+        accounts = accounts.filter(provider_id=scope.provider_id)
+    return frozenset([*accounts.values_list("account_number", flat=True),
+                      *rules.values_list("debtor_account", flat=True)])

@@ -9,6 +9,14 @@ Applying is one statement per table, from the steps. An item named twice in one 
 its lines in file order, each from the state the one before left: those few are decided in
 Python.
 
+Every line ends in one of three places: it *applies* (moves its item, or is recorded as
+changing nothing: one status event each); it is *set aside* as not ours (an id no item of the
+user's scope has, a status this kind of file may not carry, a line without the amount it
+must state — :data:`SET_ASIDE`); or it is *held* for a person, about one of our items but
+unable to apply by itself (a contradiction, a return of what was never paid, an amount that
+differs… — one :class:`~chitra.payments.models.StatusException` each). Set-aside and held
+lines change nothing; the rest of the file applies.
+
 Everything runs inside the caller's transaction; nothing here commits.
 """
 
@@ -26,20 +34,34 @@ from django.db import connection
 from chitra.payments import ids
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
+    ExceptionState,
     ItemStatus,
     PaymentCycle,
     PaymentFile,
     PaymentItem,
     StatusEvent,
+    StatusException,
     current_status_sql,
 )
-from chitra.payments.status.read import Line, Parsed, Staged, rows
-from chitra.payments.status.transitions import Outcome, comes_from, needs_amount, next_status
+from chitra.payments.status.read import CAMT054, Line, Parsed, Staged, rows
+from chitra.payments.status.transitions import (
+    RECORDED,
+    comes_from,
+    needs_amount,
+    next_status,
+)
 
 LINES, STEPS = "chitra_status_line", "chitra_status_step"
-_COLUMNS = "n, line_no, e2e, item_id, code, reason, amount, msg_id, grp"
+_COLUMNS = ("n, line_no, e2e, item_id, code, reason, amount, msg_id, grp, detail, entry_no, "
+            "entry_total")
 _CHUNK = 10_000
-REFUSING = (Outcome.CONFLICT, Outcome.NOT_SENT, Outcome.UNKNOWN_CODE)
+# Problems of a line that is not about one of our items (in the user's scope): set aside.
+UNKNOWN_ID, NOT_FROM_SOURCE, AMOUNT_MISSING = (
+    "unknown_end_to_end_id", "status_not_from_source", "amount_missing")
+SET_ASIDE = (UNKNOWN_ID, NOT_FROM_SOURCE, AMOUNT_MISSING)
+# Problems of a line about one of our items that hold it (as do the outcomes not RECORDED).
+WRONG_FILE, AMOUNT_DIFFERS = "msg_id_mismatch", "amount_mismatch"
+MAX_SET_ASIDE_KEPT = 1000
 
 
 def _t(model: Any) -> str:
@@ -63,7 +85,7 @@ def staging() -> Iterator[None]:
         cur.execute(f"DROP TABLE IF EXISTS {STEPS}")
         cur.execute(f"CREATE TEMP TABLE {LINES} (n integer, line_no integer, e2e text, "
                     "item_id bigint, code text, reason text, amount bigint, msg_id text, "
-                    "grp boolean)")
+                    "grp boolean, detail text, entry_no integer, entry_total bigint)")
         saved: list[str] = []
         if connection.vendor == "postgresql":
             cur.execute(f"SELECT {', '.join('current_setting(%s)' for _ in _PROBE_BY_KEY)}",
@@ -93,7 +115,7 @@ def load(lines: Iterable[Line]) -> Staged:
                 for row in staging_rows:
                     copy.write_row(row)
         else:
-            sql = f"INSERT INTO {LINES} ({_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})"
+            sql = f"INSERT INTO {LINES} ({_COLUMNS}) VALUES ({', '.join(['%s'] * 12)})"
             while chunk := list(islice(staging_rows, _CHUNK)):
                 cur.executemany(sql, chunk)
     return staged
@@ -128,14 +150,15 @@ def expand_groups(staged: Staged, files: dict[str, PaymentFile]) -> None:
             cur.execute(
                 f"INSERT INTO {LINES} ({_COLUMNS}) "
                 "SELECT %s + ROW_NUMBER() OVER (ORDER BY id), NULL, %s, id, %s, %s, NULL, %s, "
-                f"TRUE FROM {_t(PaymentItem)} WHERE cycle_id = %s AND provider_id = %s "
+                f"TRUE, '', NULL, NULL FROM {_t(PaymentItem)} WHERE cycle_id = %s "
+                "AND provider_id = %s "
                 f"AND id BETWEEN %s AND %s {named}",
                 [n, f"*{msg_id}", code, reason, msg_id, pf.cycle_id, pf.provider_id,
                  pf.first_item_id, pf.last_item_id, *([msg_id] if named else [])])
             n += cur.rowcount
             staged.codes.add(code)
     # Files do not overlap, and a group line skips the items its file's transaction lines
-    # name (a line about one of them naming another msg id is refused): no item gets two
+    # name (a line about one of them naming another msg id is held): no item gets two
     # valid lines here.
 
 
@@ -181,9 +204,14 @@ class Decided:
     steps: int
     moved: int  # lines that move their item
     last: int  # items moved (an item's last move in the file)
-    refusing: int  # lines that refuse the file
+    held: int  # lines held for a person (exceptions)
+    set_aside: int  # lines not about our items
     rejecting: int  # lines that reject or return their item
-    cycles: list[int]
+    cycles: list[int]  # of the lines applied or held
+
+    @property
+    def unchanged(self) -> int:
+        return self.steps - self.moved - self.held - self.set_aside
 
 
 def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
@@ -191,10 +219,10 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
     """Give every staged line its item, first problem and decision (the steps table).
 
     ``scope_sql`` is a condition on the item ``i`` and its cycle ``c`` that holds when the
-    user may report on the item (:mod:`chitra.payments.status.scope`); an item outside it is
-    refused exactly as one that does not exist. ``files``: the payment files the lines' msg
-    ids name, those in the user's scope only. ``source``: the kind of file (a
-    :class:`~chitra.payments.models.StatusSource` value).
+    user may report on the item (:mod:`chitra.payments.status.scope`); a line about an item
+    outside it is set aside exactly as one about an item that does not exist. ``files``: the
+    payment files the lines' msg ids name, those in the user's scope only. ``source``: the
+    kind of file (a :class:`~chitra.payments.models.StatusSource` value).
     """
     current = current_status_sql("i.status", "c.sent_at")  # inline: one CASE per line
     # next_status for every (status, code) pair of the file, as CASEs on the code, then on
@@ -212,24 +240,28 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
     named_sql, named_params = _named_files(files)
     rules_sql, rules_params = _rules(source, staged.codes)
     with connection.cursor() as cur:
+        # A line with a problem neither moves nor counts as a move: its to_status, outcome
+        # and last stay empty.
         cur.execute(f"""
             CREATE TEMP TABLE {STEPS} AS
-            SELECT x.*, {to_sql} AS to_status, {outcome_sql} AS outcome,
-                   {to_sql} IS NOT NULL AS last
+            SELECT x.*, CASE WHEN x.problem IS NULL THEN {to_sql} END AS to_status,
+                   CASE WHEN x.problem IS NULL THEN {outcome_sql} END AS outcome,
+                   x.problem IS NULL AND {to_sql} IS NOT NULL AS last
             FROM (SELECT s.n, s.line_no, s.e2e, s.code, s.reason, s.amount, s.msg_id,
+                   s.detail, s.entry_no, s.entry_total,
                    i.id AS item_id, {_row_of("i")} AS item_row, i.cycle_id,
-                   i.status AS stored, {current} AS from_status,
+                   i.amount AS item_amount, i.status AS stored, {current} AS from_status,
                    CASE {rules_sql}
                         WHEN i.id IS NULL OR (NOT s.grp AND (c.sent_at IS NULL
                                                    OR {_end_to_end_sql()} <> s.e2e))
                              OR NOT COALESCE({scope_sql}, FALSE)
-                          THEN 'unknown_end_to_end_id'
+                          THEN '{UNKNOWN_ID}'
                         WHEN s.msg_id IS NOT NULL AND NOT COALESCE(
                                f.cycle_id = i.cycle_id AND f.provider_id = i.provider_id
                                AND i.id BETWEEN f.first_item_id AND f.last_item_id, FALSE)
-                          THEN 'msg_id_mismatch'
+                          THEN '{WRONG_FILE}'
                         WHEN s.amount IS NOT NULL AND s.amount <> i.amount
-                          THEN 'amount_mismatch'
+                          THEN '{AMOUNT_DIFFERS}'
                    END AS problem
             FROM {LINES} s
             LEFT JOIN {_t(PaymentItem)} i ON i.id = s.item_id
@@ -237,42 +269,71 @@ def decide(scope_sql: str, scope_params: list[Any], staged: Staged,
             LEFT JOIN {named_sql} f ON f.msg_id = s.msg_id) x""",
                     [*to_params, *outcome_params, *to_params, *rules_params, *scope_params,
                      *named_params])
+        if source == CAMT054:
+            _check_entries(cur)
         if not staged.ordered:
             _decide_repeated(cur)
         return _count(cur)
 
 
+def _check_entries(cur: Any) -> None:
+    """A batch entry of a camt.054 whose transactions state no amount of their own: its
+    lines about our items take the entry's amount when it is the sum of those items', else
+    each is held (the amount differs)."""
+    cur.execute(f"""UPDATE {STEPS} SET problem = %s, to_status = NULL, outcome = NULL,
+                           last = FALSE
+                    WHERE problem IS NULL AND entry_no IN (
+                        SELECT entry_no FROM {STEPS} WHERE entry_no IS NOT NULL
+                        AND problem IS NULL GROUP BY entry_no
+                        HAVING SUM(item_amount) <> MAX(entry_total))""", [AMOUNT_DIFFERS])
+
+
 def _rules(source: str, codes: Iterable[str]) -> tuple[str, list[Any]]:
     """``WHEN …`` branches (or nothing) for the lines the kind of file may not carry: a
     status from the wrong kind of file (a return in a pain.002), a line without the amount
-    it must state. Found before the item is looked up: they say nothing about it."""
+    it must state (a line of a batch entry has the entry's). Found before the item is looked
+    up: they say nothing about it."""
     sql: list[str] = []
     params: list[Any] = []
     foreign = sorted(c for c in codes if not comes_from(source, c))
     if foreign:
         sql.append(f"WHEN s.code IN ({', '.join(['%s'] * len(foreign))}) "
-                   "THEN 'status_not_from_source'")
+                   f"THEN '{NOT_FROM_SOURCE}'")
         params += foreign
     priced = sorted(c for c in codes if needs_amount(source, c))
     if priced:
-        sql.append(f"WHEN s.amount IS NULL AND s.code IN ({', '.join(['%s'] * len(priced))}) "
-                   "THEN 'amount_missing'")
+        sql.append("WHEN s.amount IS NULL AND s.entry_no IS NULL AND s.code IN "
+                   f"({', '.join(['%s'] * len(priced))}) THEN '{AMOUNT_MISSING}'")
         params += priced
     return " ".join(sql), params
 
 
+def _held_sql() -> tuple[str, list[str]]:
+    """The condition on a step that holds its line for a person."""
+    return (f"(problem IN (%s, %s) OR outcome NOT IN ({', '.join(['%s'] * len(RECORDED))}))",
+            [WRONG_FILE, AMOUNT_DIFFERS, *(o.value for o in RECORDED)])
+
+
+def _aside_sql() -> tuple[str, list[str]]:
+    return f"problem IN ({', '.join(['%s'] * len(SET_ASIDE))})", list(SET_ASIDE)
+
+
 def _count(cur: Any) -> Decided:
-    cur.execute(f"""SELECT cycle_id, COUNT(*), COUNT(to_status),
-                           COUNT(CASE WHEN last THEN 1 END),
-                           COUNT(CASE WHEN problem IS NOT NULL OR outcome IN (%s, %s, %s)
-                                      THEN 1 END),
+    held, held_params = _held_sql()
+    aside, aside_params = _aside_sql()
+    # A set-aside line's item is none of the user's business: its cycle does not count.
+    cur.execute(f"""SELECT CASE WHEN {aside} THEN NULL ELSE cycle_id END, COUNT(*),
+                           COUNT(to_status), COUNT(CASE WHEN last THEN 1 END),
+                           COUNT(CASE WHEN {held} THEN 1 END),
+                           COUNT(CASE WHEN {aside} THEN 1 END),
                            COUNT(CASE WHEN to_status IN (%s, %s) THEN 1 END)
-                    FROM {STEPS} GROUP BY cycle_id""",
-                [*(o.value for o in REFUSING), ItemStatus.REJECTED.value,
+                    FROM {STEPS} GROUP BY 1""",
+                [*aside_params, *held_params, *aside_params, ItemStatus.REJECTED.value,
                  ItemStatus.RETURNED.value])
     per_cycle = cur.fetchall()
-    steps, moved, last, refusing, rejecting = (sum(r[k] for r in per_cycle) for k in range(1, 6))
-    return Decided(steps, moved, last, refusing, rejecting,
+    steps, moved, last, held_n, aside_n, rejecting = (sum(r[k] for r in per_cycle)
+                                                      for k in range(1, 7))
+    return Decided(steps, moved, last, held_n, aside_n, rejecting,
                    cycles=[r[0] for r in per_cycle if r[0] is not None])
 
 
@@ -293,7 +354,7 @@ def _named_files(files: dict[str, PaymentFile]) -> tuple[str, list[Any]]:
 
 def _decide_repeated(cur: Any) -> None:
     """Lines of an item named more than once: in file order, each from the state the
-    previous valid line left (a refused line changes nothing)."""
+    previous valid line left (a line set aside or held changes nothing)."""
     cur.execute(f"""SELECT n, item_id, code, from_status, problem FROM (
                         SELECT *, COUNT(*) OVER (PARTITION BY item_id) AS times FROM {STEPS}
                     ) x WHERE item_id IS NOT NULL AND times > 1 ORDER BY n""")
@@ -324,25 +385,23 @@ def _decide_repeated(cur: Any) -> None:
             [x for row in chunk for x in row])
 
 
-def refusals(decided: Decided) -> list[tuple[Any, ...]]:
-    """Lines that refuse the file, in file order: (n, line, EndToEndId, code, amount, msg id,
-    status before the line, problem or refusing outcome). Not the item's amount: a refusal
-    never shows it."""
-    if not decided.refusing:
+def set_aside(decided: Decided) -> list[tuple[Any, ...]]:
+    """The first lines set aside, in file order: (line, EndToEndId, code, detail, problem).
+    Nothing of the item: a line set aside never shows whether it exists."""
+    if not decided.set_aside:
         return []
-    refusing = [o.value for o in REFUSING]
+    aside, params = _aside_sql()
     with connection.cursor() as cur:
-        cur.execute(f"""SELECT n, line_no, e2e, code, amount, msg_id, from_status,
-                               COALESCE(problem, outcome) FROM {STEPS}
-                        WHERE problem IS NOT NULL OR outcome IN (%s, %s, %s) ORDER BY n""",
-                    refusing)
+        cur.execute(f"""SELECT line_no, e2e, code, detail, problem FROM {STEPS}
+                        WHERE {aside} ORDER BY n LIMIT {MAX_SET_ASIDE_KEPT:d}""", params)
         return list(cur.fetchall())
 
 
 def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
           staged: Staged, decided: Decided) -> list[tuple[int, str]]:
-    """Move the items and record one event per line; (item id, reason) of the items
-    rejected or returned for one of ``follow_up_reasons``, in file order."""
+    """Move the items, record one event per line applied and one exception per line held;
+    (item id, reason) of the items rejected or returned for one of ``follow_up_reasons``, in
+    file order."""
     items, events = _t(PaymentItem), _t(StatusEvent)
     with connection.cursor() as cur:
         # ``stored`` guards against a change since the lines were checked.
@@ -357,13 +416,18 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
                 "ghi nhận. Hãy nhận lại tệp.",
                 "Some items changed while the file was being applied; nothing was recorded. "
                 "Ingest the file again.")
+        recorded = [o.value for o in RECORDED]
         cur.execute(f"""INSERT INTO {events} (item_id, source_file_id, iso_status, reason_code,
-                               from_status, to_status, is_exception, resolved_by, at)
+                               from_status, to_status, is_exception, resolved_by, detail, at)
                         SELECT item_id, %s, code, reason, from_status,
-                               COALESCE(to_status, from_status), FALSE, '', %s
-                        FROM {STEPS} {"" if staged.ordered else "ORDER BY n"}""",
-                    [source_file_id, now])  # in file order (the steps are, unless redecided)
+                               COALESCE(to_status, from_status), FALSE, '',
+                               SUBSTR(COALESCE(detail, ''), 1, 210), %s
+                        FROM {STEPS} WHERE problem IS NULL AND outcome IN (%s, %s)
+                        {"" if staged.ordered else "ORDER BY n"}""",
+                    [source_file_id, now, *recorded])  # in file order (unless redecided)
         # (An obligation's status follows from its items: nothing to write there.)
+        if decided.held:
+            _hold(cur, source_file_id, now)
         reasons = sorted(set(follow_up_reasons))
         if not decided.rejecting or not reasons:
             return []
@@ -372,3 +436,20 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
                         ({', '.join(['%s'] * len(reasons))}) ORDER BY n""",
                     [ItemStatus.REJECTED.value, ItemStatus.RETURNED.value, *reasons])
         return list(cur.fetchall())
+
+
+def _hold(cur: Any, source_file_id: int, now: datetime) -> None:
+    """One open exception per line held, its kind the problem or the outcome (their values
+    are the kinds'). A line of a batch entry states the entry's amount, in its detail."""
+    held, params = _held_sql()
+    cur.execute(f"""INSERT INTO {_t(StatusException)} (status_file_id, item_id, line_no,
+                           iso_status, reason_code, detail, amount, item_status, kind, state,
+                           resolution, note, proposed_by, resolved_by, received_at)
+                    SELECT %s, item_id, line_no, SUBSTR(code, 1, 20), SUBSTR(reason, 1, 8),
+                           SUBSTR(CASE WHEN entry_no IS NULL THEN COALESCE(detail, '')
+                                       ELSE 'Ntry ' || entry_no || ' Amt ' || entry_total
+                                            || ' ' || COALESCE(detail, '') END, 1, 210),
+                           amount, from_status, COALESCE(problem, outcome), %s,
+                           '', '', '', '', %s
+                    FROM {STEPS} WHERE {held} ORDER BY n""",
+                [source_file_id, ExceptionState.OPEN.value, now, *params])

@@ -160,7 +160,13 @@ def _write(out: Path, state: str, r: IngestResult) -> None:
     data = {
         "state": state, "finished_at": timezone.now().isoformat(), "file_name": r.file_name,
         "source": str(r.source), "duplicate": r.duplicate, "lines": r.lines,
-        "applied": r.applied, "unchanged": r.unchanged, "problems_count": len(r.problems),
+        "applied": r.applied, "unchanged": r.unchanged, "exceptions": r.exceptions,
+        "set_aside": r.set_aside,
+        "set_aside_lines": [{"row": p.row, "column": p.column, "value": p.value[:200],
+                             "code": p.code, "message_vi": p.message_vi,
+                             "message_en": p.message_en}
+                            for p in r.set_aside_lines[:MAX_PROBLEMS_SHOWN]],
+        "problems_count": len(r.problems),
         "problems": [{"row": p.row, "column": p.column, "value": p.value[:200],
                       "code": p.code, "message_vi": p.message_vi, "message_en": p.message_en}
                      for p in r.problems[:MAX_PROBLEMS_SHOWN]],

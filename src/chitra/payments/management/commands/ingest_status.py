@@ -45,7 +45,11 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"{path.name} ({r.source}): {r.lines} dòng / lines, "
                                   f"{r.applied} cập nhật / applied, {r.unchanged} không đổi / "
-                                  "unchanged")
+                                  f"unchanged, {r.exceptions} chờ xử lý / held, "
+                                  f"{r.set_aside} để riêng / set aside")
+                for p in r.set_aside_lines[:50]:
+                    self.stdout.write(f"  để riêng / set aside: dòng/line {p.row or '-'} "
+                                      f"{p.column} {p.value!r}: {p.message}")
                 for cid, amount in r.to_recover:
                     self.stdout.write(f"  cần thu hồi / to recover: {cid} {amount:,} đ")
         if refused:
