@@ -21,6 +21,7 @@ from chitra.payments.export.cashlists import (
     CashTotals,
     write_cash_list_pdf,
     write_cash_list_xlsx,
+    write_results_template,
 )
 
 HEADER = CashListHeader(
@@ -32,17 +33,19 @@ HOME = CashListHeader(
     payment_point_address="", payment_date=date(2026, 11, 12), cycle_label="11/2026",
     home_delivery=True)
 LINES = [
-    CashLine(1, "Nguyễn Thị Thuỷ", "012195000123", "Xã Tam Đường", "Lương hưu", 1_234_567, None),
+    CashLine(1, "Nguyễn Thị Thuỷ", "012195000123", "Xã Tam Đường", "Lương hưu", 1_234_567, None,
+             "CT202611000000000101"),
     CashLine(2, "Giàng A Dính", "012060001234", "Xã Mường Tè", "Trợ cấp BHXH hàng tháng",
-             2_500_000, "Giàng Thị Mỷ"),
-    CashLine(3, "Đặng Văn Ước", "012070000001", "Phường Tân Phong", "Lương hưu", 765_433, None),
+             2_500_000, "Giàng Thị Mỷ", "CT202611000000000102"),
+    CashLine(3, "Đặng Văn Ước", "012070000001", "Phường Tân Phong", "Lương hưu", 765_433, None,
+             "CT202611000000000103"),
 ]
 
 
 def _many(n: int) -> Iterator[CashLine]:
     for i in range(1, n + 1):
         yield CashLine(i, f"Lò Văn Pản {i}", f"0121950{i:05d}", "Xã Nậm Hàng", "Lương hưu",
-                       1_000_000 + i, None)
+                       1_000_000 + i, None, f"CT202611{i:012d}")
 
 
 def _pdf_text(path: Path, page: int | None = None) -> str:
@@ -70,16 +73,20 @@ def test_xlsx_has_vietnamese_headings_rows_and_totals(tmp_path: Path) -> None:
     assert "Bưu điện xã Tam Đường" in str(rows[5][0])
     heading = rows.index(COLUMNS)
     data = rows[heading + 1: heading + 4]
-    assert [r[1] for r in data] == [line.full_name for line in LINES]
-    assert [r[2] for r in data] == ["012195000123", "012060001234", "012070000001"]
-    assert [r[5] for r in data] == [1_234_567, 2_500_000, 765_433]
-    assert all(type(r[5]) is int for r in data)
-    assert data[1][6] == "Giàng Thị Mỷ"
-    assert all(r[7] is None for r in data)  # signature column left blank
+    assert heading == 6  # row 7, repeated on every printed page
+    assert [r[0] for r in data] == [1, 2, 3]
+    assert [r[1] for r in data] == [line.end_to_end_id for line in LINES]
+    assert [r[2] for r in data] == [line.full_name for line in LINES]
+    assert [r[3] for r in data] == ["012195000123", "012060001234", "012070000001"]
+    assert [r[6] for r in data] == [1_234_567, 2_500_000, 765_433]
+    assert all(type(r[6]) is int for r in data)
+    assert data[1][7] == "Giàng Thị Mỷ"
+    assert all(r[8:] == (None, None, None, None) for r in data)  # left for the post office
     total = rows[heading + 4]
-    assert total[1] == "Tổng cộng"
-    assert total[2] == "3 người"
-    assert total[5] == sum(line.amount for line in LINES)
+    assert total[1] is None  # no transaction code: the results upload skips the row
+    assert total[2] == "Tổng cộng"
+    assert total[3] == "3 người"
+    assert total[6] == sum(line.amount for line in LINES)
     flat = [c for r in rows for c in r if isinstance(c, str)]
     assert {"NGƯỜI LẬP BIỂU", "ĐẠI DIỆN BƯU ĐIỆN", "ĐẠI DIỆN UBND XÃ"} <= set(flat)
 
@@ -89,8 +96,9 @@ def test_xlsx_amounts_use_a_thousands_format_and_ids_stay_text(tmp_path: Path) -
     write_cash_list_xlsx(out, HEADER, LINES)
     ws = openpyxl.load_workbook(out).active
     assert ws is not None
-    assert ws["F8"].number_format == "#,##0"
-    assert ws["C8"].number_format == "@"
+    assert ws["G8"].number_format == "#,##0"
+    assert ws["D8"].number_format == "@"
+    assert ws["B8"].number_format == "@"
     assert ws.print_title_rows == "$7:$7"
     assert ws.page_setup.orientation == "landscape"
 
@@ -130,7 +138,7 @@ def test_empty_list_still_gives_valid_files_with_zero_totals(tmp_path: Path) -> 
     assert write_cash_list_pdf(tmp_path / "e.pdf", HEADER, []) == CashTotals(0, 0)
     rows = _rows(tmp_path / "e.xlsx")
     total = rows[rows.index(COLUMNS) + 1]
-    assert (total[1], total[2], total[5]) == ("Tổng cộng", "0 người", 0)
+    assert (total[2], total[3], total[6]) == ("Tổng cộng", "0 người", 0)
     assert "0 người" in _pdf_text(tmp_path / "e.pdf")
 
 
@@ -158,3 +166,73 @@ def test_missing_font_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(cashlists, "FONT_DIRS", (tmp_path,))
     with pytest.raises(CashListError, match=r"DejaVuSans\.ttf"):
         cashlists._register_fonts.__wrapped__()
+
+
+def test_same_input_gives_the_same_xlsx_bytes(tmp_path: Path) -> None:
+    write_cash_list_xlsx(tmp_path / "a.xlsx", HEADER, LINES)
+    write_cash_list_xlsx(tmp_path / "b.xlsx", HEADER, list(LINES))
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_pdf_prints_each_transaction_code_under_the_name(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    out = tmp_path / "list.pdf"
+    write_cash_list_pdf(out, HEADER, LINES)
+    text = _pdf_text(out)
+    extracted = unicodedata.normalize(
+        "NFC", "".join(page.extract_text() for page in PdfReader(out).pages))
+    for line in LINES:
+        assert line.end_to_end_id in text
+        assert line.end_to_end_id in extracted
+    assert "Nguyễn Thị Thuỷ" in extracted
+
+
+def test_template_has_headings_on_the_first_row_and_no_totals(tmp_path: Path) -> None:
+    out = tmp_path / "mau.xlsx"
+    assert write_results_template(out, HEADER, LINES) == CashTotals(3, 4_500_000)
+    rows = _rows(out)
+    assert rows[0] == COLUMNS
+    assert [r[1] for r in rows[1:]] == [line.end_to_end_id for line in LINES]
+    assert len(rows) == 4
+
+
+def test_result_columns_offer_the_answers_the_upload_reads(tmp_path: Path) -> None:
+    out = tmp_path / "list.xlsx"
+    write_cash_list_xlsx(out, HEADER, LINES)
+    ws = openpyxl.load_workbook(out).active
+    assert ws is not None
+    checks = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert checks == {"I8:I10": '"Đã chi,Chưa nhận"',
+                      "J8:J10": '"Vắng mặt,Đã chết,Từ chối nhận,Khác"'}
+    assert ws.freeze_panes == "A8"
+    assert {str(r) for r in ws.merged_cells.ranges} == {"A4:L4", "A5:L5", "A6:L6"}
+
+
+def test_text_that_looks_like_a_formula_or_markup_stays_text(tmp_path: Path) -> None:
+    hostile = CashLine(1, '=HYPERLINK("http://x","bấm")', "012195000123", "<b>Xã & Co</b>",
+                       "Lương\x01 hưu", 100, "@SUM(A1)", "CT202611000000000101")
+    out = tmp_path / "h.xlsx"
+    write_cash_list_xlsx(out, HEADER, [hostile])
+    wb = openpyxl.load_workbook(out)
+    ws = wb.active
+    assert ws is not None
+    row = next(r for r in ws.iter_rows(min_row=8, max_row=8))
+    assert row[2].value == '\'=HYPERLINK("http://x","bấm")'
+    assert row[2].data_type == "s"
+    assert row[4].value == "<b>Xã & Co</b>"
+    assert row[5].value == "Lương hưu"
+    assert row[7].value == "'@SUM(A1)"
+    write_cash_list_pdf(tmp_path / "h.pdf", HEADER, [hostile])
+    assert "<b>Xã & Co</b>" in _pdf_text(tmp_path / "h.pdf")
+
+
+def test_a_name_too_long_for_its_column_is_drawn_smaller_or_cut(tmp_path: Path) -> None:
+    long = CashLine(1, "Nguyễn Thị Thuỷ " * 12, "012195000123", "Xã Nậm Hàng", "Lương hưu",
+                    100, None, "CT202611000000000101")
+    out = tmp_path / "long.pdf"
+    write_cash_list_pdf(out, HEADER, [long])
+    text = _pdf_text(out)
+    assert "Nguyễn Thị Thuỷ Nguyễn" in text
+    assert "…" in text
+    assert "CT202611000000000101" in text

@@ -20,7 +20,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -30,24 +30,23 @@ from django.utils import timezone
 
 from chitra.config import CONFIG
 from chitra.core import audit, faults
-from chitra.core.admin_units import current_provinces, current_wards
-from chitra.core.models import PaymentProvider
+from chitra.core.models import PaymentProvider, ProviderKind
 from chitra.core.workerpool import may_share_database
-from chitra.payments import ids, lifecycle
+from chitra.payments import calendar, ids, lifecycle
 from chitra.payments.errors import PaymentError
-from chitra.payments.export import cashlists, manifest, pool, signing
+from chitra.payments.export import cashrun, manifest, pool, signing
 from chitra.payments.iso20022 import pain001
+from chitra.payments.iso20022.text import Charset, same_letters
 from chitra.payments.lifecycle import Step
 from chitra.payments.models import (
+    OfficeAccount,
     PaymentCycle,
     PaymentFile,
     PaymentItem,
     ProvincePaymentRule,
 )
-from chitra.registry.models import BenefitType, Channel
 
 Progress = Callable[[str, int, int], None]
-_BENEFIT_LABELS = dict(BenefitType.choices)
 
 
 @dataclass
@@ -56,6 +55,8 @@ class ExportResult:
     files: list[Path] = field(default_factory=list)
     cash_lists: list[Path] = field(default_factory=list)
     manifest: Path | None = None
+    # (Vietnamese, English) messages the operator should read, e.g. a moved transfer date.
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
 def export_dir(cycle: PaymentCycle) -> Path:
@@ -63,16 +64,20 @@ def export_dir(cycle: PaymentCycle) -> Path:
 
 
 def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
-                 progress: Progress | None = None, cash_lists: bool = True) -> ExportResult:
+                 progress: Progress | None = None, cash_lists: bool = True,
+                 refuse_past_transfer_date: bool = False) -> ExportResult:
     """Plan and write every file of the cycle; ``cash_lists=False`` leaves the post-office
-    lists to :func:`write_cash_lists` (they are slower: a PDF per payment point and day)."""
+    lists to :func:`write_cash_lists` (they are slower: a PDF per payment point and day).
+
+    A transfer date already past when the cycle is planned is moved to the next banking day
+    (a warning in the result), or refused with ``refuse_past_transfer_date``."""
     step = progress or (lambda _s, _d, _t: None)
-    cycle = _plan(cycle_id, actor)
+    cycle = _plan(cycle_id, actor, refuse_past_transfer_date)
     rule = _rule(cycle.province_code)
     out = out_dir or export_dir(cycle)
     out.mkdir(parents=True, exist_ok=True)
-    result = ExportResult(out)
-    files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider")
+    result = ExportResult(out, warnings=transfer_date_warnings(cycle))
+    files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider__partner_bank")
                  .order_by("provider__short_name", "sequence"))
     by_id = {pf.pk: pf for pf in files}
     signer = signing.signer_from_settings()  # here only: the key never leaves this process
@@ -105,8 +110,29 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
         lifecycle.advance(c, Step.EXPORT, exported_at=timezone.now())
         audit.record(actor, "cycle.export", "payment_cycle", c.pk,
                      after={"files": len(files), "cash_lists": len(result.cash_lists),
-                            "out": str(out)})
+                            "out": str(out),
+                            "requested_execution_date": f"{requested_execution_date(c)}"})
     return result
+
+
+def requested_execution_date(cycle: PaymentCycle) -> date:
+    """``ReqdExctnDt`` of the cycle's files: its transfer date, or — when that was already
+    past on the day the export was planned (``sent_at``; today before it is) — the next
+    banking day from then. Derived from the plan, so a rewrite gives the same bytes."""
+    wanted = cycle.transfer_date or cycle.period
+    planned = timezone.localdate(cycle.sent_at) if cycle.sent_at else timezone.localdate()
+    return wanted if wanted >= planned else calendar.next_working_day(planned)
+
+
+def transfer_date_warnings(cycle: PaymentCycle) -> list[tuple[str, str]]:
+    """The warning to show when the files ask for another day than the cycle's."""
+    wanted, asked = cycle.transfer_date or cycle.period, requested_execution_date(cycle)
+    if asked == wanted:
+        return []
+    return [(f"Ngày chuyển khoản {wanted:%d/%m/%Y} đã qua khi xuất tệp; tệp yêu cầu chuyển "
+             f"ngày {asked:%d/%m/%Y} (ngày làm việc kế tiếp).",
+             f"The transfer date {wanted:%d/%m/%Y} had passed at export; the files ask for "
+             f"{asked:%d/%m/%Y} (the next banking day).")]
 
 
 @dataclass(frozen=True)
@@ -160,7 +186,7 @@ def _rule(province_code: str) -> ProvincePaymentRule:
 
 
 @transaction.atomic
-def _plan(cycle_id: int, actor: str) -> PaymentCycle:
+def _plan(cycle_id: int, actor: str, refuse_past_transfer_date: bool = False) -> PaymentCycle:
     """Describe every file by its provider and id range and stamp the cycle ``sent_at``:
     a handful of rows, whatever the number of items (no item is rewritten)."""
     cycle = PaymentCycle.objects.select_for_update().get(pk=cycle_id)
@@ -168,6 +194,14 @@ def _plan(cycle_id: int, actor: str) -> PaymentCycle:
     _rule(cycle.province_code)
     if cycle.sent_at is not None:
         return cycle  # planned before: phase 2 only
+    wanted = cycle.transfer_date or cycle.period
+    if refuse_past_transfer_date and wanted < timezone.localdate():
+        raise PaymentError(
+            "transfer_date_past",
+            f"Ngày chuyển khoản {wanted:%d/%m/%Y} đã qua; không xuất tệp. Hãy mở lại kỳ với "
+            "ngày chuyển khoản mới hoặc cho phép dời sang ngày làm việc kế tiếp.",
+            f"The transfer date {wanted:%d/%m/%Y} has passed; no file was exported. Reopen "
+            "the cycle with a new transfer date or allow moving it to the next banking day.")
     # An approved, unplanned cycle holds only pending items (compute makes them pending and
     # a status line about a pending item is refused), so a file's id range names exactly
     # the items it carries.
@@ -214,17 +248,49 @@ class _Transfer(NamedTuple):
     creditor_agent_bin: str | None
     creditor_agent_bic: str | None
     remittance: str
+    creditor_proxy: str | None
+    beneficiary_name: str | None
+
+
+# A wallet id that is a Vietnamese mobile number (10 digits from 0), sent as a proxy in
+# international form: 0912345678 → +84912345678.
+_MOBILE = re.compile(r"0[1-9][0-9]{8}").fullmatch
+
+
+def creditor_agent(provider: PaymentProvider) -> tuple[str | None, str | None]:
+    """``(BIN, BIC)`` of the bank that receives a provider's transfers: an e-wallet's partner
+    bank when it has one (a wallet without a NAPAS BIN is reached through it), else its own."""
+    bank = provider.partner_bank or provider
+    return bank.napas_bin or None, bank.bic or None
 
 
 def _transfers(cycle: PaymentCycle, pf: PaymentFile, remittance: str) -> Iterator[_Transfer]:
     provider = pf.provider
-    agent_bin, agent_bic = provider.napas_bin, provider.bic or None
+    agent_bin, agent_bic = creditor_agent(provider)  # per file, not per row
+    wallet = provider.kind == ProviderKind.EWALLET
+    mobile, same = _MOBILE, same_letters
     prefix, width = ids.end_to_end_prefix(cycle.period), ids.E2E_ITEM_WIDTH
     rows = (pf.items().order_by("id")
             .values_list("id", "amount", "holder_name", "full_name", "account_number"))
     for item_id, amount, holder, name, account in rows.iterator(chunk_size=5000):
+        # Paid into someone else's account (a relative's, a proxy's): the Ustrd names whom
+        # the money is for.
+        for_whom = None if not holder or holder == name or same(holder, name) else name
+        proxy = f"+84{account[1:]}" if wallet and mobile(account) else None
         yield _Transfer(f"{prefix}{item_id:0{width}d}", amount, holder or name, account,
-                        agent_bin, agent_bic, remittance)
+                        agent_bin, agent_bic, remittance, proxy, for_whom)
+
+
+def debtor(rule: ProvincePaymentRule, provider: PaymentProvider,
+           office: OfficeAccount | None) -> pain001.Debtor:
+    """The paying account of a provider's file: the office's account at that provider when
+    it has one (the transfers stay within the bank), else the province's default account."""
+    if office is None:
+        return pain001.Debtor(name=rule.debtor_name, account=rule.debtor_account,
+                              agent_bic=rule.debtor_agent_bic or None, agent_bin=None)
+    return pain001.Debtor(name=rule.debtor_name, account=office.account_number,
+                          agent_bic=office.agent_bic or provider.bic or None,
+                          agent_bin=provider.napas_bin or None)
 
 
 class _Hashing:
@@ -241,11 +307,13 @@ class _Hashing:
 def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRule,
                    path: Path) -> str:
     """Write the file (temporary name, fsync, rename); its SHA-256 in hex."""
+    provider = pf.provider
+    office = OfficeAccount.objects.filter(province_code=cycle.province_code,
+                                          provider=provider).first()
     header = pain001.FileHeader(
         msg_id=pf.msg_id, pmt_inf_id=f"{pf.msg_id}-1", created_at=pf.created_at,
-        requested_execution_date=cycle.transfer_date or cycle.period,
-        debtor=pain001.Debtor(name=rule.debtor_name, account=rule.debtor_account,
-                              agent_bic=rule.debtor_agent_bic or None, agent_bin=None),
+        requested_execution_date=requested_execution_date(cycle),
+        debtor=debtor(rule, provider, office),
         initiating_party=rule.debtor_name, category_purpose="PENS",
         tx_count=pf.tx_count, control_sum=pf.control_sum)
     remittance = f"BHXH chi trả lương hưu, trợ cấp tháng {cycle.period:%m/%Y}"
@@ -255,7 +323,7 @@ def _write_pain001(cycle: PaymentCycle, pf: PaymentFile, rule: ProvincePaymentRu
         hashing = _Hashing(fh)
         pain001.write_pain001(hashing, header,  # type: ignore[arg-type]
                               _transfers(cycle, pf, remittance),
-                              strip_diacritics=pf.provider.strip_diacritics)
+                              charset=Charset(provider.charset))
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(path)
@@ -275,39 +343,4 @@ def write_cash_lists(cycle_id: int, actor: str, out_dir: Path | None = None) -> 
 
 
 def _write_cash_lists(cycle: PaymentCycle, out: Path) -> list[Path]:
-    cash = PaymentItem.objects.filter(cycle=cycle, channel=Channel.CASH)
-    groups = (cash.values_list("payment_point_id", "payment_point__name",
-                               "payment_point__address", "payment_date")
-              .distinct().order_by("payment_date", "payment_point_id"))
-    wards = current_wards()
-    province = current_provinces()[cycle.province_code]
-    written: list[Path] = []
-    for point_id, point_name, address, day in groups:
-        home = point_id is None  # no payment point: paid at home by the post office
-        header = cashlists.CashListHeader(
-            province_name=province,
-            payment_point_name=point_name or "Chi trả tại nhà",
-            payment_point_address=address or "",
-            payment_date=day, cycle_label=f"{cycle.period:%m/%Y}", home_delivery=home)
-        rows = (cash.filter(payment_point_id=point_id, payment_date=day)
-                .order_by("full_name", "id")
-                .values_list("full_name", "citizen_id", "ward_code",
-                             "obligation__benefit__benefit_type", "amount"))
-
-        def lines(rows: object = rows) -> Iterator[cashlists.CashLine]:
-            for n, (name, cid, ward, btype, amount) in enumerate(
-                    rows.iterator(), 1):  # type: ignore[attr-defined]
-                yield cashlists.CashLine(
-                    sequence=n, full_name=name, citizen_id=cid,
-                    ward_name=wards[ward].name if ward in wards else ward,
-                    benefit_label=_BENEFIT_LABELS.get(btype, btype), amount=amount,
-                    proxy_name=None)
-
-        where = "tai-nha" if home else f"DCT{point_id}"
-        stem = f"tien-mat-{cycle.period:%Y-%m}-{where}-{day:%Y%m%d}"
-        for suffix, writer in ((".xlsx", cashlists.write_cash_list_xlsx),
-                               (".pdf", cashlists.write_cash_list_pdf)):
-            path = out / f"{stem}{suffix}"
-            writer(path, header, lines())
-            written.append(path)
-    return written
+    return cashrun.write_all(cycle, out)  # groups shared out among worker processes
