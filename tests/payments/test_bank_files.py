@@ -16,7 +16,7 @@ from chitra.core.models import AuditEntry, ProviderCharset
 from chitra.payments.errors import PaymentError
 from chitra.payments.export import run as export
 from chitra.payments.iso20022.schemas import load_schema
-from chitra.payments.models import OfficeAccount, PaymentCycle, PaymentFile
+from chitra.payments.models import OfficeAccount, PaymentCycle, PaymentFile, ProvincePaymentRule
 from chitra.registry.models import Channel
 from tests import factories as f
 from tests.payments.factories import NOV, approved_cycle
@@ -231,10 +231,13 @@ def test_the_warning_is_on_the_cycle_page_and_in_the_command_output(
 
 
 def test_a_past_transfer_date_is_refused_when_the_province_says_so(
-        people, tmp_path, time_machine):
+        people, tmp_path, time_machine, lai_chau):
     time_machine.move_to(datetime(2027, 1, 9, 9, 0, tzinfo=ICT), tick=False)
+    call_command("payment_settings", "--province", f.LAI_CHAU, "--past-transfer-date",
+                 "refuse", "--as", lai_chau.officer.username, stdout=io.StringIO())
+    assert ProvincePaymentRule.objects.get(province_code=f.LAI_CHAU).refuse_past_transfer_date
     with pytest.raises(PaymentError) as refused:
-        _export(tmp_path, JAN, refuse_past_transfer_date=True)
+        _export(tmp_path, JAN)
     assert refused.value.code == "transfer_date_past"
     cycle = PaymentCycle.objects.get(period=JAN, province_code=f.LAI_CHAU)
     assert cycle.sent_at is None

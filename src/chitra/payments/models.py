@@ -507,6 +507,9 @@ class ProvincePaymentRule(models.Model):
     province_code = models.CharField(max_length=2, unique=True)
     reissue_bad_account_as_cash = models.BooleanField(default=True)
     open_item_alert_days = models.PositiveSmallIntegerField(default=5)
+    # A transfer date already past at export: refuse the export (True) or move it to the
+    # next banking day with a warning (False).
+    refuse_past_transfer_date = models.BooleanField(default=False)
     debtor_name = models.CharField(max_length=140, default="BẢO HIỂM XÃ HỘI TỈNH")
     debtor_account = models.CharField(max_length=34, default="")
     debtor_agent_bic = models.CharField(max_length=11, default="")

@@ -64,15 +64,15 @@ def export_dir(cycle: PaymentCycle) -> Path:
 
 
 def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
-                 progress: Progress | None = None, cash_lists: bool = True,
-                 refuse_past_transfer_date: bool = False) -> ExportResult:
+                 progress: Progress | None = None, cash_lists: bool = True) -> ExportResult:
     """Plan and write every file of the cycle; ``cash_lists=False`` leaves the post-office
     lists to :func:`write_cash_lists` (they are slower: a PDF per payment point and day).
 
     A transfer date already past when the cycle is planned is moved to the next banking day
-    (a warning in the result), or refused with ``refuse_past_transfer_date``."""
+    (a warning in the result), or refused when the province's rule
+    ``refuse_past_transfer_date`` says so."""
     step = progress or (lambda _s, _d, _t: None)
-    cycle = _plan(cycle_id, actor, refuse_past_transfer_date)
+    cycle = _plan(cycle_id, actor)
     rule = _rule(cycle.province_code)
     out = out_dir or export_dir(cycle)
     out.mkdir(parents=True, exist_ok=True)
@@ -186,16 +186,16 @@ def _rule(province_code: str) -> ProvincePaymentRule:
 
 
 @transaction.atomic
-def _plan(cycle_id: int, actor: str, refuse_past_transfer_date: bool = False) -> PaymentCycle:
+def _plan(cycle_id: int, actor: str) -> PaymentCycle:
     """Describe every file by its provider and id range and stamp the cycle ``sent_at``:
     a handful of rows, whatever the number of items (no item is rewritten)."""
     cycle = PaymentCycle.objects.select_for_update().get(pk=cycle_id)
     lifecycle.require_step(cycle, Step.EXPORT)
-    _rule(cycle.province_code)
+    rule = _rule(cycle.province_code)
     if cycle.sent_at is not None:
         return cycle  # planned before: phase 2 only
     wanted = cycle.transfer_date or cycle.period
-    if refuse_past_transfer_date and wanted < timezone.localdate():
+    if rule.refuse_past_transfer_date and wanted < timezone.localdate():
         raise PaymentError(
             "transfer_date_past",
             f"Ngày chuyển khoản {wanted:%d/%m/%Y} đã qua; không xuất tệp. Hãy mở lại kỳ với "

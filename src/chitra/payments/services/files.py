@@ -28,9 +28,16 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
                  progress: export.Progress | None = None,
                  cash_lists: bool = True) -> ExportResult:
     """Plan and write every payment file of an approved cycle, its signatures, manifest and
-    (unless ``cash_lists=False``) cash lists; the cycle becomes ``exported``."""
+    (unless ``cash_lists=False``) cash lists; the cycle becomes ``exported``. A transfer
+    date already past moves to the next banking day (``ExportResult.warnings``), or is
+    refused when the province's payment settings say so."""
     return export.export_cycle(cycle_id, actor, out_dir, progress=progress,
                                cash_lists=cash_lists)
+
+
+def export_warnings(cycle: PaymentCycle) -> list[tuple[str, str]]:
+    """What the exported files changed from the cycle (vi, en): a moved transfer date."""
+    return export.transfer_date_warnings(cycle) if cycle.sent_at else []
 
 
 def write_cash_lists(cycle_id: int, actor: str, out_dir: Path | None = None) -> list[Path]:

@@ -25,7 +25,8 @@ from chitra.payments.permissions import CycleAction, NotPermitted, require
 def set_payment_settings(province_code: str, actor: User, *, debtor_name: str | None = None,
                          debtor_account: str | None = None, debtor_bic: str | None = None,
                          reissue_as_cash: bool | None = None,
-                         open_item_alert_days: int | None = None) -> ProvincePaymentRule:
+                         open_item_alert_days: int | None = None,
+                         refuse_past_transfer_date: bool | None = None) -> ProvincePaymentRule:
     """Change what is given (None: unchanged) for the province, whose BHXH staff ``actor``
     must be; every value checked before any is written; audited ``payment_settings.update``
     with the settings before and after."""
@@ -49,6 +50,8 @@ def set_payment_settings(province_code: str, actor: User, *, debtor_name: str | 
         rule.reissue_bad_account_as_cash = reissue_as_cash
     if open_item_alert_days is not None:
         rule.open_item_alert_days = max(1, open_item_alert_days)
+    if refuse_past_transfer_date is not None:
+        rule.refuse_past_transfer_date = refuse_past_transfer_date
     rule.save()
     audit.record(actor.username, "payment_settings.update", "province", province_code,
                  before=before, after=_settings(rule))
@@ -59,7 +62,8 @@ def _settings(rule: ProvincePaymentRule) -> dict[str, Any]:
     return {"debtor_name": rule.debtor_name, "debtor_account": rule.debtor_account,
             "debtor_bic": rule.debtor_agent_bic,
             "reissue_as_cash": rule.reissue_bad_account_as_cash,
-            "open_item_alert_days": rule.open_item_alert_days}
+            "open_item_alert_days": rule.open_item_alert_days,
+            "refuse_past_transfer_date": rule.refuse_past_transfer_date}
 
 
 def _require_settings(actor: User, province_code: str) -> None:

@@ -25,6 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--debtor-bic")
         parser.add_argument("--reissue-as-cash", choices=["yes", "no"])
         parser.add_argument("--open-item-alert-days", type=int)
+        parser.add_argument("--past-transfer-date", choices=["move", "refuse"],
+                            help="ngày chuyển khoản đã qua khi xuất: dời sang ngày làm việc kế "
+                                 "tiếp hoặc từ chối / a past transfer date at export: move it "
+                                 "to the next banking day or refuse")
         parser.add_argument("--provider", help="đơn vị chi trả (tên ngắn) / provider short name")
         parser.add_argument("--office-account",
                             help="tài khoản của BHXH tỉnh tại --provider / the office's account")
@@ -68,7 +72,9 @@ class Command(BaseCommand):
                 debtor_account=o["debtor_account"], debtor_bic=o["debtor_bic"],
                 reissue_as_cash=(o["reissue_as_cash"] == "yes" if o["reissue_as_cash"]
                                  else None),
-                open_item_alert_days=o["open_item_alert_days"])
+                open_item_alert_days=o["open_item_alert_days"],
+                refuse_past_transfer_date=(o["past_transfer_date"] == "refuse"
+                                           if o["past_transfer_date"] else None))
         except DomainError as e:
             raise CommandError(f"{e.message_vi} / {e.message_en}") from e
         self.stdout.write(f"Tỉnh {rule.province_code}: tài khoản chi {rule.debtor_account or '-'}"
@@ -79,7 +85,8 @@ class Command(BaseCommand):
     def _province_settings_given(o: dict[str, Any]) -> bool:
         """Whether the province's own settings are to change (or nothing else was asked)."""
         given = [o[k] for k in ("debtor_name", "debtor_account", "debtor_bic",
-                                "reissue_as_cash", "open_item_alert_days")]
+                                "reissue_as_cash", "open_item_alert_days",
+                                "past_transfer_date")]
         asked_other = (o["office_account"] is not None or o["remove_office_account"]
                        or o["charset"] is not None or o["partner_bank"] is not None)
         return any(v is not None for v in given) or (bool(o["province"]) and not asked_other)
