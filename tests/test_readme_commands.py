@@ -81,6 +81,10 @@ RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
         "tests/payments/test_status_ingest.py::"
         "test_cli_reads_the_next_files_ahead_and_applies_each_in_turn",
         "tests/payments/test_payment_flow.py::test_cli_refusal_exits_non_zero"),
+    **{("status_exceptions", action): (
+        "tests/payments/test_exceptions_queue.py::"
+        "test_status_exceptions_command_lists_proposes_approves_and_rejects",)
+       for action in ("list", "propose", "approve", "reject")},
     ("payment_settings", None): (
         "tests/test_readme_commands.py::test_the_readme_cycle_example_runs",
         "tests/payments/test_payment_settings.py::"

@@ -38,7 +38,14 @@ from chitra.outreach.models import (
 )
 from chitra.payments import services
 from chitra.payments.export import run as export
-from chitra.payments.models import PaymentCycle, PaymentFile, PaymentItem
+from chitra.payments.models import (
+    ExceptionKind,
+    PaymentCycle,
+    PaymentFile,
+    PaymentItem,
+    StatusException,
+    StatusFile,
+)
 from chitra.payments.status import uploads
 from chitra.registry.models import (
     Beneficiary,
@@ -129,13 +136,18 @@ def _world(p: Province) -> World:
         holder_name=people[1].full_name, import_job=job, made_by=p.officer.username,
         made_at=timezone.now())
     upload = uploads.store(io.BytesIO(b"<a/>"), f"trang-thai-{p.code}.xml", p.bank)
+    exception = _exception(p, cycle)
     w = World(p, {
-        "account_change": [pending], "status_upload": [upload],
+        "account_change": [pending], "status_upload": [upload], "exception": [exception],
         "beneficiary": people, "cycle": [cycle], "file": list(
             PaymentFile.objects.filter(cycle=cycle)), "import": [job],
         "cash_list": [n for n in sorted(
             x.name for x in export.export_dir(cycle).iterdir()) if n.endswith((".xlsx", ".pdf"))],
         **_outreach(p, people)})
+    # The payment-day screen: the cash person's point and day.
+    w.objects["payment_point"] = [people[0].payment_point_id]
+    w.objects["payment_day"] = [f"{d:%Y-%m-%d}" for d in PaymentItem.objects.filter(
+        cycle=cycle, beneficiary=people[0]).values_list("payment_date", flat=True)]
     for b in people:
         w.secrets |= {b.full_name, b.citizen_id}
     w.secrets |= set(PaymentAccount.objects.filter(beneficiary__in=people)
@@ -145,8 +157,19 @@ def _world(p: Province) -> World:
     w.secrets |= {pf.file_name for pf in w.objects["file"]} | {pf.msg_id
                                                                for pf in w.objects["file"]}
     w.secrets |= {c.name for c in w.objects["campaign"]} | {job.file_name}
-    w.secrets |= {f"trang-thai-{p.code}.xml"}
+    w.secrets |= {f"trang-thai-{p.code}.xml", exception.status_file.file_name}
     return w
+
+
+def _exception(p: Province, cycle: PaymentCycle) -> StatusException:
+    """A status line about one of the province's items, held for its BHXH staff."""
+    item = PaymentItem.objects.filter(cycle=cycle).exclude(provider=None).order_by("id").first()
+    assert item is not None
+    sf = StatusFile.objects.create(sha256=f"{int(p.code):064x}", source="pain002",
+                                   file_name=f"ngoai-le-{p.code}.xml", received_by=p.bank.username)
+    return StatusException.objects.create(status_file=sf, item=item, iso_status="BLCK",
+                                          item_status=item.current_status,
+                                          kind=ExceptionKind.NEEDS_REVIEW)
 
 
 # --- which object each URL names -------------------------------------------------------------
@@ -169,6 +192,8 @@ PARAMS: dict[str, dict[str, str]] = {
     "payment_cycle_release": {"pk": "cycle"},
     "payment_manifest": {"pk": "cycle"},
     "payment_cash_list": {"pk": "cycle", "name": "cash_list"},
+    "payment_cash_templates": {"pk": "cycle"},
+    "payment_cash_template": {"pk": "cycle"},
     "payment_reconciliation": {"pk": "cycle"},
     "payment_reconciliation_xlsx": {"pk": "cycle"},
     "payment_reconciliation_csv": {"pk": "cycle", "part": "part"},
@@ -183,6 +208,13 @@ PARAMS: dict[str, dict[str, str]] = {
     "outreach_campaign_report_pdf": {"pk": "campaign"},
     "outreach_report_review": {"pk": "contact"},
     "outreach_referral_step": {"pk": "referral"},
+    "payment_day_places": {"pk": "cycle"},
+    "payment_day": {"pk": "cycle", "point": "payment_point", "day": "payment_day"},
+    "payment_day_sync": {"pk": "cycle", "point": "payment_point", "day": "payment_day"},
+    "payment_exception": {"pk": "exception"},
+    "payment_exception_propose": {"pk": "exception"},
+    "payment_exception_approve": {"pk": "exception"},
+    "payment_exception_send_back": {"pk": "exception"},
 }
 
 
@@ -272,6 +304,8 @@ def _fingerprint(w: World) -> list[Any]:
                .values_list("id", "review")),
         sorted(PendingAccountChange.objects.filter(beneficiary__province_code=code)
                .values_list("id", "status")),
+        sorted(StatusException.objects.filter(item__cycle__province_code=code)
+               .values_list("id", "state")),
     ]
 
 
@@ -347,6 +381,7 @@ def test_no_post_changes_another_provinces_objects(worlds: tuple[World, World]) 
         # Refusals may be recorded (downloads, login), but no change to the other province.
         assert not AuditEntry.objects.filter(
             id__gt=last_audit or 0, object_type__in=[
-                "payment_cycle", "beneficiary", "referral", "method_change", "contact"]
+                "payment_cycle", "beneficiary", "referral", "method_change", "contact",
+                "status_exception"]
         ).exists()
     assert not found, "\n".join(found)

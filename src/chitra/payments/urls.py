@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chitra.payments import views
+from chitra.payments import views, views_cashlists, views_exceptions, views_payment_day
 
 urlpatterns = [
     path("", views.cycle_list, name="payment_cycles"),
@@ -16,6 +16,10 @@ urlpatterns = [
     path("<int:pk>/release/", views.cycle_release, name="payment_cycle_release"),
     path("<int:pk>/manifest.json", views.manifest_download, name="payment_manifest"),
     path("<int:pk>/cash/<str:name>", views.cash_list_download, name="payment_cash_list"),
+    path("<int:pk>/cash-templates/", views_cashlists.cash_templates,
+         name="payment_cash_templates"),
+    path("<int:pk>/cash-template.xlsx", views_cashlists.cash_template_download,
+         name="payment_cash_template"),
     path("<int:pk>/reconciliation/", views.reconciliation, name="payment_reconciliation"),
     path("<int:pk>/reconciliation.xlsx", views.reconciliation_xlsx,
          name="payment_reconciliation_xlsx"),
@@ -25,4 +29,19 @@ urlpatterns = [
     path("files/<int:pk>.<str:kind>", views.file_download, name="payment_file"),
     path("status/", views.status_upload, name="payment_status_upload"),
     path("status/<str:token>/", views.status_result, name="payment_status_result"),
+    path("exceptions/", views_exceptions.exception_list, name="payment_exceptions"),
+    path("exceptions/<int:pk>/", views_exceptions.exception_detail, name="payment_exception"),
+    path("exceptions/<int:pk>/propose/", views_exceptions.exception_propose,
+         name="payment_exception_propose"),
+    path("exceptions/<int:pk>/approve/", views_exceptions.exception_approve,
+         name="payment_exception_approve"),
+    path("exceptions/<int:pk>/send-back/", views_exceptions.exception_send_back,
+         name="payment_exception_send_back"),
+    path("payment-day/", views_payment_day.choose, name="payment_day_cycles"),
+    path("payment-day/sw.js", views_payment_day.service_worker, name="payment_day_sw"),
+    path("payment-day/<int:pk>/", views_payment_day.choose, name="payment_day_places"),
+    path("payment-day/<int:pk>/<int:point>/<str:day>/", views_payment_day.screen,
+         name="payment_day"),
+    path("payment-day/<int:pk>/<int:point>/<str:day>/sync", views_payment_day.sync,
+         name="payment_day_sync"),
 ]

@@ -211,6 +211,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "stuck": services.is_stuck(cycle),
         "percent": _percent(cycle),
         "failure": services.last_failure(cycle),
+        "export_warnings": services.export_warnings(cycle),
         "show_ids": sees_full_citizen_ids(user),
     })
 
@@ -432,6 +433,7 @@ def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "payments/reconciliation.html", {
         "cycle": cycle, "rec": queries.reconciliation(cycle, timezone.localdate()),
         "statuses": queries.STATUS_ORDER, "show_ids": sees_full_citizen_ids(user),
+        "open_exceptions": services.open_exception_count(cycle),
     })
 
 

@@ -66,6 +66,8 @@ class Command(BaseCommand):
                                                progress=self._progress,
                                                cash_lists=not o["no_cash_lists"])
                 self.stdout.write(f"\nĐã xuất / exported to {result.out_dir}")
+                for vi, en in result.warnings:
+                    self.stdout.write(f"  Lưu ý / warning: {vi} / {en}")
                 for p in [*result.files, *result.cash_lists]:
                     self.stdout.write(f"  {p.name}")
                 self.stdout.write(f"  {result.manifest.name if result.manifest else ''}")
