@@ -90,6 +90,7 @@ def test_group_rejection_is_a_single_group_line_with_its_reason() -> None:
             reason_code="AM05",
             amount=None,
             line=15,
+            detail="Tệp trùng với tệp đã nhận",
         )
     ]
 
@@ -113,7 +114,7 @@ def test_payment_without_transactions_still_reports_its_status() -> None:
         "<StsRsnInf><Rsn><Cd>AC03</Cd></Rsn></StsRsnInf></OrgnlPmtInfAndSts>"
     )
 
-    (line,) = read_pain002(_document(body, "10"))
+    (line,) = read_pain002(_document(body, "10"), validate=False)
 
     assert (line.level, line.original_pmt_inf_id, line.status, line.reason_code) == (
         "payment",
@@ -133,7 +134,7 @@ def test_amount_that_is_not_whole_dong_is_refused(amount: str) -> None:
     )
 
     with pytest.raises(Iso20022Error, match="amount") as caught:
-        list(read_pain002(_document(body)))
+        list(read_pain002(_document(body), validate=False))
     assert caught.value.line == 1
 
 
@@ -146,7 +147,7 @@ def test_amount_in_another_currency_is_refused() -> None:
     )
 
     with pytest.raises(Iso20022Error, match="VND"):
-        list(read_pain002(_document(body)))
+        list(read_pain002(_document(body), validate=False))
 
 
 @pytest.mark.parametrize(
@@ -154,11 +155,6 @@ def test_amount_in_another_currency_is_refused() -> None:
     [
         ("<OrgnlGrpInfAndSts><GrpSts>ACCP</GrpSts></OrgnlGrpInfAndSts>", "OrgnlMsgId"),
         ("", "OrgnlMsgId"),
-        (
-            f"{GROUP}</OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>P1</OrgnlPmtInfId>"
-            "<TxInfAndSts><TxSts>ACSC</TxSts></TxInfAndSts></OrgnlPmtInfAndSts>",
-            "OrgnlEndToEndId",
-        ),
         (
             f"{GROUP}</OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>P1</OrgnlPmtInfId>"
             "<TxInfAndSts><OrgnlEndToEndId>E1</OrgnlEndToEndId></TxInfAndSts>"
@@ -174,13 +170,13 @@ def test_amount_in_another_currency_is_refused() -> None:
 )
 def test_missing_required_ids_are_refused(body: str, missing: str) -> None:
     with pytest.raises(Iso20022Error, match=missing):
-        list(read_pain002(_document(body)))
+        list(read_pain002(_document(body), validate=False))
 
 
-@pytest.mark.parametrize("version", ["02", "15", "99"])
-def test_versions_outside_03_to_14_are_refused(version: str) -> None:
+@pytest.mark.parametrize("version", ["02", "16", "99"])
+def test_versions_outside_03_to_15_are_refused(version: str) -> None:
     with pytest.raises(Iso20022Error, match=r"Not a pain\.002"):
-        list(read_pain002(_document(f"{GROUP}</OrgnlGrpInfAndSts>", version)))
+        list(read_pain002(_document(f"{GROUP}</OrgnlGrpInfAndSts>", version), validate=False))
 
 
 @pytest.mark.parametrize(
@@ -221,7 +217,7 @@ def _large_report(count: int) -> io.BytesIO:
 
 
 def test_reading_a_large_report_keeps_the_tree_small() -> None:
-    lines = read_pain002(_large_report(5_000))
+    lines = read_pain002(_large_report(5_000), validate=False)
     for _ in range(4_000):
         next(lines)
 

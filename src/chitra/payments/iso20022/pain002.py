@@ -1,9 +1,15 @@
 """ISO 20022 pain.002 reader: payment status reports from the banks (DESIGN §6, §8).
 
-Any ``urn:iso:std:iso:20022:tech:xsd:pain.002.001.NN`` from 03 to 14 is accepted: the
+Any ``urn:iso:std:iso:20022:tech:xsd:pain.002.001.NN`` from 03 to 15 is accepted: the
 elements read here (``OrgnlGrpInfAndSts/GrpSts``, ``OrgnlPmtInfAndSts/PmtInfSts``,
-``TxInfAndSts/TxSts``, ``StsRsnInf/Rsn/Cd``, ``OrgnlTxRef/Amt/InstdAmt``) have kept their
-names and places across those versions.
+``TxInfAndSts/TxSts``, ``StsRsnInf/Rsn/Cd``, ``StsRsnInf/AddtlInf``,
+``OrgnlTxRef/Amt/InstdAmt``) have kept their names and places across those versions. A
+file is validated against the XSD of its version as it streams, where we ship that XSD
+(``schemas.py``); the other versions are checked structurally, by what is read here.
+
+A transaction names its payment by ``OrgnlEndToEndId``; banks that leave it out (or send
+``NOTPROVIDED``) may give ``OrgnlInstrId`` or quote our id in ``OrgnlTxRef`` (the remittance
+text): the reader gives all three and the caller chooses.
 
 The report is flattened to :class:`StatusLine` values in document order: one for the group
 status (if given), one per payment information status (if given), one per transaction.
@@ -21,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO, Literal, NamedTuple
 
 from chitra.payments.iso20022.errors import Iso20022Error
+from chitra.payments.iso20022.ids import E2E_ITEM_WIDTH, E2E_PREFIX
 from chitra.payments.iso20022.safe_xml import (
     DEFAULT_MAX_BYTES,
     Paths,
@@ -32,9 +39,16 @@ from chitra.payments.iso20022.safe_xml import (
     text_at,
     wrong_root,
 )
+from chitra.payments.iso20022.schemas import schema_for_namespace
+from chitra.payments.iso20022.text import clean_text
 
 NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:pain.002.001."
-SUPPORTED_VERSIONS = range(3, 15)
+SUPPORTED_VERSIONS = range(3, 16)
+NOT_PROVIDED = "NOTPROVIDED"  # what banks write where an id was not given to them
+MAX_DETAIL = 210
+ACCEPTED_WITH_CHANGE = "ACWC"
+# One of our EndToEndIds inside free text (OrgnlTxRef/RmtInf/Ustrd…).
+_OUR_ID_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z]){E2E_PREFIX}[0-9]{{{6 + E2E_ITEM_WIDTH}}}(?![0-9])")
 _NAMESPACE_RE = re.compile(re.escape(NAMESPACE_PREFIX) + r"([0-9]{2})")
 _STATUS_RE = re.compile(r"[A-Z0-9]{1,4}")
 
@@ -55,28 +69,45 @@ class StatusLine(NamedTuple):
     reason_code: str | None  # StsRsnInf/Rsn/Cd (or Rsn/Prtry when no code is given)
     amount: int | None  # OrgnlTxRef/Amt/InstdAmt in đồng, transactions only
     line: int | None  # source line, for error reports
+    original_instr_id: str | None = None  # OrgnlInstrId, transactions only
+    # One of our EndToEndIds quoted in OrgnlTxRef, looked for only when the transaction has
+    # neither OrgnlEndToEndId nor OrgnlInstrId (or NOTPROVIDED).
+    referenced_id: str | None = None
+    # StsRsnInf/AddtlInf joined (ACWC: and the dates the bank moved it to), ≤ 210 characters
+    detail: str = ""
 
 
 def pain002_version(namespace: str) -> int | None:
-    """The message version (3 … 14) of a pain.002 namespace, ``None`` if not one we take."""
+    """The message version (3 … 15) of a pain.002 namespace, ``None`` if not one we take."""
     match = _NAMESPACE_RE.fullmatch(namespace)
     if match is None or int(match[1]) not in SUPPORTED_VERSIONS:
         return None
     return int(match[1])
 
 
-def read_pain002(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[StatusLine]:
+def _schema(namespace: str) -> Any | None:
+    """The XSD of a pain.002 version we ship (not of another message: refused by its root)."""
+    return schema_for_namespace(namespace) if namespace.startswith(NAMESPACE_PREFIX) else None
+
+
+def read_pain002(
+    stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES, validate: bool = True
+) -> Iterator[StatusLine]:
     """Yield the :class:`StatusLine` values of a pain.002 document, streaming.
 
     Raises :class:`Iso20022Error` for unsafe or malformed XML, a file over ``max_bytes``,
-    a root that is not a pain.002 ``Document``, a missing original message or end-to-end id,
-    a missing transaction status and amounts that are not whole đồng.
+    a root that is not a pain.002 ``Document``, a file that does not conform to the XSD of
+    its version (``validate``; the error comes once the parse has read past it, after some
+    lines: a caller that applies all or nothing collects the lines first), a missing
+    original message id, a missing transaction status and amounts that are not whole đồng.
+    A transaction that names no payment is given with ``original_end_to_end_id=None``.
     """
     reader: _Reader | None = None
     transaction = None
     # Only the three status elements (and the root, last) come out of the parser: a report of
     # a million transactions is a million events, not twelve million.
-    for _event, element in iterparse(stream, max_bytes=max_bytes, tags=_TAGS):
+    schemas = _schema if validate else None
+    for _event, element in iterparse(stream, max_bytes=max_bytes, tags=_TAGS, schema_for=schemas):
         if reader is None:
             reader = _Reader(element.getroottree().getroot())
             transaction = reader.transaction
@@ -99,14 +130,15 @@ class _Reader:
         namespace = namespace_of(root)
         q = Paths(namespace)
         if root.tag != q("Document") or pain002_version(namespace) is None:
-            raise wrong_root("pain.002.001.03–14", root)
+            raise wrong_root("pain.002.001.03–15", root)
         self.root = root
         self.q = q
         self.report = q("CstmrPmtStsRpt")
         self.group = q("OrgnlGrpInfAndSts")
         self.payment = q("OrgnlPmtInfAndSts")
         self.transaction = q("TxInfAndSts")
-        self.tx_children = (q("OrgnlEndToEndId"), q("TxSts"), q("StsRsnInf"), q("OrgnlTxRef"))
+        self.tx_children = (q("OrgnlEndToEndId"), q("TxSts"), q("StsRsnInf"), q("OrgnlTxRef"),
+                            q("OrgnlInstrId"))
         self.original_msg_id: str | None = None
         self.pmt_inf_id: str | None = None
         self.payment_read = False
@@ -193,6 +225,7 @@ class _Reader:
                 reason_code=self._reason(element),
                 amount=None,
                 line=status[1],
+                detail=self._detail(element, status[0], None),
             )
 
     def _require_msg_id(self, element: Any) -> str:
@@ -217,16 +250,31 @@ class _Reader:
                 reason_code=self._reason(element),
                 amount=None,
                 line=status[1],
+                detail=self._detail(element, status[0], None),
             )
+
+    def _detail(self, element: Any, status: str, reference: Any) -> str:
+        """``StsRsnInf/AddtlInf`` joined; for ACWC also what the bank changed."""
+        q = self.q
+        parts = [text for info in element.iterfind(q("StsRsnInf"))
+                 for node in info.iterfind(q("AddtlInf")) if (text := (node.text or "").strip())]
+        if status == ACCEPTED_WITH_CHANGE and reference is not None:
+            # The dates the bank moved the payment to (a changed amount is in `amount`).
+            for name in ("ReqdExctnDt", "IntrBkSttlmDt"):
+                node = reference.find(q(name))
+                value = None if node is None else " ".join("".join(node.itertext()).split())
+                if value:
+                    parts.append(f"{name} {value}")
+        return clean_text("; ".join(parts), max_len=MAX_DETAIL) if parts else ""
 
     def _transaction_status(self, element: Any) -> StatusLine:
         msg_id = self._require_msg_id(element)
         line = element.sourceline
         # One pass over the children instead of a path search per field (the hot loop);
         # the first of each counts, as with find().
-        e2e_tag, status_tag, reason_tag, ref_tag = self.tx_children
-        end_to_end = status_node = None
-        has_reason = has_ref = False
+        e2e_tag, status_tag, reason_tag, ref_tag, instr_tag = self.tx_children
+        end_to_end = status_node = instruction = reference = None
+        has_reason = False
         for child in element:
             tag = child.tag
             if tag == e2e_tag:
@@ -238,15 +286,35 @@ class _Reader:
             elif tag == reason_tag:
                 has_reason = True
             elif tag == ref_tag:
-                has_ref = True
-        end_to_end_id = None if end_to_end is None else (end_to_end.text or "").strip()
-        if not end_to_end_id:
-            raise missing("TxInfAndSts/OrgnlEndToEndId", line)
+                if reference is None:
+                    reference = child
+            elif tag == instr_tag and instruction is None:
+                instruction = child
+        end_to_end_id = None if end_to_end is None else (end_to_end.text or "").strip() or None
+        instr_id = None if instruction is None else (instruction.text or "").strip() or None
         status = self._status_of(status_node)
         if status is None:
             raise missing("TxInfAndSts/TxSts", line)
-        amount_node = element.find(self.q("OrgnlTxRef/Amt/InstdAmt")) if has_ref else None
+        referenced = None
+        if (end_to_end_id in (None, NOT_PROVIDED) and instr_id in (None, NOT_PROVIDED)
+                and reference is not None):
+            referenced = _our_id_in(reference)
+        amount_node = None if reference is None else reference.find(self.q("Amt/InstdAmt"))
+        code = status[0]
+        detail = (self._detail(element, code, reference)
+                  if has_reason or code == ACCEPTED_WITH_CHANGE else "")
         # Positional: a third quicker than by keyword, once per transaction.
-        return StatusLine("transaction", msg_id, self.pmt_inf_id, end_to_end_id, status[0],
+        return StatusLine("transaction", msg_id, self.pmt_inf_id, end_to_end_id, code,
                           self._reason(element) if has_reason else None,
-                          None if amount_node is None else parse_amount(amount_node), line)
+                          None if amount_node is None else parse_amount(amount_node), line,
+                          instr_id, referenced, detail)
+
+
+def _our_id_in(reference: Any) -> str | None:
+    """The first of our EndToEndIds quoted anywhere in ``OrgnlTxRef`` (RmtInf/Ustrd, a
+    creditor reference…), else ``None``."""
+    for text in reference.itertext():
+        match = _OUR_ID_IN_TEXT.search(text)
+        if match:
+            return match[0]
+    return None
