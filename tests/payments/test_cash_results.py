@@ -13,10 +13,18 @@ import pytest
 from django.urls import reverse
 
 from chitra.access.models import Role
-from chitra.payments import cashform, ids
+from chitra.payments import cashform, ids, services
 from chitra.payments.export import cashrun
 from chitra.payments.export import run as export
-from chitra.payments.models import ItemStatus, PaymentCycle, PaymentItem, ProvincePaymentRule
+from chitra.payments.models import (
+    ExceptionKind,
+    ItemStatus,
+    PaymentCycle,
+    PaymentItem,
+    ProvincePaymentRule,
+    StatusEvent,
+    StatusException,
+)
 from chitra.payments.status.cashresults import CashResultError, read_cash_results
 from chitra.payments.status.ingest import ingest_status_file
 from chitra.payments.status.transitions import DECEASED_REASONS
@@ -85,13 +93,43 @@ def test_the_written_list_filled_in_applies_as_is(exported, tmp_path):
     assert by_name["Lò Văn Pọm"].current_status == ItemStatus.PAID
     assert by_name["Tẩn Thị Mẩy"].current_status == ItemStatus.REJECTED
     assert by_name["Tẩn Thị Mẩy"].reason_code == "ABSENT"
-    assert by_name["Đèo Văn Ơn"].reason_code == cashform.DECEASED
+    assert by_name["Đèo Văn Ơn"].reason_code == cashform.DECEASED == "DEATH"
     assert by_name["Giàng A Dính"].current_status == ItemStatus.SENT  # on another list
-    # Deceased as reported by the post office stops the person as a bank's MD07 does.
-    assert cashform.DECEASED in DECEASED_REASONS
+    # The day paid stays on the item's event.
+    assert StatusEvent.objects.get(item=by_name["Lò Văn Pọm"]).detail == "Ngày chi 11/11/2026"
+    # A tick on the list does not stop the person's payments by itself: held for BHXH.
+    assert cashform.DECEASED not in DECEASED_REASONS
+    dead = Beneficiary.objects.get(full_name="Đèo Văn Ơn")
+    assert dead.status == BeneficiaryStatus.ACTIVE
+    assert result.exceptions == 1
+    held = StatusException.objects.get()
+    assert (held.item_id, held.kind, held.item_status, held.reason_code) == (
+        by_name["Đèo Văn Ơn"].pk, ExceptionKind.DEATH_REPORTED, ItemStatus.REJECTED, "DEATH")
+    assert Beneficiary.objects.get(full_name="Tẩn Thị Mẩy").status == BeneficiaryStatus.ACTIVE
+
+
+def test_a_reported_death_stops_payments_once_bhxh_confirms_it(exported, tmp_path):
+    codes = _codes(exported)
+    filled = _fill(_point_list(tmp_path / "out"), {
+        codes["Đèo Văn Ơn"]: ("Chưa nhận", "Đã chết", ""),
+        codes["Tẩn Thị Mẩy"]: ("Chưa nhận", "Đã chết", ""),
+    }, tmp_path / "ket-qua.xlsx")
+    ingest_status_file(filled, f.user(Role.POST_OFFICE_OPERATOR))
+    confirmed, not_confirmed = (StatusException.objects.get(item__full_name=n)
+                                for n in ("Đèo Văn Ơn", "Tẩn Thị Mẩy"))
+    officer, approver = f.user(Role.BHXH_OFFICER), f.user(Role.BHXH_APPROVER)
+    services.propose_resolution(officer, confirmed.pk, "apply", "Tổ công tác xác nhận đã mất")
+    services.approve_resolution(approver, confirmed.pk)
+    services.propose_resolution(officer, not_confirmed.pk, "keep", "Bà vẫn còn sống")
+    services.approve_resolution(approver, not_confirmed.pk)
     dead = Beneficiary.objects.get(full_name="Đèo Văn Ơn")
     assert dead.status == BeneficiaryStatus.DECEASED
+    assert dead.status_reason.startswith("Bưu điện báo người hưởng đã chết ngày ")
+    assert "Ngân hàng" not in dead.status_reason
     assert Beneficiary.objects.get(full_name="Tẩn Thị Mẩy").status == BeneficiaryStatus.ACTIVE
+    # The line applied with its file: the confirmation adds no second event.
+    assert StatusEvent.objects.filter(item=confirmed.item).count() == 1
+    assert PaymentItem.objects.get(pk=confirmed.item_id).status == ItemStatus.REJECTED
 
 
 def test_an_unfilled_list_applies_nothing_and_refuses_nothing(exported, tmp_path):
@@ -123,6 +161,25 @@ def test_old_csv_results_still_read_and_new_columns_are_optional(tmp_path):
                    "1,CT202611000000000003,A,đã chi,05/11/2026\n", encoding="utf-8")
     (row,) = list(read_cash_results(new))
     assert (row.code, row.amount, row.paid_on) == ("CASH_PAID", None, date(2026, 11, 5))
+
+
+def test_rows_stream_out_and_a_bad_row_further_down_refuses_the_file(exported, tmp_path):
+    codes = _codes(exported)
+    path = tmp_path / "late.csv"
+    path.write_text("Mã giao dịch,Kết quả,Lý do\n"
+                    f"{codes['Lò Văn Pọm']},Đã chi,\n"
+                    f"{codes['Tẩn Thị Mẩy']},Chưa nhận,Say rượu\n", encoding="utf-8")
+    rows = read_cash_results(path)
+    assert next(rows).end_to_end_id == codes["Lò Văn Pọm"]  # before the file is read through
+    with pytest.raises(CashResultError) as e:
+        next(rows)
+    assert [(p.row, p.code) for p in e.value.problems] == [(3, "bad_reason")]
+    # The ingest rolls back what the first row staged: nothing applied.
+    result = ingest_status_file(path, f.user(Role.POST_OFFICE_OPERATOR))
+    assert [p.code for p in result.problems] == ["bad_reason"]
+    assert not StatusEvent.objects.exists()
+    assert all(i.current_status == ItemStatus.SENT
+               for i in PaymentItem.objects.filter(cycle=exported))
 
 
 def _problems(path: Path) -> list[tuple[int | None, str, str]]:

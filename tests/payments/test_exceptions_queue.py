@@ -14,6 +14,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chitra.access.models import Role
 from chitra.core.errors import NotInScope
 from chitra.core.models import AuditEntry
 from chitra.payments import services
@@ -29,6 +30,7 @@ from chitra.payments.models import (
 )
 from chitra.payments.reconcile_exceptions import allowed_resolutions, applied_status
 from chitra.registry.models import Beneficiary, BeneficiaryStatus, Channel, PaymentAccount
+from tests import factories as f
 from tests.payments.exception_factories import held, sent_items, set_status
 from tests.payments.factories import DEC
 
@@ -66,6 +68,10 @@ def _trail(exc: StatusException) -> list[tuple[str, str]]:
     (K.UNKNOWN_CODE, S.SENT, "XXXX", None),
     (K.NOT_SENT, S.PENDING, "ACSC", None),
     (K.WRONG_FILE, S.SENT, "ACSC", None),
+    # Applied with their file: confirmed where the line left the item, or nothing.
+    (K.DEATH_REPORTED, S.REJECTED, "CASH_NOT_COLLECTED", S.REJECTED),
+    (K.DEATH_REPORTED, S.PAID, "CASH_NOT_COLLECTED", None),
+    (K.DUPLICATE, S.REJECTED, "RJCT", None),
 ])
 def test_apply_takes_the_status_the_line_means_where_it_can(kind, current, code, to):
     assert applied_status(kind, current, code) == to
@@ -108,15 +114,32 @@ def test_keep_resolves_with_the_note_and_leaves_the_item(lai_chau):
 def test_the_proposer_cannot_approve_their_own_proposal(lai_chau):
     (item,) = sent_items()
     exc = held(item, K.NEEDS_REVIEW, "BLCK")
-    services.propose_resolution(lai_chau.officer, exc.pk, APPLY, "Ngân hàng đang kiểm tra")
+    services.propose_resolution(lai_chau.approver, exc.pk, APPLY, "Ngân hàng đang kiểm tra")
     with pytest.raises(PaymentError) as e:
-        services.approve_resolution(lai_chau.officer, exc.pk)
+        services.approve_resolution(lai_chau.approver, exc.pk)
     assert e.value.code == "maker_checker"
     with pytest.raises(PaymentError):
-        services.reject_proposal(lai_chau.officer, exc.pk, "tự trả lại")
+        services.reject_proposal(lai_chau.approver, exc.pk, "tự trả lại")
     exc.refresh_from_db()
     assert (exc.state, exc.resolved_by) == (ExceptionState.PROPOSED, "")
     assert _item(item).current_status == S.SENT
+
+
+def test_only_an_approver_approves_or_sends_back(lai_chau):
+    (item,) = sent_items()
+    exc = held(item, K.NEEDS_REVIEW, "BLCK")
+    services.propose_resolution(lai_chau.officer, exc.pk, APPLY, "Ngân hàng đang kiểm tra")
+    other_officer = f.user(Role.BHXH_OFFICER, lai_chau.officer.organization)
+    for call in (lambda: services.approve_resolution(other_officer, exc.pk),
+                 lambda: services.reject_proposal(other_officer, exc.pk, "không")):
+        with pytest.raises(PaymentError) as e:
+            call()
+        assert e.value.code == "not_permitted"
+    exc.refresh_from_db()
+    assert exc.state == ExceptionState.PROPOSED
+    assert _item(item).current_status == S.SENT
+    services.approve_resolution(lai_chau.approver, exc.pk)
+    assert _item(item).current_status == S.ACCEPTED
 
 
 def test_the_database_refuses_a_resolution_approved_by_its_proposer(lai_chau):
@@ -259,6 +282,39 @@ def test_a_death_in_an_applied_rejection_stops_the_person(lai_chau):
     assert person.status_reason.startswith("Ngân hàng báo người hưởng đã chết (MD07)")
 
 
+def test_a_confirmed_post_office_death_stops_the_person_and_lists_what_to_recover(lai_chau):
+    (item,) = sent_items()
+    item = set_status(item, S.REJECTED, "DEATH")
+    exc = held(item, K.DEATH_REPORTED, "CASH_NOT_COLLECTED", reason="DEATH")
+    assert exc.item_status == S.REJECTED  # where the line left the item
+    # Paid again since the report (the next month, reissued): to recover once confirmed.
+    dec = services.open_cycle("12", DEC, "officer")
+    services.compute_cycle(dec.pk, "officer")
+    PaymentItem.objects.filter(cycle=dec).update(status=S.PAID,
+                                                 payment_date=timezone.localdate())
+    paid = list(PaymentItem.objects.filter(cycle=dec).order_by("id")
+                .values_list("citizen_id", "amount"))
+    assert paid
+    _resolve(exc, lai_chau.officer, lai_chau.approver, APPLY, "Tổ công tác xác nhận đã mất")
+    person = Beneficiary.objects.get(pk=item.beneficiary_id)
+    assert person.status == BeneficiaryStatus.DECEASED
+    assert person.status_reason.startswith("Bưu điện báo người hưởng đã chết ngày ")
+    assert lai_chau.approver.username in person.status_reason
+    approve = AuditEntry.objects.get(action="status_exception.approve")
+    assert approve.after["to_recover"] == [list(p) for p in paid]
+    assert (_item(item).status, _item(item).reason_code) == (S.REJECTED, "DEATH")
+    assert not StatusEvent.objects.filter(item=item).exists()  # written with its file
+
+
+def test_a_post_office_death_not_confirmed_changes_nothing(lai_chau):
+    (item,) = sent_items()
+    item = set_status(item, S.REJECTED, "DEATH")
+    exc = held(item, K.DEATH_REPORTED, "CASH_NOT_COLLECTED", reason="DEATH")
+    _resolve(exc, lai_chau.officer, lai_chau.approver, KEEP, "Người hưởng vẫn còn sống")
+    assert Beneficiary.objects.get(pk=item.beneficiary_id).status == BeneficiaryStatus.ACTIVE
+    assert _item(item).status == S.REJECTED
+
+
 def test_apply_of_a_success_after_a_rejection_is_refused_once_reissued(lai_chau):
     (item,) = sent_items()
     item = set_status(item, S.REJECTED, "AG01")
@@ -341,7 +397,7 @@ def test_status_exceptions_command_lists_proposes_approves_and_rejects(lai_chau,
     out = _cli("propose", str(ea.pk), "--resolution", "apply", "--note", "Tiền đã về",
                "--as", officer)
     assert "proposed apply" in out
-    with pytest.raises(CommandError, match="different user"):
+    with pytest.raises(CommandError, match="not permitted"):
         _cli("approve", str(ea.pk), "--as", officer)
     assert "returned" in _cli("approve", str(ea.pk), "--as", approver)
     assert _item(a).status == S.RETURNED

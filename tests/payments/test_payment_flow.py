@@ -16,6 +16,7 @@ from chitra.payments.models import (
     ExceptionKind,
     ItemStatus,
     ObligationStatus,
+    OfficeAccount,
     PaymentFile,
     PaymentItem,
     RefusedStatusFile,
@@ -238,13 +239,21 @@ def test_bank_notification_without_msg_id_counts_only_for_its_own_items(exported
     agri, bidv = _item(people["agri"], cycle), _item(people["ok"], cycle)
     bidv_user = f.user(Role.BANK_OPERATOR, org=f.organization(
         f.OrganizationKind.BANK, provider=f.provider("BIDV")))
+    # The paying account is at Agribank: not an account BIDV may notify about.
+    paying = tmp_path / "paying.xml"
+    paying.write_bytes(camt054([(bidv.end_to_end_id, bidv.amount, False, None)]))
+    _refused(ingest_status_file(paying, bidv_user), "bad_file")
+    OfficeAccount.objects.create(province_code="12", provider=f.provider("BIDV"),
+                                 account_number="1200009999999")
     other = tmp_path / "other.xml"
-    other.write_bytes(camt054([(agri.end_to_end_id, agri.amount, False, None)]))
+    other.write_bytes(camt054([(agri.end_to_end_id, agri.amount, False, None)],
+                              account="1200009999999"))
     aside = ingest_status_file(other, bidv_user)
     assert (aside.problems, aside.applied, aside.set_aside) == ([], 0, 1)
     assert [p.code for p in aside.set_aside_lines] == ["unknown_end_to_end_id"]
     own = tmp_path / "own.xml"
-    own.write_bytes(camt054([(bidv.end_to_end_id, bidv.amount, False, None)]))
+    own.write_bytes(camt054([(bidv.end_to_end_id, bidv.amount, False, None)],
+                            account="1200009999999"))
     assert ingest_status_file(own, bidv_user).applied == 1
     assert _item(people["ok"], cycle).status == ItemStatus.PAID
     assert _item(people["agri"], cycle).current_status == ItemStatus.SENT

@@ -26,7 +26,7 @@ from chitra.payments.models import (
     PaymentItem,
     ProvincePaymentRule,
 )
-from chitra.payments.status import ingest
+from chitra.payments.status import followups
 from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry import services as registry
 from chitra.registry.models import Beneficiary, BeneficiaryStatus, Channel, PaymentAccount
@@ -248,7 +248,7 @@ def test_a_status_file_and_a_registry_change_wait_for_each_other_in_either_order
         release.wait(10)  # still inside the file's transaction
         return done
 
-    monkeypatch.setattr(ingest.registry, "close_payment_accounts", close_and_linger)
+    monkeypatch.setattr(followups.registry, "close_payment_accounts", close_and_linger)
     path = _reply(tmp_path, pf, [(second, "AC04")], "second.xml")
     applying, apply_errors = _in_thread(lambda: ingest_status_file(path, user))
     assert closed.wait(20)

@@ -88,6 +88,19 @@ def test_a_rejected_batch_listing_one_transaction_rejects_the_others_too(bidv, t
     assert StatusEvent.objects.get(item=second).reason_code == ""
 
 
+def test_a_rejected_group_gives_its_items_the_banks_words(bidv, tmp_path):
+    pf, first, second = bidv
+    data = pain002(pf.msg_id, [], group_status="RJCT").replace(
+        b"<GrpSts>RJCT</GrpSts>", b"<GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>AM04</Cd></Rsn>"
+        b"<AddtlInf>KHONG DU SO DU TAI KHOAN</AddtlInf></StsRsnInf>")
+    result = _ingest(tmp_path, data)
+    assert (result.problems, result.applied) == ([], 2)
+    assert list(StatusEvent.objects.order_by("item_id").values_list(
+        "item_id", "reason_code", "detail")) == [
+        (first.pk, "AM04", "KHONG DU SO DU TAI KHOAN"),
+        (second.pk, "AM04", "KHONG DU SO DU TAI KHOAN")]
+
+
 def test_a_group_status_leaves_the_transactions_it_lists_to_their_own(bidv, tmp_path):
     pf, first, second = bidv
     result = _ingest(tmp_path, pain002(pf.msg_id, [(first.end_to_end_id, "RJCT", "AC04", None)],

@@ -99,14 +99,26 @@ def test_camt054_applies_ours_and_lists_the_other_entries_with_reasons(bidv, tmp
     assert PaymentCycle.objects.get(pk=a.cycle_id).status == CycleStatus.RECONCILING
 
 
-def test_a_camt054_entry_not_booked_yet_is_set_aside_and_changes_nothing(bidv, tmp_path):
+def test_a_camt054_entry_not_booked_yet_is_money_on_its_way(bidv, tmp_path):
     _, (a, b, _) = bidv
     result = _ingest(tmp_path, camt054([pending(a.end_to_end_id, FIRST),
                                         (b.end_to_end_id, SECOND, False, None)]))
+    assert (result.problems, _counts(result)) == ([], (2, 0, 0, 0))
+    assert _statuses([a, b]) == [ItemStatus.ACCEPTED, ItemStatus.PAID]
+    assert StatusEvent.objects.get(item=a).iso_status == "PDNG"
+
+
+def test_a_camt054_information_entry_is_set_aside_as_information_only(bidv, tmp_path):
+    _, (a, b, _) = bidv
+    info = pending(a.end_to_end_id, FIRST).replace("<Cd>PDNG</Cd>", "<Cd>INFO</Cd>")
+    result = _ingest(tmp_path, camt054([info, (b.end_to_end_id, SECOND, False, None)]))
     assert (result.problems, _counts(result)) == ([], (1, 0, 0, 1))
-    assert [(p.code, p.value) for p in result.set_aside_lines] == [
-        ("status_not_from_source", "PDNG")]
+    (aside,) = result.set_aside_lines
+    assert (aside.code, aside.value) == ("information_only", "INFO")
+    assert aside.message_en.startswith("Information only entry")
+    assert "thông tin" in aside.message_vi
     assert _statuses([a, b]) == [ItemStatus.SENT, ItemStatus.PAID]
+    assert not StatusException.objects.exists()
 
 
 def test_a_return_before_the_item_was_paid_is_held_and_the_rest_applies(bidv, tmp_path):
@@ -223,6 +235,8 @@ def test_the_office_accounts_are_those_of_the_users_scope(lai_chau, dien_bien):
     assert office_accounts(lai_chau.officer) == {"LC-AGRI", "LC-BIDV", "8800201001234"}
     assert office_accounts(lai_chau.bank) == {"LC-AGRI", "8800201001234"}  # Agribank's
     assert office_accounts(dien_bien.bank) == {"DB-AGRI"}
+    # Another bank: the paying account is at Agribank (its BIC), not at BIDV.
+    assert office_accounts(lai_chau.other_bank) == {"LC-BIDV"}
     assert office_accounts(lai_chau.ward_team) == frozenset()
 
 
@@ -233,6 +247,11 @@ def test_dupl_rejection_is_never_reissued(bidv, tmp_path):
     assert (result.problems, result.applied) == ([], 2)
     dupl = PaymentItem.objects.get(pk=a.pk)
     assert (dupl.status, dupl.reason_code, dupl.closed) == (ItemStatus.REJECTED, "DUPL", False)
+    # Applied, and held for someone to check that the other payment went out (keep only).
+    assert result.exceptions == 1
+    assert _held() == [(a.pk, ExceptionKind.DUPLICATE, "RJCT", "rejected")]
+    held = services.get_exception_for(f.user(Role.BHXH_OFFICER), StatusException.objects.get().pk)
+    assert services.allowed_for(held) == ["keep"]
     dec = services.compute_cycle(services.open_cycle("12", DEC, "officer").pk, "officer")
     assert not PaymentItem.objects.filter(cycle=dec, obligation_id=a.obligation_id).exists()
     assert PaymentItem.objects.filter(cycle=dec, obligation_id=b.obligation_id).exists()
@@ -243,3 +262,18 @@ def test_dupl_rejection_is_never_reissued(bidv, tmp_path):
             replaces_id=a.pk, full_name=a.full_name, citizen_id=a.citizen_id,
             ward_code=a.ward_code, channel=Channel.CASH, amount=a.amount,
             payment_date=DEC)
+
+
+def test_a_group_dupl_rejects_and_holds_every_item_of_its_file(bidv, tmp_path):
+    pf, (a, b, c) = bidv
+    data = pain002(pf.msg_id, [(a.end_to_end_id, "ACSC", None, None)], group_status="RJCT")
+    data = data.replace(b"<GrpSts>RJCT</GrpSts>", b"<GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>"
+                        b"DUPL</Cd></Rsn><AddtlInf>LENH TRUNG VOI LO 0001</AddtlInf>"
+                        b"</StsRsnInf>")
+    result = _ingest(tmp_path, data)
+    assert (result.problems, result.applied, result.exceptions) == ([], 3, 2)
+    assert _statuses([a, b, c]) == [ItemStatus.PAID, ItemStatus.REJECTED, ItemStatus.REJECTED]
+    assert _held() == [(b.pk, ExceptionKind.DUPLICATE, "RJCT", "rejected"),
+                       (c.pk, ExceptionKind.DUPLICATE, "RJCT", "rejected")]
+    assert StatusFile.objects.get().exceptions == 2
+    assert [e.detail for e in StatusException.objects.all()] == ["LENH TRUNG VOI LO 0001"] * 2

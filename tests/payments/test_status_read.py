@@ -125,7 +125,7 @@ def test_rows_are_twelve_values_and_group_lines_stay_aside() -> None:
                        "Ngày chi đổi sang 20/11/2026; theo lịch chi của chi nhánh; "
                        "ReqdExctnDt 2026-11-20", None, None)
     assert len(rows) == 4
-    assert staged.groups == [("BHXH-01-202511-AGRIBANK-0001", "ACCP", "")]
+    assert staged.groups == [("BHXH-01-202511-AGRIBANK-0001", "ACCP", "", "")]
     assert (staged.lines, staged.codes, staged.ordered) == (5, {"ACSC", "ACWC", "PDNG"}, True)
     assert staged.msg_ids == {"BHXH-01-202511-AGRIBANK-0001": 4}
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from chitra.payments.iso20022.ids import end_to_end_id
+from chitra.payments.iso20022.text import DETAIL_MAX
 from chitra.registry.models import Channel
 
 
@@ -373,7 +374,7 @@ class StatusEvent(models.Model):
     is_exception = models.BooleanField(default=False)
     resolved_by = models.CharField(max_length=150, blank=True)
     # What the bank said besides the code (AddtlInf; the change an ACWC made), shown as is.
-    detail = models.CharField(max_length=210, blank=True, default="")
+    detail = models.CharField(max_length=DETAIL_MAX, blank=True, default="")
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -388,6 +389,10 @@ class ExceptionKind(models.TextChoices):
     NOT_SENT = "not_sent", "Giao dịch chưa được gửi"
     UNKNOWN_CODE = "unknown_code", "Mã trạng thái lạ"
     NEEDS_REVIEW = "needs_review", "Ngân hàng giữ lại, cần xem xét"
+    # Applied and held too (status.transitions.APPLIED_AND_HELD): the item is rejected, a
+    # person checks what the line implies.
+    DEATH_REPORTED = "death_reported", "Bưu điện báo người hưởng đã chết — cần xác nhận"
+    DUPLICATE = "duplicate", "Ngân hàng báo lệnh trùng — kiểm tra đã chi chưa"
 
 
 class ExceptionState(models.TextChoices):
@@ -414,7 +419,7 @@ class StatusException(models.Model):
     line_no = models.IntegerField(null=True, blank=True)
     iso_status = models.CharField(max_length=20)
     reason_code = models.CharField(max_length=8, blank=True)
-    detail = models.CharField(max_length=210, blank=True, default="")
+    detail = models.CharField(max_length=DETAIL_MAX, blank=True, default="")
     amount = models.BigIntegerField(null=True, blank=True)  # as the line states it
     item_status = models.CharField(max_length=10, choices=ItemStatus.choices)  # when received
     kind = models.CharField(max_length=20, choices=ExceptionKind.choices)

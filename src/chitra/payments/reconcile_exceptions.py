@@ -16,14 +16,22 @@ return_before_paid     returned: the obligation is open again, the next compute 
 amount_mismatch        the line's status as an ordinary line would apply it (a contradiction:
                        the line's status); the amount the bank stated goes on the event
 needs_review (BLCK)    the bank holds it: the item stays open, accepted
+death_reported         the line already applied (not collected); apply = BHXH confirms the
+                       death: the person's payments stop, paid items are listed to recover
 msg_id_mismatch,       impossible: the line is not about this item, was never sent, or its
 not_sent, unknown_code code means nothing we know — keep only
+duplicate (DUPL)       the line already applied (rejected, never reissued); keep only: closing
+                       it says someone checked that the other payment went out
 =====================  ======================================================================
+
+The last two are *applied and held*: their line moved the item when the file came in, and
+the exception keeps the status it left (``item_status``), so a later move makes it stale.
 """
 
 from __future__ import annotations
 
 from chitra.core.money import format_vnd
+from chitra.payments.iso20022.text import DETAIL_MAX
 from chitra.payments.models import (
     CLOSED_ITEM_STATUSES,
     ExceptionKind,
@@ -33,6 +41,7 @@ from chitra.payments.models import (
 from chitra.payments.status.transitions import (
     BAD_ACCOUNT_REASONS,
     DECEASED_REASONS,
+    POST_OFFICE_DEATH,
     Outcome,
     next_status,
     target_of,
@@ -41,9 +50,10 @@ from chitra.payments.status.transitions import (
 K, R, S = ExceptionKind, ExceptionResolution, ItemStatus
 
 # Kinds whose line cannot be applied to the item, whatever its status.
-KEEP_ONLY = frozenset({K.WRONG_FILE, K.NOT_SENT, K.UNKNOWN_CODE})
+KEEP_ONLY = frozenset({K.WRONG_FILE, K.NOT_SENT, K.UNKNOWN_CODE, K.DUPLICATE})
+# Kinds whose line applied when its file came in: apply records nothing more.
+ALREADY_APPLIED = frozenset({K.DEATH_REPORTED, K.DUPLICATE})
 NOTE_MAX = 1000
-_DETAIL_MAX = 210  # StatusEvent.detail
 
 
 def applied_status(kind: str, current: str, code: str) -> ItemStatus | None:
@@ -59,6 +69,8 @@ def applied_status(kind: str, current: str, code: str) -> ItemStatus | None:
     target = target_of(code)
     if target is None:
         return None
+    if kind in ALREADY_APPLIED:  # confirmed where the line left it, else stale
+        return current if current == target else None
     if kind == K.AMOUNT_MISMATCH:
         decision = next_status(current, code)
         if decision.outcome == Outcome.APPLY and decision.to is not None:
@@ -81,16 +93,15 @@ def reopens(current: str, to: str) -> bool:
     return current in CLOSED_ITEM_STATUSES and to not in CLOSED_ITEM_STATUSES
 
 
-def follow_up(to: str, reason: str) -> str | None:
-    """The registry's follow-up of a rejection or return: ``"deceased"`` (MD07),
-    ``"bad_account"`` (AC01/03/04/06) or None — what the status ingest does for a line."""
+def follows_up(kind: str, to: str, reason: str) -> bool:
+    """Whether applying reaches beyond the item (:mod:`chitra.payments.status.followups`):
+    a rejection or return for a refused account (AC01/03/04/06) or a bank's death (MD07), as
+    the status ingest does for a line — or a post office's death, once confirmed here."""
     if to not in (S.REJECTED, S.RETURNED):
-        return None
-    if reason in DECEASED_REASONS:
-        return "deceased"
-    if reason in BAD_ACCOUNT_REASONS:
-        return "bad_account"
-    return None
+        return False
+    if reason == POST_OFFICE_DEATH:
+        return kind == K.DEATH_REPORTED
+    return reason in DECEASED_REASONS or reason in BAD_ACCOUNT_REASONS
 
 
 def event_detail(kind: str, detail: str, stated: int | None, item_amount: int) -> str:
@@ -100,4 +111,4 @@ def event_detail(kind: str, detail: str, stated: int | None, item_amount: int) -
         amounts = (f"Ngân hàng báo {format_vnd(stated)}, lệnh chi {format_vnd(item_amount)}"
                    f" / bank stated {stated}, instructed {item_amount}")
         detail = f"{amounts}; {detail}" if detail else amounts
-    return detail[:_DETAIL_MAX]
+    return detail[:DETAIL_MAX]

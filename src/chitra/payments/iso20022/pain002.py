@@ -40,12 +40,11 @@ from chitra.payments.iso20022.safe_xml import (
     wrong_root,
 )
 from chitra.payments.iso20022.schemas import schema_for_namespace
-from chitra.payments.iso20022.text import clean_text
+from chitra.payments.iso20022.text import DETAIL_MAX, clean_text
 
 NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:pain.002.001."
 SUPPORTED_VERSIONS = range(3, 16)
 NOT_PROVIDED = "NOTPROVIDED"  # what banks write where an id was not given to them
-MAX_DETAIL = 210
 ACCEPTED_WITH_CHANGE = "ACWC"
 # One of our EndToEndIds inside free text (OrgnlTxRef/RmtInf/Ustrd…).
 _OUR_ID_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z]){E2E_PREFIX}[0-9]{{{6 + E2E_ITEM_WIDTH}}}(?![0-9])")
@@ -265,7 +264,7 @@ class _Reader:
                 value = None if node is None else " ".join("".join(node.itertext()).split())
                 if value:
                     parts.append(f"{name} {value}")
-        return clean_text("; ".join(parts), max_len=MAX_DETAIL) if parts else ""
+        return clean_text("; ".join(parts), max_len=DETAIL_MAX) if parts else ""
 
     def _transaction_status(self, element: Any) -> StatusLine:
         msg_id = self._require_msg_id(element)

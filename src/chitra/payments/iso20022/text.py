@@ -20,6 +20,10 @@ from enum import StrEnum
 # import through.
 from chitra.core.text import VIETNAMESE_LETTERS
 
+# What a status line's detail keeps of the bank's words (StatusEvent.detail,
+# StatusException.detail, the set-aside lines): one limit for the readers and the models.
+DETAIL_MAX = 210
+
 
 class Charset(StrEnum):
     UPPER_ASCII = "upper_ascii"  # SWIFT Latin set, upper case: the default

@@ -1,5 +1,6 @@
 """The exceptions queue (issue 13): status lines held for a person, resolved with a reason by
-one BHXH officer and approved by another (maker–checker, also a check constraint).
+one BHXH officer and approved by a BHXH approver, another person (maker–checker, also a
+check constraint).
 
 Only BHXH staff (officer or approver) of the item's province see and resolve its
 exceptions; for anybody else another province's exception does not exist (:class:`NotInScope`),
@@ -20,6 +21,7 @@ What each resolution does to the item is :mod:`chitra.payments.reconcile_excepti
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
@@ -30,7 +32,7 @@ from chitra.access.scoping import bhxh_province
 from chitra.core import audit
 from chitra.core.errors import NotInScope
 from chitra.core.models import AuditEntry
-from chitra.payments import lifecycle
+from chitra.payments import lifecycle, permissions
 from chitra.payments import reconcile_exceptions as rules
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
@@ -39,13 +41,12 @@ from chitra.payments.models import (
     ItemStatus,
     PaymentCycle,
     PaymentItem,
-    ProvincePaymentRule,
     StatusEvent,
     StatusException,
     current_status,
 )
-from chitra.registry import services as registry
-from chitra.registry.models import BeneficiaryStatus
+from chitra.payments.permissions import CycleAction
+from chitra.payments.status import followups
 
 LIST_LIMIT = 200
 _STATE_ORDER = [ExceptionState.OPEN, ExceptionState.PROPOSED, ExceptionState.RESOLVED]
@@ -173,9 +174,11 @@ def propose_resolution(user: User, exception_id: int, resolution: str,
 
 @transaction.atomic
 def reject_proposal(user: User, exception_id: int, reason: str) -> StatusException:
-    """proposed → open: a second officer sends the proposal back, with a reason."""
+    """proposed → open: an approver (not the maker) sends the proposal back, with a
+    reason."""
     exc = _locked(user, exception_id)
     _require_state(exc, ExceptionState.PROPOSED)
+    _require_approver(exc, user)
     _require_checker(exc, user)
     reason = _required_text(reason, "reason")
     before = {"state": exc.state, "resolution": exc.resolution, "note": exc.note,
@@ -190,18 +193,21 @@ def reject_proposal(user: User, exception_id: int, reason: str) -> StatusExcepti
 
 @transaction.atomic
 def approve_resolution(user: User, exception_id: int) -> StatusException:
-    """proposed → resolved by a second officer. *Apply* moves the item to what the line
-    means (:func:`chitra.payments.reconcile_exceptions.applied_status`), records the line as
-    an exception event resolved by the checker, and runs the registry's follow-up of a
-    death or a refused account; *keep* leaves the item as it is.
+    """proposed → resolved by a BHXH approver who is not the maker. *Apply* moves the item
+    to what the line means (:func:`chitra.payments.reconcile_exceptions.applied_status`),
+    records the line as an exception event resolved by the checker (unless it applied with
+    its file already), and runs the registry's follow-up of a death or a refused account
+    (:mod:`chitra.payments.status.followups`; the items to recover go in the audit entry);
+    *keep* leaves the item as it is.
 
     Locks the exception, then its item (``SELECT … FOR UPDATE``): a file applied meanwhile
     either waits or is seen, and a moved item is refused (stale)."""
     exc = _locked(user, exception_id)
     _require_state(exc, ExceptionState.PROPOSED)
+    _require_approver(exc, user)
     _require_checker(exc, user)
     item = _locked_item(exc)
-    moved: dict[str, str] = {}
+    moved: dict[str, Any] = {}
     if exc.resolution == ExceptionResolution.APPLY:
         moved = _apply(exc, item, user)
     now = timezone.now()
@@ -214,7 +220,7 @@ def approve_resolution(user: User, exception_id: int) -> StatusException:
     return exc
 
 
-def _apply(exc: StatusException, item: PaymentItem, checker: User) -> dict[str, str]:
+def _apply(exc: StatusException, item: PaymentItem, checker: User) -> dict[str, Any]:
     _require_unchanged(exc, item)
     current = _current(item)
     to = rules.applied_status(exc.kind, current, exc.iso_status)
@@ -235,39 +241,23 @@ def _apply(exc: StatusException, item: PaymentItem, checker: User) -> dict[str, 
             status=to, reason_code=exc.reason_code, status_changed_at=now)
         if updated != 1:
             raise _changed()
-    StatusEvent.objects.create(
-        item_id=item.pk, source_file_id=exc.status_file_id, iso_status=exc.iso_status,
-        reason_code=exc.reason_code, from_status=current, to_status=to, is_exception=True,
-        resolved_by=checker.username,
-        detail=rules.event_detail(exc.kind, exc.detail, exc.amount, item.amount))
-    _follow_up(item, to, exc.reason_code, checker.username)
+    if exc.kind not in rules.ALREADY_APPLIED:  # else its event was written with the file
+        StatusEvent.objects.create(
+            item_id=item.pk, source_file_id=exc.status_file_id, iso_status=exc.iso_status,
+            reason_code=exc.reason_code, from_status=current, to_status=to,
+            is_exception=True, resolved_by=checker.username,
+            detail=rules.event_detail(exc.kind, exc.detail, exc.amount, item.amount))
+    moved: dict[str, Any] = {"from_status": current, "to_status": to}
+    if rules.follows_up(exc.kind, to, exc.reason_code):
+        # What the status ingest does for a line (one function for both roads); a death
+        # counts from the day it was reported.
+        recover = followups.follow_up(
+            [(item.pk, exc.reason_code)], checker.username,
+            reported_on=timezone.localdate(exc.received_at), today=timezone.localdate())
+        if recover:
+            moved["to_recover"] = [[citizen, amount] for citizen, amount in recover]
     lifecycle.mark_reconciling([item.cycle_id])
-    return {"from_status": current, "to_status": to}
-
-
-def _follow_up(item: PaymentItem, to: str, reason: str, actor: str) -> None:
-    """The registry's use cases, as the status ingest runs them for an applied line
-    (:func:`chitra.payments.status.ingest._after_rejections`): a death stops the person, a
-    refused account is closed (and cash follows, by the province's rule)."""
-    what = rules.follow_up(to, reason)
-    if what is None:
-        return
-    today = timezone.localdate()
-    registry.lock_beneficiaries([item.beneficiary_id])
-    if what == "deceased":
-        registry.stop_payments(
-            {item.beneficiary_id: f"Ngân hàng báo người hưởng đã chết ({reason}) "
-                                  f"ngày {today:%d/%m/%Y}"},
-            status=BeneficiaryStatus.DECEASED, actor=actor)
-        return
-    province = item.cycle.province_code
-    as_cash = ProvincePaymentRule.objects.filter(province_code=province).values_list(
-        "reissue_bad_account_as_cash", flat=True).first()
-    registry.close_payment_accounts(
-        [registry.AccountClosing(item.beneficiary_id, item.account_number,
-                                 f"{reason}: tài khoản bị ngân hàng từ chối",
-                                 cash_instead=True if as_cash is None else as_cash)],
-        actor=actor, today=today)
+    return moved
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -296,6 +286,13 @@ def _require_state(exc: StatusException, state: ExceptionState) -> None:
             f"Ngoại lệ #{exc.pk} đang ở trạng thái '{exc.get_state_display()}'; "
             f"việc này cần trạng thái '{state.label}'.",
             f"Exception #{exc.pk} is '{exc.state}'; this needs '{state.value}'.")
+
+
+def _require_approver(exc: StatusException, user: User) -> None:
+    """Approving or sending back is the BHXH approver's, as for a payment cycle."""
+    province = (PaymentItem.objects.filter(pk=exc.item_id)
+                .values_list("cycle__province_code", flat=True).get())
+    permissions.require(user, CycleAction.APPROVE, province)
 
 
 def _require_checker(exc: StatusException, user: User) -> None:

@@ -128,7 +128,7 @@ class _Batch:
             return None
         parsed = future.result()
         staged = parsed.staged
-        codes = staged.codes | {code for _, code, _ in staged.groups}
+        codes = staged.codes | {g[1] for g in staged.groups}
         if parsed.error is not None or any(map(may_reject, codes)):
             return None
         return frozenset([*staged.msg_ids, *(g[0] for g in staged.groups)])

@@ -11,13 +11,15 @@ whatever their Unicode form. The columns (:mod:`chitra.payments.cashform`):
 - ``Kết quả`` — ``Đã chi`` / ``Chưa nhận`` (``Không nhận`` too) (required);
 - ``Số tiền`` (``Số tiền (đồng)``) — checked against the item by the ingest;
 - ``Lý do`` — why not collected: ``Vắng mặt``, ``Đã chết``, ``Từ chối nhận``, ``Khác``,
-  or the code itself (``ABSENT``, ``MD07``, ``REFUSED``, ``OTHER``); ``Đã chết`` becomes
-  ``MD07``, which stops the person's payments as a bank's MD07 does;
-- ``Ngày chi`` — the day paid, dd/mm/yyyy, not in the future.
+  or the code itself (``ABSENT``, ``DEATH``, ``REFUSED``, ``OTHER``); ``Đã chết`` becomes
+  ``DEATH``, held for BHXH to confirm before the person's payments stop;
+- ``Ngày chi`` — the day paid, dd/mm/yyyy, not in the future (kept on the item's event).
 
 This module reads and checks the file's shape and each cell; whether the codes and amounts
-are the uploader's own items is the ingest's business. Any problem refuses the file with
-every problem listed (row and column), nothing applied.
+are the uploader's own items is the ingest's business. Rows stream out as they are read (a
+results file of a million rows is never held in memory); any problem refuses the file with
+every problem listed (row and column) once the file is read — the ingest's transaction then
+rolls back what the rows before it staged, nothing applied.
 """
 
 from __future__ import annotations
@@ -185,7 +187,9 @@ def _read_row(r: _Row) -> CashResult | None:
 
 
 def read_cash_results(path: Path) -> Iterator[CashResult]:
-    """Every result row, validated; raises :class:`CashResultError` listing every problem.
+    """Every result row, validated, streaming; after the last row raises
+    :class:`CashResultError` listing every problem (if any), so the caller must not commit
+    what it did with the rows before that.
 
     :func:`~chitra.registry.importing.reading.open_table` looks at an xlsx archive before
     any parser opens it: a zip bomb or a flood of shared strings is refused with its reason."""
@@ -203,13 +207,12 @@ def read_cash_results(path: Path) -> Iterator[CashResult]:
             index = _columns(heads)
         # Problems name a column as the file does.
         labels = {**_LABELS, **{k: heads[i].strip() for k, i in index.items()}}
-        results: list[CashResult] = []
         problems: list[Problem] = []
         try:
             for row, cells in rows:
                 read = _read_row(_Row(row, cells, index, labels, problems))
-                if read is not None:
-                    results.append(read)
+                if read is not None and not problems:  # a refused file needs no more rows
+                    yield read
                 if len(problems) >= MAX_PROBLEMS:
                     break
         except FileRefused as e:  # damaged further down: the whole file is refused
@@ -217,7 +220,6 @@ def read_cash_results(path: Path) -> Iterator[CashResult]:
                                                       e.message_en)]) from e
         if problems:
             raise CashResultError(problems)
-        yield from results
     except FileRefused as e:
         raise CashResultError([Problem(None, "", "", e.code, e.message_vi, e.message_en)]) from e
     finally:

@@ -7,8 +7,11 @@ carry, a line without its amount) is set aside with its reason and counted on th
 file; a line about our item that cannot apply by itself (a status contradicting a final one,
 a return of what was never paid, an amount that differs, an unknown or BLCK code, the wrong
 payment file, an item never sent) is held as a
-:class:`~chitra.payments.models.StatusException`. A file is refused whole only when it
-cannot be trusted at all: unreadable or schema-invalid, naming a payment file that is not
+:class:`~chitra.payments.models.StatusException`. A rejection as a duplicate (DUPL) or a post
+office's report of a death applies and is held too: a person checks the other payment, or
+confirms the death before the person's payments stop
+(:mod:`~chitra.payments.status.followups`). A file is refused whole only when it cannot be
+trusted at all: unreadable or schema-invalid, naming a payment file that is not
 ours (an unknown OrgnlMsgId), a camt.054 about an account that is not the office's, or a
 malformed cash results file. The same bytes twice are recognized by their SHA-256 and
 applied once. Who may report on what is :mod:`chitra.payments.status.scope`, for every way a
@@ -38,21 +41,15 @@ from chitra.payments import ids, lifecycle
 from chitra.payments.errors import PaymentError
 from chitra.payments.iso20022 import Iso20022Error
 from chitra.payments.models import (
-    ItemStatus,
     PaymentFile,
-    PaymentItem,
-    ProvincePaymentRule,
     RefusedStatusFile,
     StatusFile,
     StatusSource,
 )
-from chitra.payments.status import cashresults
+from chitra.payments.status import cashresults, followups
 from chitra.payments.status import read as statuslines
 from chitra.payments.status import stage as statusload
 from chitra.payments.status.scope import office_accounts, status_scope
-from chitra.payments.status.transitions import BAD_ACCOUNT_REASONS, DECEASED_REASONS
-from chitra.registry import services as registry
-from chitra.registry.models import BeneficiaryStatus
 
 
 @dataclass
@@ -103,7 +100,10 @@ def _read_lines(path: Path, source: StatusSource,
     the office's accounts a camt.054 may be about."""
     if source == StatusSource.CASH:
         for r in cashresults.read_cash_results(path):
-            yield r.row, r.end_to_end_id, r.code, r.reason, r.amount, None, False, "", None, None
+            # The day paid stays on the item's event, as a bank's words would.
+            paid = f"Ngày chi {r.paid_on:%d/%m/%Y}" if r.paid_on else ""
+            yield (r.row, r.end_to_end_id, r.code, r.reason, r.amount, None, False, paid, None,
+                   None)
     else:
         yield from statuslines.read_xml_lines(path, source, accounts)
 
@@ -208,7 +208,12 @@ def _set_aside(row: int | None, e2e: str, code: str, detail: str | None, what: s
                         "nhận từ thông báo camt.054 của ngân hàng.",
                         f"This kind of file may not report status {code}: a return (RTRN) "
                         "is accepted only from the bank's camt.054.")
-    if what == statusload.NOT_FROM_SOURCE:  # e.g. a camt.054 entry not booked yet (PDNG)
+    if what == statusload.INFORMATION_ONLY:
+        return _problem(row, "Sts", code, what,
+                        "Bút toán chỉ để thông tin (INFO), không báo trạng thái của giao dịch "
+                        "chi nào.",
+                        "Information only entry (INFO): it reports no payment's status.")
+    if what == statusload.NOT_FROM_SOURCE:  # e.g. a credit status in a post-office file
         return _problem(row, "Sts", code, what,
                         f"Loại tệp này không báo trạng thái {code} cho giao dịch chi.",
                         f"This kind of file does not report status {code} for a payment.")
@@ -222,7 +227,7 @@ def _apply(source: str, digest: str, name: str, user: User, result: IngestResult
            staged: statuslines.Staged, decided: statusload.Decided) -> None:
     now = timezone.now()
     result.applied, result.unchanged = decided.moved, decided.unchanged
-    result.exceptions, result.set_aside = decided.held, decided.set_aside
+    result.exceptions, result.set_aside = decided.held + decided.flagged, decided.set_aside
     result.set_aside_lines = [_set_aside(*r) for r in statusload.set_aside(decided)]
     sf = StatusFile.objects.create(
         sha256=digest, source=source, file_name=name, received_by=user.username,
@@ -230,10 +235,11 @@ def _apply(source: str, digest: str, name: str, user: User, result: IngestResult
         exceptions=result.exceptions, set_aside=result.set_aside,
         set_aside_lines=[_as_json(p) for p in result.set_aside_lines],
         provider_id=scope_of(user).provider_id)
-    rejections = statusload.apply(sf.pk, now, BAD_ACCOUNT_REASONS | DECEASED_REASONS, staged,
-                                  decided)
+    rejections = statusload.apply(sf.pk, now, followups.AT_ONCE, staged, decided)
     _one_file_past_its_items()
-    _after_rejections(rejections, user, result)
+    today = timezone.localdate()
+    result.to_recover += followups.follow_up(rejections, user.username, reported_on=today,
+                                             today=today)
     lifecycle.mark_reconciling(decided.cycles)
     audit.record(user.username, "status.ingest", "status_file", sf.pk,
                  after={"file": name, "lines": result.lines, "applied": result.applied,
@@ -250,45 +256,3 @@ def _one_file_past_its_items() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_STATUS_TAIL_LOCK])
-
-
-def _after_rejections(rejected: list[tuple[int, str]], user: User,
-                      result: IngestResult) -> None:
-    """Bad account → close it (and switch to cash by the province rule); MD07 → deceased:
-    the registry's own use cases, each once for the whole file (its row locks, its audit).
-
-    ``rejected``: (item id, reason) of the items rejected or returned for one of those."""
-    if not rejected:
-        return
-    reasons = dict(rejected)
-    today = timezone.localdate()
-    dying: dict[int, str] = {}
-    bad: list[tuple[int, str, str, str]] = []  # (beneficiary, account, reason, province)
-    items: dict[int, tuple[int, str, str]] = {
-        i: (person, account, province) for i, person, account, province in
-        PaymentItem.objects.filter(id__in=list(reasons)).values_list(
-            "id", "beneficiary_id", "account_number", "cycle__province_code")}
-    for item, reason in reasons.items():  # in file order
-        person, account, province = items[item]
-        if reason in DECEASED_REASONS:
-            dying.setdefault(
-                person, f"Ngân hàng báo người hưởng đã chết ({reason}) ngày {today:%d/%m/%Y}")
-        elif reason in BAD_ACCOUNT_REASONS:
-            bad.append((person, account, reason, province))
-    registry.lock_beneficiaries([*dying, *(person for person, *_ in bad)])
-    if dying:
-        stopped = registry.stop_payments(dying, status=BeneficiaryStatus.DECEASED,
-                                         actor=user.username)
-        # Paid after the date of death (here: the date the bank reported it) → recover.
-        result.to_recover += PaymentItem.objects.filter(
-            beneficiary_id__in=stopped, status=ItemStatus.PAID, payment_date__gte=today
-        ).order_by("id").values_list("citizen_id", "amount")
-    if bad:
-        as_cash = dict(ProvincePaymentRule.objects.filter(
-            province_code__in={province for *_, province in bad}
-        ).values_list("province_code", "reissue_bad_account_as_cash"))
-        registry.close_payment_accounts(
-            [registry.AccountClosing(person, account, f"{reason}: tài khoản bị ngân hàng từ chối",
-                                     cash_instead=as_cash.get(province, True))
-             for person, account, reason, province in bad],
-            actor=user.username, today=today)

@@ -20,21 +20,20 @@ from typing import Any
 from chitra.core.money import format_vnd
 from chitra.payments.iso20022 import Iso20022Error, camt054, pain002
 from chitra.payments.iso20022.ids import item_id_part
-from chitra.payments.iso20022.text import clean_text
+from chitra.payments.iso20022.text import DETAIL_MAX, clean_text
 
 # One status about one item, whatever the file format:
 # (line, EndToEndId, code, reason, amount, OrgnlMsgId, group, detail, entry_no, entry_total).
 # code is an ISO status (ACSC, RJCT…), BOOKED / RTRN / CRDT / PDNG / INFO (camt.054, below)
 # or CASH_PAID / CASH_NOT_COLLECTED; a group line stands for every item of its msg id's
 # file. EndToEndId is as the file gives it ("" when the line names nothing, "NOTPROVIDED", a
-# foreign id…). detail: the bank's own words, at most MAX_DETAIL characters, "" if none.
+# foreign id…). detail: the bank's own words, at most DETAIL_MAX characters, "" if none.
 # entry_no / entry_total: for the lines of a camt.054 batch entry whose transactions carry no
 # amount (amount is None): the entry's number in the file and the amount those lines share.
 Line = tuple[int | None, str, str, str, int | None, str | None, bool, str, int | None,
              int | None]
 PAIN002, CAMT054 = "pain002", "camt054"  # the StatusSource values of the XML files
 MAX_STATUS_FILE_BYTES = 200 * 1024 * 1024
-MAX_DETAIL = 210
 
 # camt.054 lines: a booked debit of a transfer (paid), a booked return, and the codes of
 # what is never a status of ours — a booked credit that is not a return, an entry not (yet)
@@ -97,10 +96,10 @@ def _describe(n: camt054.Notification) -> str:
     """What the bank says about a camt.054 line, for a person: for a line not ours
     "DBIT 15.000 ₫ PMNT/ICDT/DMCT <reference> <text>", for ours the return's words if any."""
     if n.end_to_end_id is not None and item_id_part(n.end_to_end_id) is not None:
-        return clean_text(n.info, max_len=MAX_DETAIL) if n.info else ""
+        return clean_text(n.info, max_len=DETAIL_MAX) if n.info else ""
     parts = (n.credit_debit, None if n.amount is None else format_vnd(n.amount), n.bank_code,
              n.reference and f"Ref {n.reference}", n.info)
-    return clean_text(" ".join(p for p in parts if p), max_len=MAX_DETAIL)
+    return clean_text(" ".join(p for p in parts if p), max_len=DETAIL_MAX)
 
 
 @dataclass
@@ -111,8 +110,8 @@ class Staged:
     msg_ids: dict[str, int] = field(default_factory=dict)  # OrgnlMsgId → lines naming it
     codes: set[str] = field(default_factory=set)
     ordered: bool = True  # item ids strictly increasing: no item is named twice
-    groups: list[tuple[str, str, str]] = field(default_factory=list)  # (msg id, code, reason)
-    group_details: dict[str, str] = field(default_factory=dict)  # msg id → the bank's words
+    # (msg id, code, reason, detail): a group line, the bank's words for each of its items
+    groups: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def rows(lines: Iterable[Line], staged: Staged) -> Iterator[tuple[Any, ...]]:
@@ -124,9 +123,7 @@ def rows(lines: Iterable[Line], staged: Staged) -> Iterator[tuple[Any, ...]]:
     for row, e2e, code, reason, amount, msg_id, group, detail, entry_no, entry_total in lines:
         staged.lines += 1
         if group:
-            staged.groups.append((msg_id or "", code, reason))
-            if detail:
-                staged.group_details[msg_id or ""] = detail
+            staged.groups.append((msg_id or "", code, reason, detail))
             continue
         item_id = item_id_part(e2e)
         if item_id is not None:

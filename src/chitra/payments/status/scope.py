@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from chitra.access.models import Role, User
 from chitra.access.scoping import NOTHING as SEES_NOTHING
 from chitra.access.scoping import scope_of
+from chitra.core.models import PaymentProvider
 from chitra.payments.models import OfficeAccount, PaymentFile, ProvincePaymentRule
 from chitra.payments.status import stage
 from chitra.registry.models import Channel
@@ -95,8 +96,10 @@ def status_scope(user: User) -> StatusScope:
 
 def office_accounts(user: User) -> frozenset[str]:
     """The office's accounts a camt.054 of ``user`` may be about: the accounts of the
-    provinces in the user's scope at their providers (a bank: its own only), and each such
-    province's paying account. A notification about any other account is not ours."""
+    provinces in the user's scope at their providers, and each such province's paying
+    account. A bank sees only its own: the office's account at it, and the paying account
+    only if that one is held at the same bank (the rule's BIC is the provider's). A
+    notification about any other account is not ours."""
     scope = status_scope(user)
     if scope.nothing:
         return frozenset()
@@ -107,5 +110,10 @@ def office_accounts(user: User) -> frozenset[str]:
         rules = rules.filter(province_code=scope.province_code)
     if scope.provider_id is not None:
         accounts = accounts.filter(provider_id=scope.provider_id)
+        bic = (PaymentProvider.objects.filter(pk=scope.provider_id)
+               .values_list("bic", flat=True).first())
+        # A BIC of 8 or 11 characters (branch): the bank is its first eight.
+        rules = (rules.filter(debtor_agent_bic__startswith=bic[:8]) if bic and len(bic) >= 8
+                 else rules.none())
     return frozenset([*accounts.values_list("account_number", flat=True),
                       *rules.values_list("debtor_account", flat=True)])

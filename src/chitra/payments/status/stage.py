@@ -15,7 +15,8 @@ user's scope has, a status this kind of file may not carry, a line without the a
 must state — :data:`SET_ASIDE`); or it is *held* for a person, about one of our items but
 unable to apply by itself (a contradiction, a return of what was never paid, an amount that
 differs… — one :class:`~chitra.payments.models.StatusException` each). Set-aside and held
-lines change nothing; the rest of the file applies.
+lines change nothing; the rest of the file applies. A few rejections apply *and* are held
+(a duplicate, a post office's report of a death: ``APPLIED_AND_HELD``).
 
 Everything runs inside the caller's transaction; nothing here commits.
 """
@@ -33,6 +34,7 @@ from django.db import connection
 
 from chitra.payments import ids
 from chitra.payments.errors import PaymentError
+from chitra.payments.iso20022.text import DETAIL_MAX
 from chitra.payments.models import (
     ExceptionState,
     ItemStatus,
@@ -43,9 +45,11 @@ from chitra.payments.models import (
     StatusException,
     current_status_sql,
 )
-from chitra.payments.status.read import CAMT054, Line, Parsed, Staged, rows
+from chitra.payments.status.read import CAMT054, INFO_ONLY, Line, Parsed, Staged, rows
 from chitra.payments.status.transitions import (
+    APPLIED_AND_HELD,
     RECORDED,
+    Outcome,
     comes_from,
     needs_amount,
     next_status,
@@ -56,9 +60,9 @@ _COLUMNS = ("n, line_no, e2e, item_id, code, reason, amount, msg_id, grp, detail
             "entry_total")
 _CHUNK = 10_000
 # Problems of a line that is not about one of our items (in the user's scope): set aside.
-UNKNOWN_ID, NOT_FROM_SOURCE, AMOUNT_MISSING = (
-    "unknown_end_to_end_id", "status_not_from_source", "amount_missing")
-SET_ASIDE = (UNKNOWN_ID, NOT_FROM_SOURCE, AMOUNT_MISSING)
+UNKNOWN_ID, NOT_FROM_SOURCE, AMOUNT_MISSING, INFORMATION_ONLY = (
+    "unknown_end_to_end_id", "status_not_from_source", "amount_missing", "information_only")
+SET_ASIDE = (UNKNOWN_ID, NOT_FROM_SOURCE, AMOUNT_MISSING, INFORMATION_ONLY)
 # Problems of a line about one of our items that hold it (as do the outcomes not RECORDED).
 WRONG_FILE, AMOUNT_DIFFERS = "msg_id_mismatch", "amount_mismatch"
 MAX_SET_ASIDE_KEPT = 1000
@@ -140,21 +144,23 @@ def lines_naming(msg_ids: Iterable[str]) -> list[tuple[int | None, str]]:
 
 def expand_groups(staged: Staged, files: dict[str, PaymentFile]) -> None:
     """Add one line per item of the file of each group line that no transaction line of
-    the file names, after the file's own lines."""
+    the file names, after the file's own lines; each carries the group's detail."""
     n = staged.lines
     with connection.cursor() as cur:
-        for msg_id, code, reason in staged.groups:
+        for msg_id, code, reason, detail in staged.groups:
             pf = files[msg_id]
-            named = (f"AND id NOT IN (SELECT item_id FROM {LINES} WHERE msg_id = %s "
-                     "AND item_id IS NOT NULL)") if staged.msg_ids.get(msg_id) else ""
+            # An anti-join: the staging table has no index, NOT IN would rescan it per item.
+            named = (f"AND NOT EXISTS (SELECT 1 FROM {LINES} s WHERE s.msg_id = %s "
+                     "AND s.item_id = p.id)") if staged.msg_ids.get(msg_id) else ""
             cur.execute(
                 f"INSERT INTO {LINES} ({_COLUMNS}) "
-                "SELECT %s + ROW_NUMBER() OVER (ORDER BY id), NULL, %s, id, %s, %s, NULL, %s, "
-                f"TRUE, '', NULL, NULL FROM {_t(PaymentItem)} WHERE cycle_id = %s "
-                "AND provider_id = %s "
-                f"AND id BETWEEN %s AND %s {named}",
-                [n, f"*{msg_id}", code, reason, msg_id, pf.cycle_id, pf.provider_id,
-                 pf.first_item_id, pf.last_item_id, *([msg_id] if named else [])])
+                "SELECT %s + ROW_NUMBER() OVER (ORDER BY p.id), NULL, %s, p.id, %s, %s, NULL, "
+                f"%s, TRUE, %s, NULL, NULL FROM {_t(PaymentItem)} p WHERE p.cycle_id = %s "
+                "AND p.provider_id = %s "
+                f"AND p.id BETWEEN %s AND %s {named}",
+                [n, f"*{msg_id}", code, reason, msg_id, detail[:DETAIL_MAX], pf.cycle_id,
+                 pf.provider_id, pf.first_item_id, pf.last_item_id,
+                 *([msg_id] if named else [])])
             n += cur.rowcount
             staged.codes.add(code)
     # Files do not overlap, and a group line skips the items its file's transaction lines
@@ -208,6 +214,7 @@ class Decided:
     set_aside: int  # lines not about our items
     rejecting: int  # lines that reject or return their item
     cycles: list[int]  # of the lines applied or held
+    flagged: int = 0  # lines that apply and are held too (APPLIED_AND_HELD: among moved)
 
     @property
     def unchanged(self) -> int:
@@ -295,6 +302,9 @@ def _rules(source: str, codes: Iterable[str]) -> tuple[str, list[Any]]:
     up: they say nothing about it."""
     sql: list[str] = []
     params: list[Any] = []
+    if source == CAMT054 and INFO_ONLY in codes:  # says nothing about a payment's status
+        sql.append(f"WHEN s.code = %s THEN '{INFORMATION_ONLY}'")
+        params.append(INFO_ONLY)
     foreign = sorted(c for c in codes if not comes_from(source, c))
     if foreign:
         sql.append(f"WHEN s.code IN ({', '.join(['%s'] * len(foreign))}) "
@@ -314,6 +324,15 @@ def _held_sql() -> tuple[str, list[str]]:
             [WRONG_FILE, AMOUNT_DIFFERS, *(o.value for o in RECORDED)])
 
 
+def _flagged_sql() -> tuple[str, list[str]]:
+    """The condition on a step that applies and is held too: a rejection whose reason a
+    person must look at (APPLIED_AND_HELD), once it moves its item."""
+    reasons = sorted(APPLIED_AND_HELD)
+    return (f"(problem IS NULL AND outcome = %s AND to_status = %s AND reason IN "
+            f"({', '.join(['%s'] * len(reasons))}))",
+            [Outcome.APPLY.value, ItemStatus.REJECTED.value, *reasons])
+
+
 def _aside_sql() -> tuple[str, list[str]]:
     return f"problem IN ({', '.join(['%s'] * len(SET_ASIDE))})", list(SET_ASIDE)
 
@@ -321,20 +340,22 @@ def _aside_sql() -> tuple[str, list[str]]:
 def _count(cur: Any) -> Decided:
     held, held_params = _held_sql()
     aside, aside_params = _aside_sql()
+    flagged, flagged_params = _flagged_sql()
     # A set-aside line's item is none of the user's business: its cycle does not count.
     cur.execute(f"""SELECT CASE WHEN {aside} THEN NULL ELSE cycle_id END, COUNT(*),
                            COUNT(to_status), COUNT(CASE WHEN last THEN 1 END),
                            COUNT(CASE WHEN {held} THEN 1 END),
                            COUNT(CASE WHEN {aside} THEN 1 END),
-                           COUNT(CASE WHEN to_status IN (%s, %s) THEN 1 END)
+                           COUNT(CASE WHEN to_status IN (%s, %s) THEN 1 END),
+                           COUNT(CASE WHEN {flagged} THEN 1 END)
                     FROM {STEPS} GROUP BY 1""",
                 [*aside_params, *held_params, *aside_params, ItemStatus.REJECTED.value,
-                 ItemStatus.RETURNED.value])
+                 ItemStatus.RETURNED.value, *flagged_params])
     per_cycle = cur.fetchall()
-    steps, moved, last, held_n, aside_n, rejecting = (sum(r[k] for r in per_cycle)
-                                                      for k in range(1, 7))
+    steps, moved, last, held_n, aside_n, rejecting, flagged_n = (
+        sum(r[k] for r in per_cycle) for k in range(1, 8))
     return Decided(steps, moved, last, held_n, aside_n, rejecting,
-                   cycles=[r[0] for r in per_cycle if r[0] is not None])
+                   cycles=[r[0] for r in per_cycle if r[0] is not None], flagged=flagged_n)
 
 
 def _named_files(files: dict[str, PaymentFile]) -> tuple[str, list[Any]]:
@@ -421,12 +442,12 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
                                from_status, to_status, is_exception, resolved_by, detail, at)
                         SELECT item_id, %s, code, reason, from_status,
                                COALESCE(to_status, from_status), FALSE, '',
-                               SUBSTR(COALESCE(detail, ''), 1, 210), %s
+                               SUBSTR(COALESCE(detail, ''), 1, {DETAIL_MAX:d}), %s
                         FROM {STEPS} WHERE problem IS NULL AND outcome IN (%s, %s)
                         {"" if staged.ordered else "ORDER BY n"}""",
                     [source_file_id, now, *recorded])  # in file order (unless redecided)
         # (An obligation's status follows from its items: nothing to write there.)
-        if decided.held:
+        if decided.held or decided.flagged:
             _hold(cur, source_file_id, now)
         reasons = sorted(set(follow_up_reasons))
         if not decided.rejecting or not reasons:
@@ -440,16 +461,26 @@ def apply(source_file_id: int, now: datetime, follow_up_reasons: Iterable[str],
 
 def _hold(cur: Any, source_file_id: int, now: datetime) -> None:
     """One open exception per line held, its kind the problem or the outcome (their values
-    are the kinds'). A line of a batch entry states the entry's amount, in its detail."""
+    are the kinds'), and per line applied and held too, its kind by its reason. A line of a
+    batch entry states the entry's amount, in its detail. ``item_status``: the item's
+    status from which the line can be resolved — before a held line, after an applied one."""
     held, params = _held_sql()
+    flagged, flagged_params = _flagged_sql()
+    kinds = sorted(APPLIED_AND_HELD.items())
+    kind_sql = " ".join(["WHEN %s THEN %s"] * len(kinds))
     cur.execute(f"""INSERT INTO {_t(StatusException)} (status_file_id, item_id, line_no,
                            iso_status, reason_code, detail, amount, item_status, kind, state,
                            resolution, note, proposed_by, resolved_by, received_at)
                     SELECT %s, item_id, line_no, SUBSTR(code, 1, 20), SUBSTR(reason, 1, 8),
                            SUBSTR(CASE WHEN entry_no IS NULL THEN COALESCE(detail, '')
                                        ELSE 'Ntry ' || entry_no || ' Amt ' || entry_total
-                                            || ' ' || COALESCE(detail, '') END, 1, 210),
-                           amount, from_status, COALESCE(problem, outcome), %s,
+                                            || ' ' || COALESCE(detail, '') END,
+                                  1, {DETAIL_MAX:d}),
+                           amount, CASE WHEN {flagged} THEN to_status ELSE from_status END,
+                           CASE WHEN {flagged} THEN CASE reason {kind_sql} END
+                                ELSE COALESCE(problem, outcome) END, %s,
                            '', '', '', '', %s
-                    FROM {STEPS} WHERE {held} ORDER BY n""",
-                [source_file_id, ExceptionState.OPEN.value, now, *params])
+                    FROM {STEPS} WHERE {held} OR {flagged} ORDER BY n""",
+                [source_file_id, *flagged_params, *flagged_params,
+                 *(v for pair in kinds for v in pair), ExceptionState.OPEN.value, now,
+                 *params, *flagged_params])

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chitra.payments.models import ItemStatus, StatusSource
+from chitra.payments import cashform
+from chitra.payments.models import DUPLICATE_REASON, ExceptionKind, ItemStatus, StatusSource
 
 # ExternalPaymentTransactionStatus1Code (every code of the ISO list is known here):
 # those that leave the payment with the bank, not yet on the beneficiary's account — the item
@@ -29,6 +30,13 @@ BAD_ACCOUNT_REASONS = frozenset({"AC01", "AC03", "AC04", "AC06"})
 DECEASED_REASONS = frozenset({"MD07"})
 # A duplicate payment (DUPLICATE_REASON): the item is rejected, but never attempted again —
 # PaymentItem.closed leaves it out, in the database.
+# Rejections that apply and are held for a person too (reason → the exception's kind): the
+# bank says the payment duplicates another (did the other go out?); the post office says
+# the person died, which stops payments only once BHXH confirms it (DESIGN §8) — unlike a
+# bank's MD07.
+POST_OFFICE_DEATH = cashform.DECEASED
+APPLIED_AND_HELD: dict[str, str] = {DUPLICATE_REASON: ExceptionKind.DUPLICATE.value,
+                                    POST_OFFICE_DEATH: ExceptionKind.DEATH_REPORTED.value}
 
 _RANK = {ItemStatus.SENT: 1, ItemStatus.ACCEPTED: 2, ItemStatus.PAID: 3,
          ItemStatus.REJECTED: 3, ItemStatus.RETURNED: 4}
@@ -100,9 +108,10 @@ def next_status(current: ItemStatus | str, code: str) -> Decision:
 # What each kind of status file may say. A return (money back after the payment) is taken
 # only from the bank's notifications on our account (camt.054), which carry its amount: a
 # status report (pain.002) saying RTRN would turn a paid item back into one to pay again.
+# A camt.054 entry not booked yet (PDNG) of our debit: the money is on its way (accepted).
 CODES_BY_SOURCE: dict[str, frozenset[str]] = {
     StatusSource.PAIN002: ACCEPTED_CODES | REJECTED_CODES | REVIEW_CODES | {"ACSC", "ACCC"},
-    StatusSource.CAMT054: RETURNED_CODES | {"BOOKED"},
+    StatusSource.CAMT054: RETURNED_CODES | {"BOOKED", "PDNG"},
     StatusSource.CASH: frozenset({CASH_PAID, CASH_NOT_COLLECTED}),
 }
 
