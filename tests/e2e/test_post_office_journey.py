@@ -1,7 +1,8 @@
 """The post office's payment day on a phone (issue 13 point 5), in real headless Chromium at
 360 px: download the cash list, open the payment-day screen, lose the network, tick paid /
 absent / deceased, reload without network and still see the list and the ticks, come back
-online, send, and find the counts on the reconciliation page."""
+online, send, log out (nothing of the day stays on the phone), and find the counts on the
+reconciliation page."""
 
 from __future__ import annotations
 
@@ -12,9 +13,15 @@ import pytest
 from openpyxl import load_workbook
 
 from chitra.access.models import Role
-from chitra.payments import services
+from chitra.payments import cashform, services
 from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
-from chitra.payments.models import ItemStatus, PaymentItem, ProvincePaymentRule
+from chitra.payments.models import (
+    ExceptionKind,
+    ItemStatus,
+    PaymentItem,
+    ProvincePaymentRule,
+    StatusException,
+)
 from chitra.registry.models import Beneficiary, BeneficiaryStatus
 from tests import factories as f
 from tests.e2e.test_payment_journey import _login
@@ -29,6 +36,9 @@ from tests.payments.factories import NOV
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("http_cookies")]
 
 PEOPLE = (("Lò Văn Pọm", 3_100_000), ("Tẩn Thị Mẩy", 1_234_567), ("Vàng A Sử", 2_000_000))
+CACHE = "chitra-payment-day-v1"
+MARK_KEYS = ("Object.keys(localStorage).filter(function (k) {"
+             " return k.indexOf('chitra.paymentday.') === 0; }).sort()")
 
 
 @pytest.fixture
@@ -64,9 +74,13 @@ def test_post_office_pays_a_day_offline_and_syncs(
                  point.pk, day, items)
     assert PaymentItem.objects.get(pk=items["Lò Văn Pọm"].pk).status == ItemStatus.PAID
     assert (PaymentItem.objects.get(pk=items["Tẩn Thị Mẩy"].pk).reason_code,
-            PaymentItem.objects.get(pk=items["Vàng A Sử"].pk).reason_code) == ("ABSENT", "MD07")
+            PaymentItem.objects.get(pk=items["Vàng A Sử"].pk).reason_code) == (
+                "ABSENT", cashform.DECEASED)
+    # A death the post office reports is held for BHXH to confirm.
     assert Beneficiary.objects.get(
-        pk=items["Vàng A Sử"].beneficiary_id).status == BeneficiaryStatus.DECEASED
+        pk=items["Vàng A Sử"].beneficiary_id).status == BeneficiaryStatus.ACTIVE
+    assert StatusException.objects.get(
+        item=items["Vàng A Sử"]).kind == ExceptionKind.DEATH_REPORTED
 
 
 def _journey(url, browser, clerk, officer, cycle_id, point_id, day, items) -> None:  # type: ignore[no-untyped-def]
@@ -119,13 +133,17 @@ def _journey(url, browser, clerk, officer, cycle_id, point_id, day, items) -> No
     assert page.locator(".pd-person:visible").count() == 1
     page.fill("#pd-search", "")
 
-    # A reload without network still shows the list and the ticks.
+    # A reload without network still shows the list and the ticks; marks of a day left
+    # untouched for over a week are dropped.
+    page.evaluate("localStorage.setItem('chitra.paymentday.1-1-20250101', JSON.stringify("
+                  "{marks: {}, at: Date.now() - 8 * 24 * 3600 * 1000}))")
     page.reload()
     page.wait_for_selector(".pd-person")
     assert page.locator(".pd-person").count() == 3
     assert page.locator(f"{su} .pd-state").get_attribute("data-state") == "local"
     assert "đã chết" in page.locator(f"{su} .pd-state").inner_text()
     assert page.locator("#pd-pending").inner_text().startswith("3 ")
+    assert page.evaluate(MARK_KEYS) == [f"chitra.paymentday.{cycle_id}-{point_id}-{day:%Y%m%d}"]
     _no_horizontal_scroll(page)
     page.screenshot(path=str(SCREENSHOTS / "payment-day-offline-360.png"), full_page=True)
 
@@ -154,6 +172,33 @@ def _journey(url, browser, clerk, officer, cycle_id, point_id, day, items) -> No
     page.screenshot(path=str(SCREENSHOTS / "payment-day-synced-360.png"), full_page=True)
     # Failed loads while offline are expected; nothing else (no CSP violation, no 404).
     assert not [e for e in errors if "ERR_INTERNET_DISCONNECTED" not in e], errors
+
+    # Logging out with a mark not sent yet asks first; "no" keeps the officer signed in.
+    key = f"chitra.paymentday.{cycle_id}-{point_id}-{day:%Y%m%d}"
+    page.evaluate(f"""(function () {{
+        var s = JSON.parse(localStorage.getItem('{key}'));
+        s.marks['0'] = {{ id: 'x', item: 0, result: 'paid', state: 'local' }};
+        localStorage.setItem('{key}', JSON.stringify(s)); }}())""")
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    page.click("form.logout button[type=submit]")
+    page.wait_for_timeout(300)
+    assert len(asked) == 1
+    assert "chưa gửi" in asked[0]
+    assert page.url == screen
+    assert page.evaluate(MARK_KEYS) == [key]
+
+    # Logging out (from a page without the payment-day script: the server's Clear-Site-Data
+    # alone) leaves no kept page, no mark and no offline worker on the phone.
+    page.goto(f"{url}/payments/files/")
+    assert page.evaluate(f"caches.has('{CACHE}')") is True
+    assert page.evaluate(MARK_KEYS) != []
+    page.click("form.logout button[type=submit]")
+    page.wait_for_url(f"{url}/login/")
+    assert page.evaluate(f"caches.has('{CACHE}')") is False
+    assert page.evaluate(MARK_KEYS) == []
+    assert page.evaluate("navigator.serviceWorker.getRegistrations()"
+                         ".then(function (r) { return r.length; })") == 0
     ctx.close()
 
     # BHXH sees the result on the reconciliation page.

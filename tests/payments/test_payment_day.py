@@ -9,18 +9,24 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from chitra.core.models import AuditEntry
-from chitra.payments import queries
+from chitra.payments import cashform, queries
+from chitra.payments.export import cashrun
 from chitra.payments.export import run as export
 from chitra.payments.models import (
+    ExceptionKind,
     ItemStatus,
     PaymentCycle,
     PaymentItem,
     ProvincePaymentRule,
     RefusedStatusFile,
     StatusEvent,
+    StatusException,
     StatusFile,
     StatusSource,
 )
@@ -172,13 +178,13 @@ def test_the_results_file_is_what_the_cash_results_reader_reads(tmp_path) -> Non
     assert data == results_csv(list(reversed(marks)), items)  # same marks, same bytes
     assert data.decode().splitlines() == [
         "Mã giao dịch,Số tiền (đồng),Kết quả,Lý do", "E3,100,Đã chi,",
-        "E5,200,Chưa nhận,ABSENT", "E9,300,Chưa nhận,MD07"]
+        "E5,200,Chưa nhận,ABSENT", "E9,300,Chưa nhận,DEATH"]
     path = tmp_path / "r.csv"
     path.write_bytes(data)
     assert [(r.row, r.end_to_end_id, r.code, r.reason, r.amount)
             for r in read_cash_results(path)] == [
         (2, "E3", CASH_PAID, "", 100), (3, "E5", CASH_NOT_COLLECTED, "ABSENT", 200),
-        (4, "E9", CASH_NOT_COLLECTED, "MD07", 300)]
+        (4, "E9", CASH_NOT_COLLECTED, "DEATH", 300)]
 
 
 def test_totals_and_what_blocks_the_closing() -> None:
@@ -254,7 +260,7 @@ def test_marks_apply_as_an_uploaded_results_file(lc: Day, login, settings) -> No
                                 "to_hand_back": 3_234_567}
     assert _status(pom) == (ItemStatus.PAID, "")
     assert _status(may) == (ItemStatus.REJECTED, "ABSENT")
-    assert _status(su) == (ItemStatus.REJECTED, "MD07")
+    assert _status(su) == (ItemStatus.REJECTED, "DEATH")
     sf = StatusFile.objects.get()
     assert sf.source == StatusSource.CASH
     assert sf.received_by == lc.province.post_office.username
@@ -262,9 +268,10 @@ def test_marks_apply_as_an_uploaded_results_file(lc: Day, login, settings) -> No
     assert kept.read_text().startswith("Mã giao dịch,Số tiền (đồng),Kết quả,Lý do\n")
     assert f"DCT{lc.point_id}-{lc.day:%Y%m%d}" in sf.file_name
     assert StatusEvent.objects.filter(source_file=sf).count() == 3
-    # Deceased: stopped as a bank's MD07 stops a person.
+    # Deceased: not stopped by the mark alone, held for BHXH to confirm.
     dead = Beneficiary.objects.get(pk=su.beneficiary_id)
-    assert dead.status == BeneficiaryStatus.DECEASED
+    assert dead.status == BeneficiaryStatus.ACTIVE
+    assert StatusException.objects.get(item=su).kind == ExceptionKind.DEATH_REPORTED
     assert Beneficiary.objects.get(pk=may.beneficiary_id).status == BeneficiaryStatus.ACTIVE
     rec = queries.reconciliation(lc.cycle, lc.day + timedelta(days=1))
     counts = {t.key: t.count for t in rec.by_status}
@@ -394,3 +401,85 @@ def test_the_day_closes_only_when_everyone_is_marked_and_the_cash_is_explained(
     assert _post(client, lc, _body(close=explained)).json()["closed"]["id"] == "c3"
     assert AuditEntry.objects.filter(action="payment_day.close").count() == 1
     assert "Đã chốt bởi" in client.get(lc.url).content.decode()
+
+
+# --- review fixes (proxies in the cash list, queries, language) ------------------------------
+
+def _letter(item: PaymentItem, name: str, start: date, end: date) -> None:
+    Authorization.objects.create(beneficiary_id=item.beneficiary_id, proxy_name=name,
+                                 proxy_citizen_id="012345678901", valid_from=start,
+                                 valid_to=end, created_by="t")
+
+
+def test_the_cash_list_names_the_proxy_whose_letter_covers_the_day(lc: Day, tmp_path) -> None:
+    pom, may, su = lc.items
+    _letter(pom, "Lò Thị En", lc.day - timedelta(days=30), lc.day + timedelta(days=300))
+    _letter(pom, "Lò Văn Cũ", lc.day - timedelta(days=200), lc.day + timedelta(days=100))
+    _letter(may, "Hết Hạn", lc.day - timedelta(days=300), lc.day - timedelta(days=1))
+    _letter(su, "Chưa Tới", lc.day + timedelta(days=1), lc.day + timedelta(days=300))
+    with CaptureQueriesContext(connection) as read:
+        lines = list(cashrun.lines(lc.cycle, lc.day, point=lc.point_id))
+    assert len(read) == 2  # the lines and the letters, however many people
+    assert [(line.full_name, line.proxy_name) for line in lines] == [
+        ("Lò Văn Pọm", "Lò Thị En"), ("Tẩn Thị Mẩy", None), ("Vàng A Sử", None)]
+    written = cashrun.write_all(lc.cycle, tmp_path / "lists")
+    ws = load_workbook(next(p for p in written if f"DCT{lc.point_id}" in p.name
+                            and p.suffix == ".xlsx")).active
+    rows = [r for r in ws.iter_rows(values_only=True) if any(r)]
+    heading = next(r for r in rows if "Người nhận thay" in r)
+    name, proxy = heading.index("Họ và tên"), heading.index("Người nhận thay")
+    assert {r[name]: r[proxy] for r in rows[rows.index(heading) + 1:] if r[name] in
+            dict(PEOPLE)} == {"Lò Văn Pọm": "Lò Thị En", "Tẩn Thị Mẩy": None,
+                              "Vàng A Sử": None}
+    # The payment day shows the same proxy.
+    day = days.payment_day(lc.province.post_office, lc.cycle.pk, lc.point_id, lc.day)
+    assert [p.proxy_name for p in day.people] == ["Lò Thị En", "", ""]
+
+
+def test_the_day_is_read_through_the_cash_index(lc: Day, login) -> None:
+    with CaptureQueriesContext(connection) as read:
+        days.payment_day(lc.province.post_office, lc.cycle.pk, lc.point_id, lc.day)
+    items = [q["sql"] for q in read.captured_queries if 'FROM "payments_paymentitem"' in q["sql"]]
+    assert items
+    assert all('"provider_id" IS NULL' in sql for sql in items)
+
+
+def test_a_sync_reads_the_day_once_and_then_only_its_statuses(lc: Day, login) -> None:
+    client = login(lc.province.post_office)
+    client.get(lc.url)
+    with CaptureQueriesContext(connection) as sync:
+        assert _post(client, lc, _body(("m1", lc.items[0], "paid", None))).status_code == 200
+    letters = [q for q in sync.captured_queries if "registry_authorization" in q["sql"]]
+    assert len(letters) == 1
+
+
+def test_answers_are_in_the_language_the_officer_reads(lc: Day, login) -> None:
+    pom = lc.items[0]
+    client = login(lc.province.post_office)
+    _post(client, lc, _body(("m1", pom, "paid", None)))
+    vi = _post(client, lc, _body(("m2", pom, "not_collected", "absent"))).json()
+    assert vi["outcomes"]["m2"]["message"].startswith("Đã ghi nhận trước đó: đã chi")
+    client.cookies["django_language"] = "en"
+    en = _post(client, lc, _body(("m3", pom, "not_collected", "refused"))).json()
+    assert en["outcomes"]["m3"]["message"].startswith("Already recorded as paid")
+    refused = _post(client, lc, b"not json").json()
+    assert refused["message"] == "The marks were not taken; nothing changed."
+    assert refused["problems"][0]["message"] == "The data sent is not JSON."
+    for answer in (vi, en, refused):
+        assert " / " not in json.dumps(answer, ensure_ascii=False)
+
+
+def test_the_reasons_are_those_of_the_filled_in_list() -> None:
+    listed = {code: label for label, code, _ in cashform.REASONS}
+    for reason in CashReason:
+        assert listed[reason.code] == reason.label
+    assert CashReason.DECEASED.code == cashform.DECEASED
+
+
+def test_logging_out_clears_the_pages_and_marks_kept_on_the_phone(lc: Day, login) -> None:
+    client = login(lc.province.post_office)
+    assert client.get(lc.url).status_code == 200
+    response = client.post("/logout/")
+    assert response.status_code == 302
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+    assert client.get(lc.url).status_code == 302  # signed out

@@ -121,13 +121,20 @@ def test_cash_list_xlsx_keeps_formula_names_as_text(login, exported, lai_chau):
     # "\rX" come out as a plain "X".
     trimmed = {n for n in EVIL if n[0] in "\t\r"}
     assert set(cells) == set(EVIL) - trimmed
-    names = [r[1] for r in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
+    ws = load_workbook(io.BytesIO(data)).active
+    at = _column(ws, "Họ và tên")
+    names = [r[at] for r in ws.iter_rows(values_only=True)]
     assert names.count("X") == len(trimmed)
     for cell in cells.values():
         assert cell.data_type == "s"
         assert cell.value.startswith("'")
-        assert cell.column_letter == "B"  # the name column, styled like its neighbours
+        assert cell.column == at + 1  # the name column, styled like its neighbours
         assert cell.border.left.style == "thin"
+
+
+def _column(ws, heading: str) -> int:
+    """The 0-based index of the cash list's column headed ``heading``."""
+    return next(c.column - 1 for row in ws.iter_rows() for c in row if c.value == heading)
 
 
 def test_cash_list_names_are_made_safe_after_trimming(tmp_path):
@@ -138,8 +145,9 @@ def test_cash_list_names_are_made_safe_after_trimming(tmp_path):
     write_cash_list_xlsx(tmp_path / "l.xlsx", header, lines)
     ws = load_workbook(tmp_path / "l.xlsx").active
     row = next(r for r in ws.iter_rows() if r[0].value == 1)
-    assert (row[1].data_type, row[1].value) == ("s", "'=1+1")
-    assert (row[6].data_type, row[6].value) == ("s", "'@proxy")
+    name, proxy = row[_column(ws, "Họ và tên")], row[_column(ws, "Người nhận thay")]
+    assert (name.data_type, name.value) == ("s", "'=1+1")
+    assert (proxy.data_type, proxy.value) == ("s", "'@proxy")
 
 
 # --- hole 7: downloads in the audit log ------------------------------------------------------

@@ -182,3 +182,30 @@ def test_the_queue_takes_as_many_queries_for_many_lines_as_for_one(login, lai_ch
         html = _html(client.get(url))
     assert html.count("<tr data-exception=") == 5
     assert len(five) == len(one)
+
+
+def test_the_filters_are_links_that_keep_the_other_filters(login, lai_chau, exc):
+    client = login(lai_chau.officer)
+    url = reverse("payment_exceptions")
+    html = _html(client.get(url, {"kind": "conflict", "cycle": "2026-11"}))
+    assert not re.search(r"<form\b(?![^>]*method=\"post\")", html)  # nothing typed in a URL
+    assert f'href="{url}?state=open&amp;kind=conflict&amp;cycle=2026-11"' in html
+    assert re.search(r'class="chip chip-current" data-kind="conflict"', html)
+    assert f'data-kind="unknown_code" href="{url}?kind=unknown_code&amp;cycle=2026-11"' in html
+    assert re.search(r'class="chip chip-current" data-period="2026-11" '
+                     rf'href="{url}\?kind=conflict&amp;cycle=2026-11"', html)
+    assert f'href="{url}?kind=conflict">' in html  # every period, the kind kept
+    link = re.search(r'data-kind="conflict" href="([^"]+)"', html)
+    assert link is not None
+    followed = _html(client.get(link.group(1).replace("&amp;", "&")))
+    assert f'data-exception="{exc.pk}"' in followed
+
+
+def test_the_detail_shows_labels_not_stored_codes(login, lai_chau, exc):
+    login(lai_chau.officer).post(reverse("payment_exception_propose", args=[exc.pk]),
+                                 {"resolution": "keep", "note": "gửi nhầm"})
+    html = _html(login(lai_chau.approver).get(reverse("payment_exception", args=[exc.pk])))
+    trail = html[html.index('id="exception-trail"'):]
+    assert "(Giữ nguyên trạng thái hiện có)" in trail
+    assert "(keep)" not in trail
+    assert "Đã chi" in html[html.index("khi nhận dòng"):]  # the item's status then, by label

@@ -34,8 +34,9 @@ class MarkResult(StrEnum):
 
 
 class CashReason(StrEnum):
-    """Why a person did not collect. Deceased is written as ISO ``MD07``, the code a bank
-    uses, so the ingest stops the person's payments as it does for a bank's MD07."""
+    """Why a person did not collect: three of the reasons of the filled-in cash list
+    (:data:`cashform.REASONS`), whose label and code come from there. Deceased is
+    ``cashform.DECEASED``, so the ingest stops the person's payments as for any death."""
 
     ABSENT = "absent"
     DECEASED = "deceased"
@@ -43,19 +44,26 @@ class CashReason(StrEnum):
 
     @property
     def code(self) -> str:
-        return REASON_CODES[self]
+        return _REASONS[self][1]
 
     @property
     def label(self) -> str:
-        return REASON_LABELS[self]
+        return _REASONS[self][0]
 
 
-# The codes the post office's filled-in list gives these reasons (cashform.REASONS).
-REASON_CODES = {CashReason.ABSENT: "ABSENT", CashReason.DECEASED: cashform.DECEASED,
-                CashReason.REFUSED: "REFUSED"}
-REASON_LABELS = {CashReason.ABSENT: "vắng mặt", CashReason.DECEASED: "đã chết",
-                 CashReason.REFUSED: "từ chối"}
-REASON_OF_CODE = {code: reason for reason, code in REASON_CODES.items()}
+def _in_cashform(reason: CashReason) -> tuple[str, str]:
+    """(label, code) of the list's reason that has ``reason`` among its spellings."""
+    found = [(label, code) for label, code, spellings in cashform.REASONS
+             if reason.value in spellings]
+    if len(found) != 1:
+        raise ImportError(f"cashform.REASONS must spell {reason.value!r} exactly once")
+    return found[0]
+
+
+_REASONS = {reason: _in_cashform(reason) for reason in CashReason}
+if _REASONS[CashReason.DECEASED][1] != cashform.DECEASED:
+    raise ImportError("the payment day's deceased reason must be cashform.DECEASED")
+REASON_OF_CODE = {code: reason for reason, (_label, code) in _REASONS.items()}
 
 # The columns and answers of the cash list the post office fills in (what cashresults reads).
 CSV_HEADER = (cashform.CODE, cashform.AMOUNT, cashform.RESULT, cashform.REASON)

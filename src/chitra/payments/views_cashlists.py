@@ -16,13 +16,13 @@ from chitra.access.models import User
 from chitra.payments import queries, services
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import PaymentCycle
+from chitra.payments.views_common import request_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _cycle_for(request: HttpRequest, pk: int) -> tuple[User, PaymentCycle]:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
+    user = request_user(request)
     cycle = PaymentCycle.objects.filter(pk=pk).first()
     if cycle is None or not queries.may_download_cash_lists(user, cycle.province_code):
         raise Http404

@@ -9,6 +9,7 @@ anything else); a refused use case is a message on the detail page.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -16,7 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,6 +28,7 @@ from chitra.core.errors import DomainError
 from chitra.payments import services
 from chitra.payments.models import ExceptionKind, ExceptionResolution, ExceptionState
 from chitra.payments.services.exceptions import LIST_LIMIT
+from chitra.payments.views_common import error_message, request_user
 
 # Choice labels of the exception models, for the English catalog (models stay free of i18n).
 CHOICE_LABELS = (
@@ -33,6 +36,8 @@ CHOICE_LABELS = (
     gettext_noop("Số tiền khác lệnh chi"), gettext_noop("Không thuộc tệp chi được nêu"),
     gettext_noop("Giao dịch chưa được gửi"), gettext_noop("Mã trạng thái lạ"),
     gettext_noop("Ngân hàng giữ lại, cần xem xét"),
+    gettext_noop("Bưu điện báo người hưởng đã chết — cần xác nhận"),
+    gettext_noop("Ngân hàng báo lệnh trùng — kiểm tra đã chi chưa"),
     gettext_noop("Chờ xử lý"), gettext_noop("Chờ duyệt"), gettext_noop("Đã xử lý"),
     gettext_noop("Ghi nhận theo tệp của ngân hàng"), gettext_noop("Giữ nguyên trạng thái hiện có"),
 )
@@ -43,27 +48,13 @@ _TRAIL = {"status_exception.propose": _("đề xuất"),
           "status_exception.approve": _("duyệt")}
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
-
-
-def _message(e: DomainError) -> str:
-    return e.message_en if get_language() == "en" else e.message_vi
-
-
-def _labels(choices: list[tuple[str, str]]) -> list[tuple[str, Any]]:
-    return [(value, _(label)) for value, label in choices]  # translated when shown
-
-
 class QueueFilter(forms.Form):
-    state = forms.ChoiceField(label=_("Trạng thái"), required=False,
-                              choices=[("", _("Tất cả")), *_labels(ExceptionState.choices)])
-    kind = forms.ChoiceField(label=_("Loại"), required=False,
-                             choices=[("", _("Tất cả")), *_labels(ExceptionKind.choices)])
-    cycle = forms.RegexField(label=_("Kỳ (YYYY-MM)"), required=False, regex=r"^\d{4}-\d{2}$",
-                             widget=forms.TextInput(attrs={"type": "month"}))
+    """The filters of the queue's links (``?state=&kind=&cycle=``): no form on the page, so
+    nothing typed lands in the URL; only these values are read."""
+
+    state = forms.ChoiceField(required=False, choices=[("", ""), *ExceptionState.choices])
+    kind = forms.ChoiceField(required=False, choices=[("", ""), *ExceptionKind.choices])
+    cycle = forms.RegexField(required=False, regex=r"^\d{4}-\d{2}$")
 
 
 class ProposeForm(forms.Form):
@@ -88,7 +79,7 @@ class SendBackForm(forms.Form):
 @login_required
 @require_GET
 def exception_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not services.works_exceptions(user):
         raise PermissionDenied
     form = QueueFilter(request.GET or None)
@@ -100,27 +91,43 @@ def exception_list(request: HttpRequest) -> HttpResponse:
             try:
                 chosen["period"] = services.parse_period(data["cycle"])
             except DomainError as e:
-                form.add_error("cycle", _message(e))
+                form.add_error("cycle", error_message(e))
     counts = services.state_counts(user, kind=chosen["kind"], period=chosen["period"])
     rows = services.exception_queue(user, **chosen)[:LIST_LIMIT]
     return render(request, "payments/exceptions.html", {
-        "form": form, "rows": rows, "chosen": chosen,
-        "counts": [(s, s.label, counts[s.value]) for s in ExceptionState],
-        "periods": services.exception_periods(user),
-        "limit": LIST_LIMIT,
+        "bad_filter": bool(form.is_bound and form.errors),
+        "rows": rows, "chosen": chosen, "limit": LIST_LIMIT,
+        "states": [(s.value, s.label, counts[s.value], _href(chosen, state=s.value))
+                   for s in ExceptionState],
+        "all_states": _href(chosen, state=""),
+        "kinds": [(k.value, k.label, _href(chosen, kind=k.value)) for k in ExceptionKind],
+        "all_kinds": _href(chosen, kind=""),
+        "periods": [(p, _href(chosen, cycle=f"{p:%Y-%m}"))
+                    for p in services.exception_periods(user)],
+        "all_periods": _href(chosen, cycle=""),
     })
+
+
+def _href(chosen: dict[str, Any], **change: str) -> str:
+    """The queue's link with the filters ``chosen``, ``change`` applied (empty: dropped)."""
+    period = chosen["period"]
+    query = {"state": chosen["state"], "kind": chosen["kind"],
+             "cycle": f"{period:%Y-%m}" if period else "", **change}
+    kept = {k: v for k, v in query.items() if v}
+    return reverse("payment_exceptions") + (f"?{urlencode(kept)}" if kept else "")
 
 
 @login_required
 @require_GET
 def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     exc = services.get_exception_for(user, pk)
     item = exc.item
     form = ProposeForm().offer(services.allowed_for(exc))
     return render(request, "payments/exceptions_detail.html", {
         "exc": exc, "item": item, "events": services.item_events(item),
-        "trail": [(a, _TRAIL.get(a.action, a.action)) for a in services.exception_trail(exc)],
+        "trail": [(a, _TRAIL.get(a.action, a.action), _resolution_label(a.after))
+                  for a in services.exception_trail(exc)],
         "propose_form": form if exc.state == ExceptionState.OPEN else None,
         "send_back_form": SendBackForm(),
         "is_maker": exc.proposed_by == user.username,
@@ -131,9 +138,17 @@ def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _resolution_label(after: object) -> str:
+    """The label of the resolution an audit entry records (its stored value is a code)."""
+    value = after.get("resolution") if isinstance(after, dict) else None
+    if value not in ExceptionResolution.values:
+        return str(value or "")
+    return gettext(ExceptionResolution(value).label)
+
+
 def _decide(request: HttpRequest, pk: int) -> tuple[User, int]:
     """The user and the exception's id, once it is in the user's scope (404 otherwise)."""
-    user = _user(request)
+    user = request_user(request)
     return user, services.get_exception_for(user, pk).pk
 
 
@@ -149,7 +164,7 @@ def exception_propose(request: HttpRequest, pk: int) -> HttpResponse:
         services.propose_resolution(user, pk, form.cleaned_data["resolution"],
                                     form.cleaned_data["note"])
     except DomainError as e:
-        messages.error(request, _message(e))
+        messages.error(request, error_message(e))
     else:
         messages.success(request, _("Đã đề xuất; chờ một cán bộ khác duyệt."))
     return redirect("payment_exception", pk=pk)
@@ -162,7 +177,7 @@ def exception_approve(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.approve_resolution(user, pk)
     except DomainError as e:
-        messages.error(request, _message(e))
+        messages.error(request, error_message(e))
     else:
         messages.success(request, _("Đã duyệt cách xử lý."))
     return redirect("payment_exception", pk=pk)
@@ -175,7 +190,7 @@ def exception_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.reject_proposal(user, pk, request.POST.get("reason", ""))
     except DomainError as e:
-        messages.error(request, _message(e))
+        messages.error(request, error_message(e))
     else:
         messages.success(request, _("Đã trả lại đề xuất để xử lý lại."))
     return redirect("payment_exception", pk=pk)

@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from chitra.access.models import User
@@ -28,15 +28,17 @@ from chitra.core.text import fold_key
 from chitra.payments import queries
 from chitra.payments.payment_day import CashReason, DayTotals
 from chitra.payments.services import payment_day as days
+from chitra.payments.views_common import (
+    error_message,
+    in_language,
+    problem_message,
+    request_user,
+)
 
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _SW = Path(__file__).resolve().parent / "static" / "payments" / "payment_day_sw.js"
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
+# The reasons' labels (cashform.REASONS, free of i18n), for the English catalog.
+REASON_LABELS = (gettext_noop("Vắng mặt"), gettext_noop("Đã chết"), gettext_noop("Từ chối nhận"))
 
 
 def _day(text: str) -> date:
@@ -58,7 +60,7 @@ def _may_use(user: User) -> None:
 @require_GET
 def choose(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Cycles, then the chosen cycle's payment points and days."""
-    user = _user(request)
+    user = request_user(request)
     _may_use(user)
     cycle, places = days.places(user, pk) if pk is not None else (None, [])
     return render(request, "payments/payment_day_choose.html", {
@@ -68,7 +70,7 @@ def choose(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @require_GET
 def screen(request: HttpRequest, pk: int, point: int, day: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     found = days.payment_day(user, pk, point, _day(day))
     return render(request, "payments/payment_day.html", {
         "d": found, "totals": found.totals, "reasons": list(CashReason),
@@ -79,7 +81,11 @@ def screen(request: HttpRequest, pk: int, point: int, day: str) -> HttpResponse:
 
 def _problem(p: Problem, ids: dict[int, str]) -> dict[str, Any]:
     return {"row": p.row, "id": ids.get(p.row or 0, ""), "column": p.column, "code": p.code,
-            "message": p.message_en if get_language() == "en" else p.message_vi}
+            "message": problem_message(p)}
+
+
+def _outcome(o: days.Outcome) -> dict[str, str]:
+    return {"state": o.state.value, "message": in_language(o.message_vi, o.message_en)}
 
 
 def _totals(t: DayTotals) -> dict[str, int]:
@@ -92,7 +98,7 @@ def _totals(t: DayTotals) -> dict[str, int]:
 @require_POST
 def sync(request: HttpRequest, pk: int, point: int, day: str) -> JsonResponse:
     """The phone's marks (and closing) as JSON; per mark what became of it."""
-    user = _user(request)
+    user = request_user(request)
     try:
         size = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -100,16 +106,17 @@ def sync(request: HttpRequest, pk: int, point: int, day: str) -> JsonResponse:
     try:
         answer = days.sync(user, pk, point, _day(day), lambda: request.body, size)
     except days.PaymentDayRefused as e:
-        return JsonResponse({"error": e.code, "message": e.message_vi + " / " + e.message_en,
+        return JsonResponse({"error": e.code, "message": error_message(e),
                              "problems": [_problem(p, e.ids) for p in e.problems[:200]]},
                             status=e.http_status)
     except DomainError as e:
         if e.http_status == 404:
             raise Http404 from e
-        return JsonResponse({"error": e.code, "message": e.message_vi + " / " + e.message_en},
+        return JsonResponse({"error": e.code, "message": error_message(e)},
                             status=e.http_status)
     return JsonResponse({
-        "outcomes": answer.outcomes, "totals": _totals(answer.totals),
+        "outcomes": {cid: _outcome(o) for cid, o in answer.outcomes.items()},
+        "totals": _totals(answer.totals),
         "file": {"name": answer.file_name, "duplicate": answer.duplicate,
                  "applied": answer.applied, "unchanged": answer.unchanged},
         "closed": answer.closed,

@@ -58,6 +58,9 @@ class LoginView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's default): a link cannot log anyone out."""
 
@@ -66,4 +69,8 @@ class LogoutView(auth_views.LogoutView):
         if isinstance(user, User):
             audit.record(user.get_username(), "logout", "user", user.pk,
                          after={"ip": client_ip(request)})
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        # A shared phone keeps nothing of the session: the payment-day pages the offline
+        # worker kept (names, amounts) and the marks in localStorage go with it.
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response

@@ -31,6 +31,10 @@ class TemplateChoice:
     point: str = ""  # a payment point id, or cashrun.HOME
     ward: str = ""
 
+    @property
+    def is_home(self) -> bool:  # its label is translated on screen
+        return self.point == cashrun.HOME
+
 
 def template_choices(cycle: PaymentCycle) -> list[TemplateChoice]:
     """Every payment point's day, then every ward's day, of an exported cycle."""

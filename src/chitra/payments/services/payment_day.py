@@ -5,9 +5,10 @@ of the day.
 Marks go in the one way status comes in: they are written as a cash results file (kept under
 ``VAR_DIR/payment-day/`` as the evidence) and applied by
 :func:`~chitra.payments.services.files.ingest_status_file`, as if the post office had
-uploaded it — the same events, reconciliation counts and registry follow-ups (a deceased
-person's payments stopped as for a bank's MD07). The same marks make the same bytes, which
-the ingest recognises, so a phone that sends twice changes nothing the second time.
+uploaded it — the same events, reconciliation counts and follow-ups (a reported death
+included). The same marks make the same bytes, which the ingest recognises, so a phone
+that sends twice changes nothing the second time. Proxies are read as the cash list prints
+them (:func:`chitra.payments.export.cashrun.proxies`).
 
 Who: BHXH staff of the province and its post office (as for the cash lists); anybody else
 is told the day does not exist.
@@ -17,8 +18,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from chitra.core import atomicfile, audit
 from chitra.core.errors import NotInScope, Problem
 from chitra.payments import queries
 from chitra.payments.errors import PaymentError
+from chitra.payments.export import cashrun
 from chitra.payments.ids import end_to_end_id
 from chitra.payments.models import ItemStatus, PaymentCycle, PaymentItem, current_status
 from chitra.payments.payment_day import (
@@ -47,7 +50,7 @@ from chitra.payments.payment_day import (
 )
 from chitra.payments.services.files import ingest_status_file
 from chitra.payments.status.ingest import IngestResult
-from chitra.registry.models import Authorization, Channel, PaymentPoint
+from chitra.registry.models import Channel, PaymentPoint
 
 HOME = 0  # the "point" of the people the post office pays at home
 MAX_BODY = 1024 * 1024  # 5,000 marks are about 400 KB of JSON
@@ -76,6 +79,10 @@ class DayPlace:
     day: date
     people: int
     amount: int
+
+    @property
+    def is_home(self) -> bool:  # its name is translated on screen
+        return self.point_id == HOME
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,10 @@ class PaymentDay:
     def key(self) -> str:
         return f"{self.cycle.pk}-{self.point_id}-{self.day:%Y%m%d}"
 
+    @property
+    def is_home(self) -> bool:  # its name is translated on screen
+        return self.point_id == HOME
+
 
 def cycles_for(user: User) -> QuerySet[PaymentCycle]:
     """The exported cycles whose payment days ``user`` may work on."""
@@ -123,8 +134,9 @@ def _cycle_for(user: User, cycle_id: int) -> PaymentCycle:
 
 
 def _cash(cycle: PaymentCycle) -> QuerySet[PaymentItem]:
-    return PaymentItem.objects.filter(cycle=cycle, channel=Channel.CASH).exclude(
-        status=ItemStatus.CANCELLED)
+    # provider IS NULL is what cash means (a check constraint): the (cycle, provider) index.
+    return PaymentItem.objects.filter(cycle=cycle, channel=Channel.CASH,
+                                      provider__isnull=True).exclude(status=ItemStatus.CANCELLED)
 
 
 def places(user: User, cycle_id: int) -> tuple[PaymentCycle, list[DayPlace]]:
@@ -134,7 +146,7 @@ def places(user: User, cycle_id: int) -> tuple[PaymentCycle, list[DayPlace]]:
             .annotate(n=Count("id"), s=Sum("amount"))
             .order_by("payment_date", "payment_point__name", "payment_point_id"))
     return cycle, [DayPlace(r["payment_point_id"] or HOME,
-                            r["payment_point__name"] or "Chi trả tại nhà",
+                            r["payment_point__name"] or cashrun.HOME_NAME,
                             r["payment_date"], r["n"], r["s"]) for r in rows]
 
 
@@ -150,25 +162,44 @@ def payment_day(user: User, cycle_id: int, point_id: int, day: date) -> PaymentD
     (a fixed number of queries). :class:`NotInScope` when there is no such day for ``user``.
     """
     cycle = _cycle_for(user, cycle_id)
-    rows = list(_items_of(cycle, point_id, day).order_by("full_name", "id").values_list(
+    items = _items_of(cycle, point_id, day)
+    rows = list(items.order_by("full_name", "id").values_list(
         "id", "beneficiary_id", "full_name", "citizen_id", "amount", "status", "reason_code"))
     if not rows:
         raise NotInScope()
     point = PaymentPoint.objects.filter(pk=point_id).first() if point_id != HOME else None
-    proxies = dict(Authorization.objects.filter(
-        beneficiary_id__in={r[1] for r in rows}, valid_from__lte=day, valid_to__gte=day,
-    ).order_by("beneficiary_id", "valid_from", "id").values_list("beneficiary_id", "proxy_name"))
-    sent = cycle.sent_at is not None
-    out = PaymentDay(cycle, point_id, point.name if point else "Chi trả tại nhà",
+    proxies = cashrun.proxies(cycle, items)  # as the cash list prints them
+    out = PaymentDay(cycle, point_id, point.name if point else cashrun.HOME_NAME,
                      point.address if point else "", day, closed=closed(cycle, point_id, day))
     for item, person, name, cid, amount, stored, code in rows:
-        result = _RESULT_OF.get(current_status(stored, sent))
+        result, reason, reason_code = _recorded_as(cycle, stored, code)
         out.people.append(Person(
-            item, name, cid[-4:], amount, proxies.get(person, ""),
-            end_to_end_id(cycle.period, item), result,
-            REASON_OF_CODE.get(code) if result == MarkResult.NOT_COLLECTED else None,
-            code if result == MarkResult.NOT_COLLECTED else ""))
+            item, name, cid[-4:], amount, proxies.on(person, day) or "",
+            end_to_end_id(cycle.period, item), result, reason, reason_code))
     return out
+
+
+def _recorded_as(cycle: PaymentCycle, stored: str, code: str
+                 ) -> tuple[MarkResult | None, CashReason | None, str]:
+    """What an item's stored status and reason code say of it on the payment day."""
+    result = _RESULT_OF.get(current_status(stored, cycle.sent_at is not None))
+    if result != MarkResult.NOT_COLLECTED:
+        return result, None, ""
+    return result, REASON_OF_CODE.get(code), code
+
+
+def _reread(day: PaymentDay) -> PaymentDay:
+    """``day`` with what is recorded now of its people (one query): after the marks."""
+    now = {i: (stored, code) for i, stored, code in _items_of(day.cycle, day.point_id, day.day)
+           .values_list("id", "status", "reason_code")}
+    people = []
+    for p in day.people:
+        if p.item_id not in now:  # cancelled meanwhile: as it was
+            people.append(p)
+            continue
+        result, reason, code = _recorded_as(day.cycle, *now[p.item_id])
+        people.append(replace(p, result=result, reason=reason, reason_code=code))
+    return replace(day, people=people)
 
 
 def closed(cycle: PaymentCycle, point_id: int, day: date) -> dict[str, Any] | None:
@@ -178,9 +209,22 @@ def closed(cycle: PaymentCycle, point_id: int, day: date) -> dict[str, Any] | No
 
 # --- marks in --------------------------------------------------------------------------------
 
+class OutcomeState(StrEnum):
+    SENT = "sent"  # recorded as the mark says
+    REFUSED = "refused"  # not taken: the message says why
+    KEPT = "kept"  # not sent yet: another mark refused the file; the phone keeps it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: OutcomeState
+    message_vi: str = ""
+    message_en: str = ""
+
+
 @dataclass
 class SyncAnswer:
-    outcomes: dict[str, dict[str, str]]  # client id → {"state": sent|refused|kept, "message"}
+    outcomes: dict[str, Outcome]  # by the mark's client id
     totals: DayTotals
     file_name: str = ""
     duplicate: bool = False
@@ -234,7 +278,7 @@ def sync(user: User, cycle_id: int, point_id: int, day: date, body: Callable[[],
         result = _ingest(user, day_now, posted.marks, listed)
         answer.file_name, answer.duplicate = result.file_name, result.duplicate
         answer.applied, answer.unchanged = result.applied, result.unchanged
-        day_now = payment_day(user, cycle_id, point_id, day)
+        day_now = _reread(day_now)
         answer.outcomes = _outcomes(posted.marks, result, day_now)
         answer.totals = day_now.totals
     answer.closed = day_now.closed
@@ -271,38 +315,42 @@ def _ingest(user: User, day: PaymentDay, marks: list[Mark],
     return ingest_status_file(path, user, path.name)
 
 
-def _outcomes(marks: list[Mark], result: IngestResult, day: PaymentDay
-              ) -> dict[str, dict[str, str]]:
+def _outcomes(marks: list[Mark], result: IngestResult, day: PaymentDay) -> dict[str, Outcome]:
     """Per mark: ``sent`` when what is recorded now is what it says; otherwise why not."""
     now = {p.item_id: p for p in day.people}
     in_file = sorted(marks, key=lambda m: m.item_id)
     said = {in_file[p.row - 2].client_id: p for p in result.problems
             if p.row is not None and 2 <= p.row < len(in_file) + 2}
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, Outcome] = {}
     for m in marks:
         person = now[m.item_id]
         if person.result == m.result and (m.result == MarkResult.PAID
                                           or person.reason_code == m.reason_code):
-            out[m.client_id] = {"state": "sent", "message": ""}
+            out[m.client_id] = Outcome(OutcomeState.SENT)
         elif m.client_id in said:
             p = said[m.client_id]
-            out[m.client_id] = {"state": "refused", "message": f"{p.message_vi} / {p.message_en}"}
+            out[m.client_id] = Outcome(OutcomeState.REFUSED, p.message_vi, p.message_en)
         elif result.problems:
-            out[m.client_id] = {"state": "kept", "message": "Chưa gửi được: tệp bị từ chối vì "
-                                "dòng khác. / Not sent: another mark was refused."}
+            out[m.client_id] = Outcome(OutcomeState.KEPT,
+                                       "Chưa gửi được: tệp bị từ chối vì dòng khác.",
+                                       "Not sent: another mark was refused.")
         else:
-            out[m.client_id] = {"state": "refused", "message": _recorded(person)}
+            out[m.client_id] = _recorded(person)
     return out
 
 
-def _recorded(person: Person) -> str:
+def _recorded(person: Person) -> Outcome:
     if person.result is None:
-        return ("Chưa ghi nhận; cán bộ BHXH sẽ xem xét. / Not recorded; BHXH staff will look "
-                "at it.")
-    what = ("đã chi" if person.result == MarkResult.PAID
-            else f"không nhận ({person.reason.label if person.reason else person.reason_code})")
-    return (f"Đã ghi nhận trước đó: {what}; cán bộ BHXH sửa nếu sai. / Already recorded "
-            "otherwise; BHXH staff correct it if wrong.")
+        return Outcome(OutcomeState.REFUSED, "Chưa ghi nhận; cán bộ BHXH sẽ xem xét.",
+                       "Not recorded; BHXH staff will look at it.")
+    if person.result == MarkResult.PAID:
+        what_vi, what_en = "đã chi", "paid"
+    else:
+        why = person.reason.label.lower() if person.reason else person.reason_code
+        what_vi, what_en = f"không nhận ({why})", f"not collected ({person.reason_code})"
+    return Outcome(OutcomeState.REFUSED,
+                   f"Đã ghi nhận trước đó: {what_vi}; cán bộ BHXH sửa nếu sai.",
+                   f"Already recorded as {what_en}; BHXH staff correct it if wrong.")
 
 
 def _close(user: User, day: PaymentDay, closing: Closing) -> dict[str, Any]:

@@ -4,6 +4,9 @@
 // per id ("đã gửi", or why not). A small service worker keeps this page and its assets so a
 // reload without network still shows the list. Totals are computed here, live, from the
 // amounts on the page. Served from static (CSP forbids inline scripts).
+// Nothing outlives its use on a shared phone: marks untouched for a week are dropped, and
+// logging out clears the kept pages and the marks (the server sends Clear-Site-Data; this
+// page does it too, for browsers that ignore it, after asking if marks are still unsent).
 (function () {
   "use strict";
   var root = document.getElementById("payment-day");
@@ -11,6 +14,8 @@
   var KEY = root.getAttribute("data-key");
   var URL_SYNC = root.getAttribute("data-sync-url");
   var CACHE = "chitra-payment-day-v1";
+  var PREFIX = "chitra.paymentday.";  // KEY starts with it: one entry per point and day
+  var MAX_AGE = 7 * 24 * 3600 * 1000;  // ms: a payment day's marks are sent within the week
   var T = document.getElementById("pd-texts").dataset;
   var people = Array.prototype.slice.call(document.querySelectorAll(".pd-person"));
   var $ = function (id) { return document.getElementById(id); };
@@ -22,7 +27,37 @@
     } catch (e) { /* a damaged entry starts again empty */ }
     return { marks: {}, close: null };
   }
-  function save(s) { window.localStorage.setItem(KEY, JSON.stringify(s)); }
+  function save(s) { s.at = Date.now(); window.localStorage.setItem(KEY, JSON.stringify(s)); }
+  function ours() {  // every payment day's entry on this phone
+    var keys = [];
+    for (var i = 0; i < window.localStorage.length; i += 1) {
+      var k = window.localStorage.key(i);
+      if (k && k.indexOf(PREFIX) === 0) { keys.push(k); }
+    }
+    return keys;
+  }
+  function expireOld() {
+    var now = Date.now();
+    ours().forEach(function (k) {
+      var at = 0;
+      try { at = (JSON.parse(window.localStorage.getItem(k)) || {}).at || 0; } catch (e) { /* damaged */ }
+      if (!(now - at <= MAX_AGE)) { window.localStorage.removeItem(k); }
+    });
+  }
+  function unsent() {
+    var s = load();
+    return Object.keys(s.marks).some(function (k) { return s.marks[k].state === "local"; }) ||
+      !!(s.close && s.close.state === "local");
+  }
+  function clearOnLogout(event) {
+    var form = event.target;
+    if (unsent() && !window.confirm(T.logoutPending)) { event.preventDefault(); return; }
+    ours().forEach(function (k) { window.localStorage.removeItem(k); });
+    if (!window.caches) { return; }
+    event.preventDefault();  // the kept pages go first, then the logout itself
+    var done = function () { form.submit(); };
+    window.caches.delete(CACHE).then(done, done);
+  }
   function newId() {
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
@@ -276,6 +311,10 @@
   $("pd-close-btn").addEventListener("click", closeDay);
   window.addEventListener("online", function () { render(); sync(); });
   window.addEventListener("offline", render);
+  document.querySelectorAll("form.logout").forEach(function (f) {
+    f.addEventListener("submit", clearOnLogout);
+  });
+  expireOld();
   render();
   keepForOffline();
   if (navigator.onLine) { sync(); }
