@@ -151,19 +151,22 @@ class Compute:
         those that got none (no account then): found through the closed items' partial index
         and the no-account exclusions, both small, not by looking at every obligation of
         every earlier month."""
+        # The closed items are read once, grouped by obligation, through their partial
+        # index: a correlated MAX(id) per obligation lets PostgreSQL walk the primary key
+        # backwards over every item for each one (minutes at 3.4 M items a month).
         return _execute(f"""INSERT INTO {_t(PaymentItem)} {ITEM_COLUMNS}
-            SELECT %(cycle)s, o.id, b.id,
-                   (SELECT MAX(r.id) FROM {_t(PaymentItem)} r
-                    WHERE r.obligation_id = o.id AND r.closed),
-                   {self.frozen}
+            SELECT %(cycle)s, o.id, b.id, t.last_id, {self.frozen}
+            JOIN (SELECT obligation_id, MAX(last_id) AS last_id FROM (
+                      SELECT r.obligation_id, r.id AS last_id FROM {_t(PaymentItem)} r
+                      WHERE r.closed
+                      UNION ALL
+                      SELECT x.id, NULL FROM {_t(CycleExclusion)} e
+                      JOIN {_t(Obligation)} x ON x.cycle_id = e.cycle_id
+                                             AND x.benefit_id = e.benefit_id
+                      WHERE e.reason = %(no_account)s) u
+                  GROUP BY obligation_id) t ON t.obligation_id = o.id
             JOIN {_t(PaymentCycle)} oc ON oc.id = o.cycle_id
-            WHERE o.id IN (SELECT r.obligation_id FROM {_t(PaymentItem)} r WHERE r.closed
-                           UNION
-                           SELECT x.id FROM {_t(CycleExclusion)} e
-                           JOIN {_t(Obligation)} x ON x.cycle_id = e.cycle_id
-                                                  AND x.benefit_id = e.benefit_id
-                           WHERE e.reason = %(no_account)s)
-              AND oc.province_code = %(province)s AND o.period < %(start)s
+            WHERE oc.province_code = %(province)s AND o.period < %(start)s
               AND b.status = %(active)s
               AND NOT EXISTS (SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
                               AND NOT i.closed)""", self.p)
