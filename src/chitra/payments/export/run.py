@@ -19,8 +19,6 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -84,11 +82,16 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
     by_id = {pf.pk: pf for pf in files}
     signer = signing.signer_from_settings()  # here only: the key never leaves this process
     signatures: dict[int, str] = {}
-    with _cash_lists_beside(cycle, out, cash_lists) as cash_lists_written:
-        for n, w in enumerate(_write_files(cycle, files, rule, out), 1):
-            _sign(out, by_id[w.file_id], w, signer, signatures)
-            step("export", n, len(files))
-            _fault_point(n)
+    for n, w in enumerate(_write_files(cycle, files, rule, out), 1):
+        pf = by_id[w.file_id]
+        PaymentFile.objects.filter(pk=pf.pk, sha256="").update(sha256=w.sha256)
+        sig = out / f"{pf.file_name}.p7s"
+        signer.sign_detached(out / pf.file_name, sig, signing_time=pf.created_at,
+                             digest=bytes.fromhex(w.sha256))
+        signatures[pf.pk] = manifest.sha256_file(sig)
+        pf.sha256 = w.sha256
+        step("export", n, len(files))
+        _fault_point(n)
     entries = []
     for pf in files:
         entries.append(manifest.ManifestEntry(
@@ -96,7 +99,8 @@ def export_cycle(cycle_id: int, actor: str, out_dir: Path | None = None,
             control_sum=pf.control_sum, signature_file=f"{pf.file_name}.p7s",
             signature_sha256=signatures[pf.pk]))
         result.files.append(out / pf.file_name)
-    result.cash_lists = cash_lists_written()
+    if cash_lists:
+        result.cash_lists = _write_cash_lists(cycle, out)
     result.manifest = out / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
     manifest.write_manifest(result.manifest, entries, {
         "province": cycle.province_code, "period": f"{cycle.period:%Y-%m}",
@@ -137,47 +141,6 @@ class Written:
 
     file_id: int
     sha256: str
-
-
-def _sign(out: Path, pf: PaymentFile, w: Written, signer: signing.Signer,
-          signatures: dict[int, str]) -> None:
-    PaymentFile.objects.filter(pk=pf.pk, sha256="").update(sha256=w.sha256)
-    sig = out / f"{pf.file_name}.p7s"
-    signer.sign_detached(out / pf.file_name, sig, signing_time=pf.created_at,
-                         digest=bytes.fromhex(w.sha256))
-    signatures[pf.pk] = manifest.sha256_file(sig)
-    pf.sha256 = w.sha256
-
-
-@contextmanager
-def _cash_lists_beside(cycle: PaymentCycle, out: Path,
-                       wanted: bool) -> Iterator[Callable[[], list[Path]]]:
-    """The cash lists written while the payment files are (a thread, its own connection
-    and worker processes): neither keeps both processors busy alone. Gives what returns
-    their paths once both are done; inside a transaction (a test's) a thread's connection
-    would not see the plan, so they are written after the files, here."""
-    if not wanted:
-        yield list
-        return
-    if not may_share_database() or connection.vendor != "postgresql":
-        paths: list[Path] = []
-        yield lambda: paths
-        paths.extend(_write_cash_lists(cycle, out))
-        return
-    with ThreadPoolExecutor(1) as beside:
-        future = beside.submit(_cash_lists_on_own_connection, cycle, out)
-        try:
-            yield future.result
-        finally:
-            wait([future])  # never leave it writing after a failure here
-    future.result()  # its own failure, if any, once the files are done
-
-
-def _cash_lists_on_own_connection(cycle: PaymentCycle, out: Path) -> list[Path]:
-    try:
-        return _write_cash_lists(cycle, out)
-    finally:
-        connection.close()  # this thread's
 
 
 def _write_files(cycle: PaymentCycle, files: list[PaymentFile], rule: ProvincePaymentRule,
