@@ -17,8 +17,9 @@ person, nothing else). Both carry the result columns that
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
+from functools import lru_cache
 from pathlib import Path
 from typing import IO
 from xml.sax.saxutils import escape
@@ -137,8 +138,13 @@ def _text(value: object) -> str:
     return escape(tabular.xlsx_cell(nfc(str(value))))
 
 
-def _str(ref: str, value: str | None, style: int) -> str:
-    text = _text(value) if value else ""
+# A group's lines share their ward and benefit labels: each is guarded and escaped once.
+_label_text = lru_cache(maxsize=1024)(_text)
+
+
+def _str(ref: str, value: str | None, style: int, text_of: Callable[[object], str] = _text
+         ) -> str:
+    text = text_of(value) if value else ""
     if not text:
         return f'<c r="{ref}" s="{style}"/>'
     return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>'
@@ -210,13 +216,21 @@ def _title_rows(header: CashListHeader) -> Iterator[str]:
     yield _row(6, [_str("A6", header.place, S_CENTER)])
 
 
+def _code(ref: str, end_to_end_id: str) -> str:
+    """The transaction code: chitra's own id (letters and digits), written as it is; any
+    other value goes through the guard like every cell."""
+    if end_to_end_id.isascii() and end_to_end_id.isalnum():
+        return f'<c r="{ref}" s="{S_CODE}" t="inlineStr"><is><t>{end_to_end_id}</t></is></c>'
+    return _str(ref, end_to_end_id, S_CODE)
+
+
 def _line_row(r: int, line: CashLine) -> str:
     return (f'<row r="{r}"><c r="A{r}" s="{S_SEQ}"><v>{line.sequence}</v></c>'
-            + _str(f"B{r}", line.end_to_end_id, S_CODE)
+            + _code(f"B{r}", line.end_to_end_id)
             + _str(f"C{r}", line.full_name, S_TEXT)
             + _str(f"D{r}", line.citizen_id, S_CODE)
-            + _str(f"E{r}", line.ward_name, S_TEXT)
-            + _str(f"F{r}", line.benefit_label, S_TEXT)
+            + _str(f"E{r}", line.ward_name, S_TEXT, _label_text)
+            + _str(f"F{r}", line.benefit_label, S_TEXT, _label_text)
             + f'<c r="G{r}" s="{S_AMOUNT}"><v>{line.amount}</v></c>'
             + _str(f"H{r}", line.proxy_name, S_TEXT)
             + f'<c r="I{r}" s="{S_INPUT}"/><c r="J{r}" s="{S_INPUT}"/>'
@@ -268,7 +282,7 @@ def write_xlsx(out: Path, header: CashListHeader, lines: Iterable[CashLine],
     """Write the workbook (temporary file, renamed into place); the totals of the lines."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomicfile.replacing(out) as tmp, zipfile.ZipFile(
-            tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
 
         def entry(name: str) -> zipfile.ZipInfo:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
