@@ -209,3 +209,30 @@ def test_the_detail_shows_labels_not_stored_codes(login, lai_chau, exc):
     assert "(Giữ nguyên trạng thái hiện có)" in trail
     assert "(keep)" not in trail
     assert "Đã chi" in html[html.index("khi nhận dòng"):]  # the item's status then, by label
+
+
+def test_a_confirmed_death_shows_what_to_recover_on_the_detail(login, lai_chau):
+    from django.utils import timezone
+
+    from chitra.payments import services
+    from chitra.payments.models import PaymentItem
+
+    (item,) = sent_items()
+    item = set_status(item, ItemStatus.REJECTED, "DEATH")
+    death = held(item, ExceptionKind.DEATH_REPORTED, "CASH_NOT_COLLECTED", reason="DEATH")
+    dec = services.open_cycle("12", DEC, "officer")
+    services.compute_cycle(dec.pk, "officer")
+    PaymentItem.objects.filter(cycle=dec).update(status=ItemStatus.PAID,
+                                                 payment_date=timezone.localdate())
+    paid = list(PaymentItem.objects.filter(cycle=dec, beneficiary_id=item.beneficiary_id))
+    assert paid  # this month's and the reissue of the one not collected
+    url = reverse("payment_exception", args=[death.pk])
+    assert 'id="to-recover"' not in _html(login(lai_chau.officer).get(url))  # not yet confirmed
+    services.propose_resolution(lai_chau.officer, death.pk, "apply", "Tổ công tác xác nhận")
+    services.approve_resolution(lai_chau.approver, death.pk)
+    html = _html(login(lai_chau.officer).get(url))
+    section = html[html.index('id="to-recover"'):html.index('id="item-events"')]
+    for p in paid:
+        assert f"{p.amount:,}".replace(",", ".") + " ₫" in section
+    assert section.count("<tr>") == len(paid) + 1  # the heading row and one per item
+    assert paid[0].citizen_id[-4:] in section

@@ -124,10 +124,12 @@ def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
     exc = services.get_exception_for(user, pk)
     item = exc.item
     form = ProposeForm().offer(services.allowed_for(exc))
+    trail = list(services.exception_trail(exc))
     return render(request, "payments/exceptions_detail.html", {
         "exc": exc, "item": item, "events": services.item_events(item),
         "trail": [(a, _TRAIL.get(a.action, a.action), _resolution_label(a.after))
-                  for a in services.exception_trail(exc)],
+                  for a in trail],
+        "to_recover": _to_recover(trail),
         "propose_form": form if exc.state == ExceptionState.OPEN else None,
         "send_back_form": SendBackForm(),
         "is_maker": exc.proposed_by == user.username,
@@ -136,6 +138,16 @@ def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_ids": sees_full_citizen_ids(user),
         "show_accounts": sees_full_account_numbers(user),
     })
+
+
+def _to_recover(trail: list[Any]) -> list[tuple[str, int]]:
+    """(citizen id, đồng) paid after a death this exception confirmed, as its approval
+    recorded them (the registry's follow-up lists them once, when it stops the payments)."""
+    for entry in trail:
+        after = entry.after if isinstance(entry.after, dict) else {}
+        if entry.action == "status_exception.approve" and after.get("to_recover"):
+            return [(str(citizen), int(amount)) for citizen, amount in after["to_recover"]]
+    return []
 
 
 def _resolution_label(after: object) -> str:
