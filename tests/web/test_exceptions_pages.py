@@ -236,3 +236,19 @@ def test_a_confirmed_death_shows_what_to_recover_on_the_detail(login, lai_chau):
         assert f"{p.amount:,}".replace(",", ".") + " ₫" in section
     assert section.count("<tr>") == len(paid) + 1  # the heading row and one per item
     assert paid[0].citizen_id[-4:] in section
+
+
+def test_only_an_approver_other_than_the_maker_is_offered_approve(login, lai_chau, exc):
+    from chitra.access.models import Role
+    from tests import factories as f
+
+    url = reverse("payment_exception", args=[exc.pk])
+    login(lai_chau.officer).post(reverse("payment_exception_propose", args=[exc.pk]),
+                                 {"resolution": "keep", "note": "Đã gọi ngân hàng"})
+    other_officer = f.user(Role.BHXH_OFFICER, lai_chau.officer.organization,
+                           username="lc_officer2")
+    for user, offered in ((lai_chau.officer, False), (other_officer, False),
+                          (lai_chau.approver, True)):
+        html = _html(login(user).get(url))
+        assert ('id="btn-approve"' in html) is offered, user.username
+        assert ('id="exception-waiting"' in html) is not offered

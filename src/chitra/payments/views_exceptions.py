@@ -133,6 +133,7 @@ def exception_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "propose_form": form if exc.state == ExceptionState.OPEN else None,
         "send_back_form": SendBackForm(),
         "is_maker": exc.proposed_by == user.username,
+        "may_approve": services.may_approve(user, exc),
         "stale": services.is_stale(exc),
         "amount_differs": exc.amount is not None and exc.amount != item.amount,
         "show_ids": sees_full_citizen_ids(user),

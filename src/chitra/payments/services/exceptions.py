@@ -288,6 +288,12 @@ def _require_state(exc: StatusException, state: ExceptionState) -> None:
             f"Exception #{exc.pk} is '{exc.state}'; this needs '{state.value}'.")
 
 
+def may_approve(user: User, exc: StatusException) -> bool:
+    """Whether ``user`` may approve or send back ``exc`` (the page offers it only then)."""
+    return (user.username != exc.proposed_by
+            and permissions.may(user, CycleAction.APPROVE, exc.item.cycle.province_code))
+
+
 def _require_approver(exc: StatusException, user: User) -> None:
     """Approving or sending back is the BHXH approver's, as for a payment cycle."""
     province = (PaymentItem.objects.filter(pk=exc.item_id)
