@@ -39,6 +39,7 @@ from chitra.payments.errors import PaymentError
 from chitra.payments.lifecycle import Step, allows
 from chitra.payments.models import PaymentCycle, PaymentFile, StatusFile
 from chitra.payments.permissions import CycleAction, may
+from chitra.payments.views_common import error_message, request_user
 from chitra.registry.importing.run import DEFAULT_PROVINCE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,16 +68,6 @@ CHOICE_LABELS = (
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # login_required ran first
-    return user
-
-
-def _message(e: DomainError) -> str:
-    return e.message_en if get_language() == "en" else e.message_vi
-
 
 def _running(cycle: PaymentCycle) -> bool:
     return services.is_running(cycle)
@@ -133,7 +124,7 @@ def _province_of(user: User) -> str:
 @login_required
 @require_GET
 def cycle_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not queries.sees_cycles(user):
         if queries.sees_payments(user):
             return redirect("payment_files")
@@ -148,7 +139,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cycle_open(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     province = _province_of(user)
     if not may(user, CycleAction.OPEN, province):
         raise PermissionDenied
@@ -160,7 +151,7 @@ def cycle_open(request: HttpRequest) -> HttpResponse:
         cycle = services.open_cycle(province, services.parse_period(form.cleaned_data["period"]),
                                     user.username)
     except DomainError as e:
-        messages.error(request, _message(e))
+        messages.error(request, error_message(e))
         return redirect("payment_cycles")
     return redirect("payment_cycle", pk=cycle.pk)
 
@@ -196,7 +187,7 @@ def _actions(user: User, cycle: PaymentCycle) -> dict[str, Any]:
 @login_required
 @require_GET
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     cycle = queries.get_cycle_for(user, pk)
     files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider"))
     return render(request, "payments/cycle_detail.html", {
@@ -219,7 +210,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def cycle_status(request: HttpRequest, pk: int) -> JsonResponse:
-    cycle = queries.get_cycle_for(_user(request), pk)
+    cycle = queries.get_cycle_for(request_user(request), pk)
     failure = services.last_failure(cycle)
     return JsonResponse({
         "id": cycle.pk, "status": cycle.status, "status_label": str(cycle.get_status_display()),
@@ -233,7 +224,7 @@ def cycle_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 def _act(request: HttpRequest, pk: int, action: CycleAction) -> tuple[User, PaymentCycle]:
-    user = _user(request)
+    user = request_user(request)
     cycle = queries.get_cycle_for(user, pk)
     if not may(user, action, cycle.province_code):
         raise PermissionDenied
@@ -247,7 +238,7 @@ def _submit(request: HttpRequest, pk: int, action: CycleAction, step: str,
     try:
         tasks.submit(step, cycle.pk, user.username)
     except DomainError as e:
-        messages.error(request, _message(e))
+        messages.error(request, error_message(e))
     else:
         if _running(PaymentCycle.objects.get(pk=cycle.pk)):  # not done at once by the backend
             messages.info(request, queued)
@@ -275,7 +266,7 @@ def cycle_release(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.release_stuck_step(cycle.pk, user.username)
     except DomainError as e:
-        messages.error(request, _message(e))
+        messages.error(request, error_message(e))
     else:
         messages.success(request, _("Đã gỡ bước bị treo; có thể chạy lại."))
     return redirect("payment_cycle", pk=cycle.pk)
@@ -291,7 +282,7 @@ def cycle_approve(request: HttpRequest, pk: int) -> HttpResponse:
                                      "A recompute is running; wait for it.")
         services.approve_cycle(cycle.pk, user.username)
     except DomainError as e:
-        messages.error(request, _message(e))
+        messages.error(request, error_message(e))
     else:
         messages.success(request, _("Đã duyệt kỳ chi trả."))
     return redirect("payment_cycle", pk=cycle.pk)
@@ -304,7 +295,7 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.close_cycle(cycle.pk, user.username)
     except DomainError as e:
-        messages.error(request, _message(e))
+        messages.error(request, error_message(e))
     else:
         messages.success(request, _("Đã đóng kỳ chi trả."))
     return redirect("payment_cycle", pk=cycle.pk)
@@ -315,7 +306,7 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def file_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not queries.sees_payments(user):
         raise PermissionDenied
     cash = [(c, _cash_list_names(c)) for c in queries.cash_list_cycles_for(user)[:12]]
@@ -330,7 +321,7 @@ def file_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def file_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
-    user = _user(request)
+    user = request_user(request)
     pf = queries.get_file_for(user, pk)
     name = Path(pf.file_name).name
     if name != pf.file_name:
@@ -348,7 +339,7 @@ def file_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 @login_required
 @require_GET
 def manifest_download(request: HttpRequest, pk: int) -> FileResponse:
-    user = _user(request)
+    user = request_user(request)
     cycle = queries.get_cycle_for(user, pk)
     if not may(user, CycleAction.DOWNLOAD, cycle.province_code):
         raise PermissionDenied
@@ -359,7 +350,7 @@ def manifest_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_GET
 def cash_list_download(request: HttpRequest, pk: int, name: str) -> FileResponse:
-    user = _user(request)
+    user = request_user(request)
     cycle = PaymentCycle.objects.filter(pk=pk).first()
     if cycle is None or not queries.may_download_cash_lists(user, cycle.province_code):
         raise Http404
@@ -388,7 +379,7 @@ class StatusUploadForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def status_upload(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not queries.may_upload_status(user):
         raise PermissionDenied
     form = (StatusUploadForm(request.POST, request.FILES) if request.method == "POST"
@@ -399,7 +390,7 @@ def status_upload(request: HttpRequest) -> HttpResponse:
         try:
             token = tasks.queue_status_upload(upload, upload.name, user)
         except DomainError as e:
-            form.add_error("file", _message(e))
+            form.add_error("file", error_message(e))
         else:
             return redirect("payment_status_result", token=token)
     return render(request, "payments/status_upload.html", {
@@ -413,7 +404,7 @@ def status_upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def status_result(request: HttpRequest, token: str) -> HttpResponse:
     """What became of an upload: in progress, or its result (only to who sent it)."""
-    user = _user(request)
+    user = request_user(request)
     if not queries.may_upload_status(user):
         raise PermissionDenied
     upload = services.status_upload(token, user)
@@ -428,7 +419,7 @@ def status_result(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_GET
 def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     cycle = queries.get_cycle_for(user, pk)
     return render(request, "payments/reconciliation.html", {
         "cycle": cycle, "rec": queries.reconciliation(cycle, timezone.localdate()),
@@ -440,7 +431,7 @@ def reconciliation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def reconciliation_csv(request: HttpRequest, pk: int, part: str) -> StreamingHttpResponse:
-    user = _user(request)
+    user = request_user(request)
     cycle = queries.get_cycle_for(user, pk)
     if part not in downloads.RECONCILIATION_PARTS:
         raise Http404
@@ -454,7 +445,7 @@ def reconciliation_csv(request: HttpRequest, pk: int, part: str) -> StreamingHtt
 @login_required
 @require_GET
 def reconciliation_xlsx(request: HttpRequest, pk: int) -> FileResponse:
-    user = _user(request)
+    user = request_user(request)
     cycle = queries.get_cycle_for(user, pk)
     name, out = downloads.reconciliation_xlsx(cycle)  # FileResponse closes ``out``
     downloads.record(user, downloads.RECONCILIATION, cycle.pk, name)

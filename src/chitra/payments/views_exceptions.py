@@ -8,7 +8,8 @@ anything else); a refused use case is a message on the detail page.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -29,6 +30,9 @@ from chitra.payments import services
 from chitra.payments.models import ExceptionKind, ExceptionResolution, ExceptionState
 from chitra.payments.services.exceptions import LIST_LIMIT
 from chitra.payments.views_common import error_message, request_user
+
+if TYPE_CHECKING:  # a typing-only package
+    from django_stubs_ext import StrOrPromise
 
 # Choice labels of the exception models, for the English catalog (models stay free of i18n).
 CHOICE_LABELS = (
@@ -173,37 +177,35 @@ def exception_propose(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Hãy chọn cách xử lý và ghi lý do (tối đa 1000 ký tự)."))
         return redirect("payment_exception", pk=pk)
-    try:
-        services.propose_resolution(user, pk, form.cleaned_data["resolution"],
-                                    form.cleaned_data["note"])
-    except DomainError as e:
-        messages.error(request, error_message(e))
-    else:
-        messages.success(request, _("Đã đề xuất; chờ một cán bộ khác duyệt."))
-    return redirect("payment_exception", pk=pk)
+    return _decided(request, pk, lambda: services.propose_resolution(
+        user, pk, form.cleaned_data["resolution"], form.cleaned_data["note"]),
+        _("Đã đề xuất; chờ một cán bộ khác duyệt."))
 
 
 @login_required
 @require_POST
 def exception_approve(request: HttpRequest, pk: int) -> HttpResponse:
     user, pk = _decide(request, pk)
-    try:
-        services.approve_resolution(user, pk)
-    except DomainError as e:
-        messages.error(request, error_message(e))
-    else:
-        messages.success(request, _("Đã duyệt cách xử lý."))
-    return redirect("payment_exception", pk=pk)
+    return _decided(request, pk, lambda: services.approve_resolution(user, pk),
+                    _("Đã duyệt cách xử lý."))
 
 
 @login_required
 @require_POST
 def exception_send_back(request: HttpRequest, pk: int) -> HttpResponse:
     user, pk = _decide(request, pk)
+    return _decided(request, pk,
+                    lambda: services.reject_proposal(user, pk, request.POST.get("reason", "")),
+                    _("Đã trả lại đề xuất để xử lý lại."))
+
+
+def _decided(request: HttpRequest, pk: int, use_case: Callable[[], object],
+             done: StrOrPromise) -> HttpResponse:
+    """Run one decision on the exception; its refusal or ``done`` as the page's message."""
     try:
-        services.reject_proposal(user, pk, request.POST.get("reason", ""))
+        use_case()
     except DomainError as e:
         messages.error(request, error_message(e))
     else:
-        messages.success(request, _("Đã trả lại đề xuất để xử lý lại."))
+        messages.success(request, done)
     return redirect("payment_exception", pk=pk)
