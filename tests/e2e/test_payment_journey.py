@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("http_cookies")]
 def office(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.VAR_DIR = tmp_path / "var"
     settings.KEYSTORE_PATH = make_demo_keystore(tmp_path / "office.p12")
     settings.KEYSTORE_PASSWORD = DEMO_KEYSTORE_PASSWORD
     ProvincePaymentRule.objects.create(

@@ -14,17 +14,18 @@ from openpyxl import load_workbook
 
 from chitra.access.models import Role
 from chitra.payments import cashform, services
-from chitra.payments.export.signing import DEMO_KEYSTORE_PASSWORD, make_demo_keystore
 from chitra.payments.models import (
     ExceptionKind,
     ItemStatus,
     PaymentItem,
-    ProvincePaymentRule,
     StatusException,
 )
 from chitra.registry.models import Beneficiary, BeneficiaryStatus
 from tests import factories as f
-from tests.e2e.test_payment_journey import _login
+from tests.e2e.test_payment_journey import (  # noqa: F401 - office is a fixture
+    _login,
+    office,
+)
 from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixture
     SCREENSHOTS,
     _no_horizontal_scroll,
@@ -41,21 +42,9 @@ MARK_KEYS = ("Object.keys(localStorage).filter(function (k) {"
              " return k.indexOf('chitra.paymentday.') === 0; }).sort()")
 
 
-@pytest.fixture
-def office(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.VAR_DIR = tmp_path / "var"
-    settings.KEYSTORE_PATH = make_demo_keystore(tmp_path / "office.p12")
-    settings.KEYSTORE_PASSWORD = DEMO_KEYSTORE_PASSWORD
-    ProvincePaymentRule.objects.create(
-        province_code="12", debtor_name="BẢO HIỂM XÃ HỘI TỈNH LAI CHÂU",
-        debtor_account="8800201001234", debtor_agent_bic="VBAAVNVX")
-
-
+@pytest.mark.usefixtures("office")
 def test_post_office_pays_a_day_offline_and_syncs(
-        live_server, transactional_db, django_db_serialized_rollback, audit_cleared_after,
-        office):
+        live_server, transactional_db, django_db_serialized_rollback, audit_cleared_after):
     clerk = f.user(Role.POST_OFFICE_OPERATOR, username="buu.dien")
     officer = f.user(Role.BHXH_OFFICER, username="can.bo")
     point = f.payment_point()
