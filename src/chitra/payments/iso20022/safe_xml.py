@@ -44,6 +44,7 @@ class _LimitedReader:
         self._left = max_bytes
         self._max_bytes = max_bytes
         self.read_so_far = 0
+        self.head = b""  # the first bytes, where a DOCTYPE would be
         self.validating: Any = None  # the iterparse whose schema errors end the read
 
     def read(self, size: int = -1) -> bytes:
@@ -59,6 +60,8 @@ class _LimitedReader:
         data = self._raw.read(min(size, self._left + 1))
         self._left -= len(data)
         self.read_so_far += len(data)
+        if len(self.head) < _HEAD_KEPT:
+            self.head += data[:_HEAD_KEPT - len(self.head)]
         if self._left < 0:
             raise Iso20022Error(
                 f"Tệp vượt quá giới hạn {self._max_bytes} byte.",
@@ -98,6 +101,9 @@ _HARDENED: dict[str, Any] = {
 # validates with resolve_entities=False. Validating, the peek has already refused any DOCTYPE,
 # so no entity can be declared: "internal" then resolves only the five predefined ones.
 _VALIDATING = {**_HARDENED, "resolve_entities": "internal"}
+_HEAD_KEPT = 64 * 1024  # a DOCTYPE comes before the root element
+_DOCTYPE_MARKS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"),
+                  "<!DOCTYPE".encode("utf-16-be"))
 _HEAD_LIMIT = 1024 * 1024  # an ISO 20022 file names its root element in its first bytes
 
 
@@ -153,6 +159,10 @@ def iterparse(
     except _SchemaInvalid:
         raise _not_valid(stream, schema, namespace, events, reader.read_so_far) from None
     except etree.XMLSyntaxError as exc:
+        # libxml2 may stop on a DTD's entities (amplification) before the root's start,
+        # where the DOCTYPE is refused: say why, not "malformed".
+        if _declares_doctype(reader.head):
+            raise _doctype_refused(1) from exc
         # The exception's own error log may hold a schema error of an earlier file (lxml
         # keeps it on the schema): only this parse's log tells a schema error.
         if schema is not None and events is not None and _schema_error(events.error_log):
@@ -182,7 +192,9 @@ def _peek_root_namespace(reader: _LimitedReader) -> tuple[bytes, str | None]:
         head += data
         try:
             parser.feed(data)
-        except etree.XMLSyntaxError:
+        except etree.XMLSyntaxError as exc:
+            if _declares_doctype(bytes(head)):
+                raise _doctype_refused(1) from exc
             return bytes(head), None
         for _event, element in parser.read_events():
             _refuse_doctype(element)  # before any parse that could resolve an entity
@@ -254,11 +266,20 @@ def _invalid_line(stream: BinaryIO, schema: Any, failed_at: int) -> int | None:
 def _refuse_doctype(root: Any) -> None:
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise Iso20022Error(
-            "Tệp có khai báo DOCTYPE/DTD; không chấp nhận (rủi ro bảo mật).",
-            "The file has a DOCTYPE/DTD declaration, which is refused (security risk).",
-            root.sourceline,
-        )
+        raise _doctype_refused(root.sourceline)
+
+
+def _doctype_refused(line: int | None) -> Iso20022Error:
+    return Iso20022Error(
+        "Tệp có khai báo DOCTYPE/DTD; không chấp nhận (rủi ro bảo mật).",
+        "The file has a DOCTYPE/DTD declaration, which is refused (security risk).",
+        line,
+    )
+
+
+def _declares_doctype(head: bytes) -> bool:
+    """Whether the first bytes hold a DOCTYPE, in UTF-8/ASCII or UTF-16."""
+    return any(mark in head for mark in _DOCTYPE_MARKS)
 
 
 def release(element: Any) -> None:
