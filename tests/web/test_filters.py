@@ -25,3 +25,13 @@ def test_ward_name_and_channel_label():
     assert ward_name("03388") == "Phường Đoàn Kết"
     assert ward_name("99999") == "99999"
     assert channel_label("cash") == "Tiền mặt"
+
+
+def test_count_groups_thousands_with_dots():
+    from chitra.web.templatetags.chitra import count
+
+    assert count(0) == "0"
+    assert count(999) == "999"
+    assert count(1000) == "1.000"
+    assert count(3400000) == "3.400.000"
+    assert count(None) == ""

@@ -24,6 +24,14 @@ def vnd(amount: int | None) -> str:
 
 
 @register.filter
+def count(value: int | None) -> str:
+    """A count with the Vietnamese thousand separator: ``12345`` → ``12.345``."""
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}".replace(",", ".")
+
+
+@register.filter
 def ddmmyyyy(value: date | datetime | None) -> str:
     """A date as ``dd/mm/yyyy``; an aware datetime in local time as ``dd/mm/yyyy hh:mm``."""
     if value is None or value == "":
