@@ -158,8 +158,9 @@ def test_identifiers_shown_whole_only_to_roles_that_need_them(login, role):
 
 def test_identifiers_masked_when_role_does_not_need_them(login, monkeypatch):
     # No role that sees people lacks whole IDs today; force the path to prove the templates.
-    monkeypatch.setattr("chitra.registry.views.sees_full_citizen_ids", lambda user: False)
-    monkeypatch.setattr("chitra.registry.views.sees_full_account_numbers", lambda user: False)
+    for module in ("chitra.registry.views", "chitra.web.views_beneficiary"):
+        monkeypatch.setattr(f"{module}.sees_full_citizen_ids", lambda user: False)
+        monkeypatch.setattr(f"{module}.sees_full_account_numbers", lambda user: False)
     b = f.beneficiary(channel=Channel.BANK_ACCOUNT, account_number="9876543210123",
                       bhxh_code="1234567890")
     Authorization.objects.create(beneficiary=b, proxy_name="Nguyễn Thị Hoa",

@@ -2,7 +2,9 @@ from django.urls import path
 
 from chitra.registry import views
 
+# The beneficiary page itself (``beneficiary_detail``) and its letters are in
+# chitra.web.urls_beneficiary: they show payments and outreach, which registry may not import.
 urlpatterns = [
     path("", views.beneficiary_list, name="beneficiary_list"),
-    path("<int:pk>/", views.beneficiary_detail, name="beneficiary_detail"),
+    path("export.xlsx", views.beneficiary_export, name="beneficiary_export"),
 ]

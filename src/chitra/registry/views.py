@@ -1,4 +1,7 @@
-"""Beneficiary pages: parse the request, call a scoped query, render (STYLE §1)."""
+"""Beneficiary list pages: parse the request, call a scoped query, render (STYLE §1).
+
+The beneficiary's own page shows payments and outreach too, which registry may not import:
+it lives in :mod:`chitra.web.views_beneficiary`."""
 
 from __future__ import annotations
 
@@ -6,20 +9,37 @@ import json
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from chitra.access.models import User
 from chitra.access.scoping import scope_of, sees_full_account_numbers, sees_full_citizen_ids
-from chitra.registry import queries
+from chitra.core import audit
+from chitra.registry import export, queries
 from chitra.registry.models import BenefitType, Channel
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _translated(choices: list[tuple[str, str]]) -> list[tuple[str, object]]:
+    """Model choices (Vietnamese, untranslated in the models) in the user's language."""
+    return [(value, _(label)) for value, label in choices]
 
 
 class SearchForm(forms.Form):
@@ -33,9 +53,11 @@ class SearchForm(forms.Form):
             label=_("Phường/xã"), required=False,
             choices=wards if len(wards) == 1 else [everyone, *wards])
         self.fields["channel"] = forms.ChoiceField(
-            label=_("Hình thức nhận"), required=False, choices=[everyone, *Channel.choices])
+            label=_("Hình thức nhận"), required=False,
+            choices=[everyone, *_translated(Channel.choices)])
         self.fields["benefit_type"] = forms.ChoiceField(
-            label=_("Loại chế độ"), required=False, choices=[everyone, *BenefitType.choices])
+            label=_("Loại chế độ"), required=False,
+            choices=[everyone, *_translated(BenefitType.choices)])
 
     def search(self) -> queries.Search:
         data = self.cleaned_data if self.is_valid() else {}
@@ -108,17 +130,31 @@ def beneficiary_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def beneficiary_detail(request: HttpRequest, pk: int) -> HttpResponse:
+@require_GET
+def beneficiary_export(request: HttpRequest) -> HttpResponse | FileResponse:
+    """The list page's people as xlsx: the same scope and the same kept search (``?s=`` is
+    the list's opaque token, never the search itself); the whole scope without one."""
     user = _user(request)
-    person = queries.get_beneficiary_for(user, pk)
-    accounts = (person.payment_accounts.select_related("provider")
-                .order_by(F("valid_to").desc(nulls_first=True), "-valid_from", "-id"))
-    return render(request, "registry/beneficiary_detail.html", {
-        "person": person,
-        "benefits": person.benefits.order_by("-start_date", "id"),
-        "accounts": accounts,
-        "authorizations": person.authorizations.order_by("-valid_from", "-id"),
-        "anomalies": person.anomalies.order_by("kind"),
-        "show_ids": sees_full_citizen_ids(user),
-        "show_accounts": sees_full_account_numbers(user),
-    })
+    if not scope_of(user).sees_people:
+        raise Http404
+    list_url = reverse("beneficiary_list")
+    token = request.GET.get("s", "")
+    data = _kept_search(request, token) if token else None
+    if token and data is None:  # lost with the session: the list page says so
+        return HttpResponseRedirect(f"{list_url}?{urlencode({'s': token})}")
+    search = SearchForm(user, data).search()
+    try:
+        total, out = export.write_xlsx(queries.search_beneficiaries(user, search),
+                                       show_ids=sees_full_citizen_ids(user),
+                                       show_accounts=sees_full_account_numbers(user))
+    except export.ExportTooBig as e:
+        messages.error(request, e.message_en if get_language() == "en" else e.message_vi)
+        return HttpResponseRedirect(f"{list_url}?{urlencode({'s': token})}" if token
+                                    else list_url)
+    name = f"nguoi-huong-{timezone.localdate():%Y-%m-%d}.xlsx"
+    scope = scope_of(user)
+    audit.record_download(user.username, "beneficiary_list",
+                          scope.ward_code or scope.province_code or "*", name, rows=total,
+                          filters=sorted(k for k in ("ward_code", "channel", "benefit_type",
+                                                     "text") if getattr(search, k)))
+    return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)

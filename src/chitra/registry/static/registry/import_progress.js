@@ -9,9 +9,14 @@
   var bar = document.getElementById("import-progress");
   var fields = ["rows_done", "rows_total", "created", "updated", "unchanged"];
 
+  // Counts with the Vietnamese thousand separator, as the server writes them (12.345).
+  function grouped(value) {
+    return typeof value === "number" ? String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ".") : String(value);
+  }
+
   function set(id, value) {
     var el = document.getElementById(id);
-    if (el) { el.textContent = String(value); }
+    if (el) { el.textContent = grouped(value); }
   }
 
   function poll() {
