@@ -3,6 +3,7 @@ contact — one query, ordered in the database."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from django.db.models import (
@@ -18,8 +19,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Replace
 
+from chitra.core.text import fold_key
 from chitra.outreach.models import (
     OPEN_REFERRAL_STATUSES,
     Contact,
@@ -97,3 +99,40 @@ def worklist(ward_code: str, today: date, *, point_id: int | None = None,
         rows = rows.filter(last_outcome=ContactOutcome.NOT_PRESENT,
                            last_place=ContactPlace.PAYMENT_POINT)
     return rows
+
+
+_NOT_DIGITS = re.compile(r"\D")
+MIN_DIGITS = 4  # a shorter run of digits in a search is not an ID or a phone
+_PHONE_MARKS = re.compile(r"[\s.\-()+]")
+
+
+def tel_href(phone: str) -> str:
+    """The ``tel:`` link of a phone number as typed (``0912 345 678`` → ``tel:0912345678``,
+    ``+84 912…`` keeps its ``+``); empty when there is no number."""
+    digits = _NOT_DIGITS.sub("", phone)
+    if not digits:
+        return ""
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"
+
+
+def search_key(person: Beneficiary, *, show_ids: bool) -> str:
+    """What the phone's search box matches a row against: the name without accents, the
+    phone's digits and the identifiers the user may see (only the last four digits of a
+    masked ID, the ones on the screen)."""
+    ids = [person.citizen_id, person.bhxh_code] if show_ids else [person.citizen_id[-4:]]
+    return " ".join([person.name_key, _NOT_DIGITS.sub("", person.phone), *filter(None, ids)])
+
+
+def matching(rows: QuerySet[Beneficiary], query: str) -> QuerySet[Beneficiary]:
+    """``rows`` narrowed to a search typed on the worklist (POSTed: never in a URL): a name
+    without accents, a citizen ID or BHXH code (exact), or part of a phone number."""
+    key = fold_key(query)[:100]
+    digits = _NOT_DIGITS.sub("", query)
+    wanted = Q(name_key__contains=key) if key else Q(pk__in=[])
+    if len(digits) >= MIN_DIGITS and len(digits) == len(_PHONE_MARKS.sub("", query)):
+        phone: F | Replace = F("phone")
+        for mark in (" ", ".", "-", "(", ")", "+"):
+            phone = Replace(phone, Value(mark), Value(""))
+        rows = rows.annotate(phone_digits=phone)
+        wanted |= (Q(citizen_id=digits) | Q(bhxh_code=digits) | Q(phone_digits__contains=digits))
+    return rows.filter(wanted)
