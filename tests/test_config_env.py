@@ -50,6 +50,9 @@ READS: dict[str, tuple[str, str, Any]] = {
     "CHITRA_COMPUTE_PARTS_FROM": ("1000", "compute_parts_from", 1000),
     "CHITRA_JOB_TIME_LIMIT": ("900", "job_time_limit", 900),
     "CHITRA_STATUS_APPLIERS": ("3", "status_appliers", 3),
+    "CHITRA_HOTLINE": (" 0213  3876 543 ", "hotline", "0213 3876 543"),
+    "CHITRA_OFFICE_ADDRESS": ("Số 5, đường Trần Hưng Đạo,\n phường Đoàn Kết", "office_address",
+                              "Số 5, đường Trần Hưng Đạo, phường Đoàn Kết"),
 }
 
 

@@ -49,6 +49,18 @@ def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
     return "HTTP_" + name.upper().replace("-", "_"), "https"
 
 
+_HOTLINE = frozenset("0123456789 .+()-")
+
+
+def _hotline(value: str) -> str:
+    """The office's hotline as letters and SMS print it: digits, spaces and ``.+()-``."""
+    value = " ".join(value.split())
+    if not value or len(value) > 20 or not set(value) <= _HOTLINE or not any(
+            c.isdigit() for c in value):
+        raise ValueError(f"CHITRA_HOTLINE: not a phone number: {value!r}")
+    return value
+
+
 # The crash points a crash test may set, as CHITRA_FAULT_<POINT>=N: the export process exits
 # after its Nth file, a compute in parts after its Nth part has committed.
 FAULT_POINTS = ("EXPORT_CRASH_AFTER_FILES", "COMPUTE_CRASH_AFTER_PARTS")
@@ -95,6 +107,9 @@ class Config:
     compute_parts_from: int
     # Status files applied at once by `chitra ingest_status` (PostgreSQL), one connection each.
     status_appliers: int
+    # The office on letters to beneficiaries: its hotline and its postal address ("" none).
+    hotline: str
+    office_address: str
     # Crash points of the crash tests (:mod:`chitra.core.faults`): point → the pass at which
     # the process exits. Empty unless CHITRA_TEST_FAULTS=1, so a production process that
     # inherits a stray CHITRA_FAULT_* variable ignores it.
@@ -129,6 +144,8 @@ def load() -> Config:
                                           max(0, min(os.cpu_count() or 1, 4) - 1))),
         compute_parts_from=int(os.environ.get("CHITRA_COMPUTE_PARTS_FROM", "200000")),
         status_appliers=int(os.environ.get("CHITRA_STATUS_APPLIERS", "2")),
+        hotline=_hotline(os.environ.get("CHITRA_HOTLINE", "1900 9068")),
+        office_address=" ".join(os.environ.get("CHITRA_OFFICE_ADDRESS", "").split())[:200],
         faults=_faults(),
     )
 
