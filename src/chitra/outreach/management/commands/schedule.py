@@ -1,5 +1,5 @@
-"""``chitra schedule add --point CODE --day dd/mm/yyyy --from HH:MM --to HH:MM --as USER``:
-when a post-office payment point opens (the same service as on screen)."""
+"""``chitra schedule add|remove --point CODE --day dd/mm/yyyy [--from HH:MM --to HH:MM]
+--as USER``: when a post-office payment point opens (the same services as on screen)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from chitra.core.cli import acting_user
 from chitra.core.dates import parse_date_vn
 from chitra.core.errors import DomainError
 from chitra.outreach import services
+from chitra.outreach.models import PaymentSchedule
 from chitra.registry.models import PaymentPoint
 
 
@@ -23,10 +24,11 @@ def _time(text: str) -> time:
 
 
 class Command(BaseCommand):
-    help = "Lịch chi trả / payment schedule: add --point CODE --day dd/mm/yyyy --from --to"
+    help = ("Lịch chi trả / payment schedule: add --point CODE --day dd/mm/yyyy --from --to | "
+            "remove --point CODE --day dd/mm/yyyy")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["add"])
+        parser.add_argument("action", choices=["add", "remove"])
         parser.add_argument("--point", required=True, help="mã điểm chi trả / point code")
         parser.add_argument("--day", required=True)
         parser.add_argument("--from", dest="opens_at", default="07:30")
@@ -42,6 +44,13 @@ class Command(BaseCommand):
         if point is None:
             raise CommandError(f"Không có điểm chi trả {o['point']!r} / no such payment point.")
         try:
+            if o["action"] == "remove":
+                row = PaymentSchedule.objects.filter(payment_point=point, day=day).first()
+                if row is None:
+                    raise CommandError("Điểm này không có lịch ngày đó / no such payment day.")
+                services.remove_payment_day(user, row.pk)
+                self.stdout.write(f"{point.name}: {day:%d/%m/%Y} ✕")
+                return
             row = services.schedule_payment_day(user, point_id=point.pk, day=day,
                                                 opens_at=_time(o["opens_at"]),
                                                 closes_at=_time(o["closes_at"]))
