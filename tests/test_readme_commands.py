@@ -99,7 +99,13 @@ RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
                              "test_funnel_from_the_command_line",),
     ("campaign", "target"): ("tests/outreach/test_campaigns.py::"
                              "test_ward_targets_from_the_command_line",),
+    ("campaign", "edit"): ("tests/outreach/test_setup_pages.py::"
+                           "test_campaign_edit_from_the_command_line",),
     ("team", "add"): ("tests/outreach/test_work_teams.py::test_team_from_the_command_line",),
+    ("team", "remove"): ("tests/outreach/test_setup_pages.py::"
+                         "test_team_remove_from_the_command_line_and_inactive_users_refused",),
+    ("schedule", "remove"): ("tests/outreach/test_setup_pages.py::"
+                             "test_schedule_remove_from_the_command_line",),
     ("schedule", "add"): ("tests/outreach/test_schedule.py::test_schedule_from_the_command_line",),
 }
 
