@@ -210,7 +210,8 @@ def test_bhxh_checks_holder_name_and_shared_accounts(ward_user):
     with pytest.raises(DomainError) as e:
         services.decide_method_change(approver, wrong_name.pk, approve=True, today=TODAY)
     assert e.value.code == "holder_name_mismatch"
-    services.decide_method_change(approver, wrong_name.pk, approve=False, today=TODAY)
+    services.decide_method_change(approver, wrong_name.pk, approve=False, today=TODAY,
+                                  note="Tên chủ tài khoản không đúng")
     shared = services.submit_method_change(
         ward_user, person.pk, channel=Channel.BANK_ACCOUNT, provider_id=f.provider().pk,
         account_number="8800205999999", holder_name="Lò Văn Pọm")

@@ -124,7 +124,8 @@ def test_a_bank_sees_and_moves_only_its_referrals(login, people):
     assert f'data-referral="{referral.pk}"' in page
     assert 'id="nav-referrals"' in page
     agribank.post(reverse("outreach_referral_step", args=[referral.pk]),
-                  {"step": "opened", "account_number": "8800205123456", "waives_card_fee": "1"})
+                  {"step": "opened", "account_number": "8800205123456", "waives_card_fee": "1",
+                   "confirmed": "1"})
     referral.refresh_from_db()
     assert (referral.status, referral.waives_card_fee) == (ReferralStatus.ACCOUNT_OPENED, True)
     assert login(ward_user).get(reverse("outreach_referrals")).status_code == 403
@@ -179,7 +180,8 @@ def test_ward_submits_and_bhxh_approves_a_method_change(login, people):
     page = text(bhxh.get(reverse("outreach_method_changes")))
     assert f'data-change="{change.pk}"' in page
     assert "data-problem" not in page
-    bhxh.post(reverse("outreach_method_change_decide", args=[change.pk]), {"decision": "approve"})
+    bhxh.post(reverse("outreach_method_change_decide", args=[change.pk]),
+              {"decision": "approve", "confirmed": "1"})
     assert MethodChange.objects.get().status == ChangeStatus.APPROVED
     current = PaymentAccount.objects.get(beneficiary=people["pom"], valid_to__isnull=True)
     assert (current.account_number, current.approved_by) == ("8800205123456",

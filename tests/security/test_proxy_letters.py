@@ -258,7 +258,8 @@ def test_money_to_someone_else_needs_two_approvers_with_reasons(login, lai_chau)
     url = reverse("outreach_method_change_decide", args=[change.pk])
     login(first).post(url, {"decision": "approve"})  # no reason: refused
     assert MethodChange.objects.get().status == ChangeStatus.SUBMITTED
-    login(first).post(url, {"decision": "approve", "note": "Đã gọi điện xác minh"})
+    login(first).post(url, {"decision": "approve", "note": "Đã gọi điện xác minh",
+                            "confirmed": "1"})
     change.refresh_from_db()
     assert (change.status, change.first_approved_by) == (ChangeStatus.FIRST_APPROVED,
                                                          first.username)
@@ -271,7 +272,8 @@ def test_money_to_someone_else_needs_two_approvers_with_reasons(login, lai_chau)
         services.decide_method_change(lai_chau.ward_team, change.pk, approve=True, note="x")
     login(second).post(url, {"decision": "approve"})  # the second needs a reason too
     assert MethodChange.objects.get().status == ChangeStatus.FIRST_APPROVED
-    login(second).post(url, {"decision": "approve", "note": "Giấy ủy quyền hợp lệ"})
+    login(second).post(url, {"decision": "approve", "note": "Giấy ủy quyền hợp lệ",
+                             "confirmed": "1"})
     change.refresh_from_db()
     assert (change.status, change.decided_by, change.decision_note) == (
         ChangeStatus.APPROVED, second.username, "Giấy ủy quyền hợp lệ")

@@ -87,8 +87,9 @@ def test_agribank_moves_its_own_province_referrals(request, login, referrals, pr
     client = login(me.bank)
     requested, opened = referrals[me.code]["requested"], referrals[me.code]["opened"]
     client.post(reverse("outreach_referral_step", args=[requested.pk]),
-                {"step": "opened", "account_number": "8800205123456"})
-    client.post(reverse("outreach_referral_step", args=[opened.pk]), {"step": "delivered"})
+                {"step": "opened", "account_number": "8800205123456", "confirmed": "1"})
+    client.post(reverse("outreach_referral_step", args=[opened.pk]),
+                {"step": "delivered", "confirmed": "1"})
     assert _state(requested) == (ReferralStatus.ACCOUNT_OPENED, "8800205123456",
                                  me.bank.username)
     assert _state(opened)[0] == ReferralStatus.CARD_DELIVERED

@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from chitra.access.models import Role, User
+from chitra.access.models import OrganizationKind, Role, User
 from chitra.access.scoping import bhxh_province, scope_of
 from chitra.core import audit
 from chitra.core.accounts import check_account_number
 from chitra.core.admin_units import current_wards, ward_name
-from chitra.core.errors import DomainError, NotInScope
-from chitra.core.models import PaymentProvider, ProviderKind
+from chitra.core.errors import DomainError, NotInScope, Problem
+from chitra.core.models import AuditEntry, PaymentProvider, ProviderKind
 from chitra.core.text import fold_key, nfc
 from chitra.outreach import letters
 from chitra.outreach.models import (
@@ -147,16 +147,14 @@ def next_payment_date(province_code: str, ward_code: str, today: date) -> date:
 @transaction.atomic
 def schedule_payment_day(user: User, *, point_id: int, day: date, opens_at: time,
                          closes_at: time) -> PaymentSchedule:
-    """The post office (or BHXH) of the province sets when a payment point opens."""
+    """The post office (or BHXH) of the province sets when a payment point opens (a day
+    already set for the point gets the new hours)."""
     point = PaymentPoint.objects.filter(pk=point_id).first()
     if point is None:
-        raise _invalid("payment_point", "Không có điểm chi trả này.", "No such payment point.")
-    scope = scope_of(user)
-    if not (user.is_superuser or (scope.province_code == point.province_code and user.role in (
-            Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.POST_OFFICE_OPERATOR))):
-        raise OutreachForbidden()
-    if closes_at <= opens_at:
-        raise _invalid("window", "Giờ đóng phải sau giờ mở.", "Closing must follow opening.")
+        raise InvalidInput([_problem("point", "payment_point", "Không có điểm chi trả này.",
+                                     "No such payment point.", point_id)])
+    _may_schedule(user, point.province_code)
+    _refuse_if(_window_problems(opens_at, closes_at))
     row, _created = PaymentSchedule.objects.update_or_create(
         payment_point=point, day=day,
         defaults={"ward_code": point.ward_code, "opens_at": opens_at, "closes_at": closes_at,
@@ -465,9 +463,10 @@ _PROBLEM_TEXT = {
 def decide_method_change(user: User, change_id: int, *, approve: bool, note: str = "",
                          today: date | None = None) -> MethodChange:
     """BHXH approves (the new account becomes current: the next cycle computed pays it) or
-    rejects. Approval is refused while the check finds a problem. A change that moves the
-    money to an account not in the beneficiary's name needs two approvers, neither the
-    maker, each giving a reason: the first approval leaves it waiting for the second."""
+    rejects (always with the reason). Approval is refused while the check finds a problem.
+    A change that moves the money to an account not in the beneficiary's name needs two
+    approvers, neither the maker, each giving a reason: the first approval leaves it
+    waiting for the second."""
     today = today or timezone.localdate()
     change = (MethodChange.objects.select_for_update(of=("self",))
               .select_related("beneficiary", "provider").filter(pk=change_id).first())
@@ -485,6 +484,9 @@ def decide_method_change(user: User, change_id: int, *, approve: bool, note: str
                           "Đã duyệt lần một: cần một người duyệt khác quyết định.",
                           "You gave the first approval: another approver must decide.")
     note = nfc(note.strip())[:300]
+    if not approve and not note:  # a refusal is explained to the ward (issue 14)
+        raise DomainError("rejection_reason", "Cần ghi lý do không duyệt.",
+                          "Give the reason for refusing.")
     if approve:
         problems = change_problems(change, today)
         if problems:
@@ -564,23 +566,22 @@ def open_proxy_letter(user: User, change_id: int) -> tuple[letters.Letter, str]:
 @transaction.atomic
 def create_campaign(user: User, *, name: str, starts_on: date, ends_on: date,
                     peak_starts_on: date | None = None, peak_ends_on: date | None = None,
-                    province_code: str | None = None) -> Campaign:
+                    province_code: str | None = None, target_monthly_pct: int = 90,
+                    target_one_time_pct: int = 100) -> Campaign:
+    """BHXH of the province starts a campaign; every problem of its fields is reported at
+    once (:func:`campaign_problems`) and nothing is made while there is one."""
     province = province_code or scope_of(user).province_code or ""
     _bhxh(user, province)
     name = nfc(name.strip())
-    if not name or len(name) > 200:
-        raise _invalid("name", "Cần tên chiến dịch (tối đa 200 ký tự).",
-                       "A campaign name of at most 200 characters is required.")
-    if ends_on < starts_on:
-        raise _invalid("dates", "Ngày kết thúc trước ngày bắt đầu.", "The end is before the start.")
-    if (peak_starts_on is None) != (peak_ends_on is None) or (
-            peak_starts_on and peak_ends_on and not (
-                starts_on <= peak_starts_on <= peak_ends_on <= ends_on)):
-        raise _invalid("peak", "Đợt cao điểm phải nằm trong thời gian chiến dịch.",
-                       "The peak window must lie inside the campaign.")
+    _refuse_if(campaign_problems(
+        name=name, starts_on=starts_on, ends_on=ends_on, peak_starts_on=peak_starts_on,
+        peak_ends_on=peak_ends_on, target_monthly_pct=target_monthly_pct,
+        target_one_time_pct=target_one_time_pct))
     campaign = Campaign.objects.create(name=name, province_code=province, starts_on=starts_on,
                                        ends_on=ends_on, peak_starts_on=peak_starts_on,
-                                       peak_ends_on=peak_ends_on, created_by=user.username)
+                                       peak_ends_on=peak_ends_on, created_by=user.username,
+                                       target_monthly_pct=target_monthly_pct,
+                                       target_one_time_pct=target_one_time_pct)
     audit.record(user.username, "outreach.campaign_created", "campaign", campaign.pk,
                  after={"name": name, "from": starts_on.isoformat(), "to": ends_on.isoformat()})
     return campaign
@@ -640,13 +641,20 @@ def add_team_member(user: User, *, ward_code: str, member: User, kind: str,
     """BHXH puts ``member`` on the ward's work team (made on first use); one leader a team."""
     ward = current_wards().get(ward_code)
     if ward is None:
-        raise _invalid("ward", "Không có phường/xã này.", "No such ward.")
+        raise InvalidInput([_problem("ward", "ward", "Không có phường/xã này.", "No such ward.",
+                                     ward_code)])
     _bhxh(user, ward.province_code)
+    problems = []
     if kind not in MemberKind.values:
-        raise _invalid("kind", "Vai trò trong tổ không hợp lệ.", "Unknown member kind.")
-    if member.organization is None or member.organization.province_code != ward.province_code:
-        raise _invalid("member", "Thành viên phải thuộc một tổ chức trong tỉnh.",
-                       "The member must belong to an organization of the province.")
+        problems.append(_problem("kind", "kind", "Vai trò trong tổ không hợp lệ.",
+                                 "Unknown member kind.", kind))
+    if (not member.is_active or member.organization is None
+            or member.organization.province_code != ward.province_code):
+        problems.append(_problem("member", "member",
+                                 "Thành viên phải là người dùng đang hoạt động của một tổ chức "
+                                 "trong tỉnh.", "The member must be an active user of an "
+                                 "organization of the province.", member.username))
+    _refuse_if(problems)
     team, _created = WorkTeam.objects.get_or_create(
         ward_code=ward_code, defaults={"province_code": ward.province_code,
                                        "name": f"Tổ công tác {ward_name(ward_code)}"})
@@ -673,18 +681,210 @@ def expiring_authorizations(ward_code: str, today: date) -> QuerySet[Authorizati
 @transaction.atomic
 def set_ward_target(user: User, campaign: Campaign, *, ward_code: str, monthly_pct: int,
                     one_time_pct: int) -> WardTarget:
-    """The province sets a ward's own targets (percent cashless, per benefit group)."""
+    """The province sets a ward's own targets (percent cashless, per benefit group); the
+    audit entries keep every earlier value (:func:`ward_target_history`)."""
     _bhxh(user, campaign.province_code)
+    problems = []
     ward = current_wards().get(ward_code)
-    if ward is None or ward.province_code != campaign.province_code:
-        raise _invalid("ward", "Phường/xã không thuộc tỉnh của chiến dịch.",
-                       "The ward is not in the campaign's province.")
-    if not (0 <= monthly_pct <= 100 and 0 <= one_time_pct <= 100):
-        raise _invalid("target", "Chỉ tiêu là phần trăm từ 0 đến 100.",
-                       "Targets are percentages from 0 to 100.")
+    if ward is None:
+        problems.append(_problem("ward_code", "ward", "Không có phường/xã mã này.",
+                                 "No ward has this code.", ward_code))
+    elif ward.province_code != campaign.province_code:
+        problems.append(_problem("ward_code", "ward", "Phường/xã không thuộc tỉnh của chiến dịch.",
+                                 "The ward is not in the campaign's province.", ward_code))
+    problems += _percent_problems(monthly_pct=monthly_pct, one_time_pct=one_time_pct)
+    _refuse_if(problems)
+    before = (WardTarget.objects.filter(campaign=campaign, ward_code=ward_code)
+              .values("target_monthly_pct", "target_one_time_pct").first())
     row, _created = WardTarget.objects.update_or_create(
         campaign=campaign, ward_code=ward_code,
         defaults={"target_monthly_pct": monthly_pct, "target_one_time_pct": one_time_pct})
     audit.record(user.username, "outreach.ward_target", "campaign", campaign.pk,
+                 before=None if before is None else {
+                     "ward": ward_code, "monthly": before["target_monthly_pct"],
+                     "one_time": before["target_one_time_pct"]},
                  after={"ward": ward_code, "monthly": monthly_pct, "one_time": one_time_pct})
+    return row
+
+
+# --- set-up on screen and on the command line (issue 14): the same checks for both ----------
+
+class InvalidInput(DomainError):
+    """Input refused with every problem found at once, each at its field
+    (``Problem.column``); nothing was changed. The message joins them all (for the CLI)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].code, " ".join(p.message_vi for p in problems),
+                         " ".join(p.message_en for p in problems))
+        self.problems = problems
+
+
+def _problem(column: str, code: str, vi: str, en: str, value: object = "") -> Problem:
+    return Problem(None, column, str(value), f"invalid_{code}", vi, en)
+
+
+def _refuse_if(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _bhxh_in(user: User, province_code: str) -> None:
+    """BHXH staff of the province: another province's object is not found (404), anybody
+    without BHXH work is refused (403)."""
+    if user.is_superuser:
+        return
+    mine = bhxh_province(user)
+    if mine is None:
+        raise OutreachForbidden()
+    if mine != province_code:
+        raise NotInScope()
+
+
+def _percent_problems(**values: int) -> list[Problem]:
+    return [_problem(column, "target", "Chỉ tiêu là phần trăm từ 0 đến 100.",
+                     "Targets are percentages from 0 to 100.", pct)
+            for column, pct in values.items() if not 0 <= pct <= 100]
+
+
+def campaign_problems(*, name: str, starts_on: date, ends_on: date,
+                      peak_starts_on: date | None, peak_ends_on: date | None,
+                      target_monthly_pct: int, target_one_time_pct: int) -> list[Problem]:
+    """Everything wrong with a campaign's fields (empty: fine), each at its field."""
+    found = []
+    if not name or len(name) > 200:
+        found.append(_problem("name", "name", "Cần tên chiến dịch (tối đa 200 ký tự).",
+                              "A campaign name of at most 200 characters is required.", name))
+    if ends_on < starts_on:
+        found.append(_problem("ends_on", "dates", "Ngày kết thúc trước ngày bắt đầu.",
+                              "The end is before the start.", ends_on))
+    if (peak_starts_on is None) != (peak_ends_on is None) or (
+            peak_starts_on and peak_ends_on and not (
+                starts_on <= peak_starts_on <= peak_ends_on <= ends_on)):
+        found.append(_problem("peak_starts_on", "peak",
+                              "Đợt cao điểm phải nằm trong thời gian chiến dịch.",
+                              "The peak window must lie inside the campaign.", peak_starts_on))
+    return found + _percent_problems(target_monthly_pct=target_monthly_pct,
+                                     target_one_time_pct=target_one_time_pct)
+
+
+def _plain(values: dict[str, object]) -> dict[str, object]:
+    return {k: v.isoformat() if isinstance(v, date | time) else v for k, v in values.items()}
+
+
+@transaction.atomic
+def update_campaign(user: User, campaign_id: int, *, name: str, starts_on: date,
+                    ends_on: date, peak_starts_on: date | None, peak_ends_on: date | None,
+                    target_monthly_pct: int, target_one_time_pct: int) -> Campaign:
+    """BHXH of the campaign's province changes its name, dates or targets (the same checks
+    as :func:`create_campaign`)."""
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    if campaign is None:
+        raise NotInScope()
+    _bhxh_in(user, campaign.province_code)
+    name = nfc(name.strip())
+    fields: dict[str, object] = {
+        "name": name, "starts_on": starts_on, "ends_on": ends_on,
+        "peak_starts_on": peak_starts_on, "peak_ends_on": peak_ends_on,
+        "target_monthly_pct": target_monthly_pct, "target_one_time_pct": target_one_time_pct}
+    _refuse_if(campaign_problems(
+        name=name, starts_on=starts_on, ends_on=ends_on, peak_starts_on=peak_starts_on,
+        peak_ends_on=peak_ends_on, target_monthly_pct=target_monthly_pct,
+        target_one_time_pct=target_one_time_pct))
+    before = {k: getattr(campaign, k) for k in fields}
+    for k, v in fields.items():
+        setattr(campaign, k, v)
+    campaign.save(update_fields=list(fields))
+    audit.record(user.username, "outreach.campaign_changed", "campaign", campaign.pk,
+                 before=_plain(before), after=_plain(fields))
+    return campaign
+
+
+def ward_target_history(campaign: Campaign, limit: int = 100) -> list[AuditEntry]:
+    """Who set which ward target when, newest first (the audit log keeps every value)."""
+    return list(AuditEntry.objects.filter(object_type="campaign", object_id=str(campaign.pk),
+                                          action="outreach.ward_target").order_by("-id")[:limit])
+
+
+@transaction.atomic
+def remove_team_member(user: User, member_id: int) -> TeamMember:
+    """BHXH of the province takes someone off a ward's work team."""
+    row = (TeamMember.objects.select_for_update(of=("self",)).select_related("team", "user")
+           .filter(pk=member_id).first())
+    if row is None:
+        raise NotInScope()
+    _bhxh_in(user, row.team.province_code)
+    team_id = row.team_id
+    row.delete()
+    audit.record(user.username, "outreach.team_member_removed", "work_team", team_id,
+                 before={"user": row.user.username, "kind": row.kind, "leader": row.is_leader})
+    return row
+
+
+def schedule_province(user: User) -> str | None:
+    """The province whose payment days ``user`` sets: BHXH staff of the provincial office or
+    an operator of the province's post office; ``None`` for anybody else."""
+    if (province := bhxh_province(user)) is not None:
+        return province
+    org = user.organization
+    if (user.is_active and user.role == Role.POST_OFFICE_OPERATOR and org is not None
+            and org.kind == OrganizationKind.POST_OFFICE):
+        return org.province_code
+    return None
+
+
+def _may_schedule(user: User, province_code: str) -> None:
+    if user.is_superuser:
+        return
+    mine = schedule_province(user)
+    if mine is None:
+        raise OutreachForbidden()
+    if mine != province_code:
+        raise NotInScope()
+
+
+def _window_problems(opens_at: time, closes_at: time) -> list[Problem]:
+    if closes_at <= opens_at:
+        return [_problem("closes_at", "window", "Giờ đóng phải sau giờ mở.",
+                         "Closing must follow opening.", closes_at)]
+    return []
+
+
+def _locked_day(user: User, schedule_id: int) -> PaymentSchedule:
+    row = (PaymentSchedule.objects.select_for_update(of=("self",))
+           .select_related("payment_point").filter(pk=schedule_id).first())
+    if row is None:
+        raise NotInScope()
+    _may_schedule(user, row.payment_point.province_code)
+    return row
+
+
+@transaction.atomic
+def update_payment_day(user: User, schedule_id: int, *, day: date, opens_at: time,
+                       closes_at: time) -> PaymentSchedule:
+    """Move a payment day or change its hours (one day a point: a day the point already has
+    is refused)."""
+    row = _locked_day(user, schedule_id)
+    problems = _window_problems(opens_at, closes_at)
+    if day != row.day and PaymentSchedule.objects.filter(
+            payment_point_id=row.payment_point_id, day=day).exists():
+        problems.append(_problem("day", "day", "Điểm chi trả này đã có lịch ngày đó.",
+                                 "This payment point is already open that day.", day))
+    _refuse_if(problems)
+    before = _plain({"day": row.day, "opens": row.opens_at, "closes": row.closes_at})
+    row.day, row.opens_at, row.closes_at = day, opens_at, closes_at
+    row.save(update_fields=["day", "opens_at", "closes_at"])
+    audit.record(user.username, "outreach.schedule_changed", "payment_point",
+                 row.payment_point_id, before=before,
+                 after=_plain({"day": day, "opens": opens_at, "closes": closes_at}))
+    return row
+
+
+@transaction.atomic
+def remove_payment_day(user: User, schedule_id: int) -> PaymentSchedule:
+    """Take a payment day off the schedule."""
+    row = _locked_day(user, schedule_id)
+    point_id = row.payment_point_id
+    row.delete()
+    audit.record(user.username, "outreach.schedule_removed", "payment_point", point_id,
+                 before=_plain({"day": row.day, "opens": row.opens_at, "closes": row.closes_at}))
     return row
