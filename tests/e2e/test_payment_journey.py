@@ -93,7 +93,8 @@ def _journey(url, browser, officer: str, approver: str) -> None:  # type: ignore
     ctx_a, second, errors_a = _login(browser, url, approver)
     second.goto(cycle_url)
     assert second.locator("#btn-approve").is_enabled()
-    second.click("#btn-approve")
+    second.click("#btn-approve")  # opens the confirmation step
+    second.click("#btn-approve-confirm")
     second.wait_for_url(cycle_url)
     assert second.locator("#cycle-status").inner_text() == "Đã duyệt"
     assert second.locator("#approved-by").inner_text().startswith(approver)
@@ -101,6 +102,7 @@ def _journey(url, browser, officer: str, approver: str) -> None:  # type: ignore
 
     page.reload()
     page.click("#btn-export")
+    page.click("#btn-export-confirm")
     page.wait_for_url(cycle_url)
     assert page.locator("#cycle-status").inner_text() == "Đã xuất tệp"
     assert page.locator("#downloads .files tbody tr").count() == 2  # BIDV and Agribank

@@ -211,7 +211,8 @@ def test_approve_by_the_computing_user_is_refused_in_the_ui(login, people, appro
     page = text(client.get(reverse("payment_cycle", args=[cycle.pk])))
     assert 'id="btn-approve" disabled' in page
     assert "người duyệt phải là người khác" in page
-    response = client.post(reverse("payment_cycle_approve", args=[cycle.pk]), follow=True)
+    response = client.post(reverse("payment_cycle_approve", args=[cycle.pk]), {"confirm": "1"},
+                           follow=True)
     assert "Người duyệt phải khác người đã tính kỳ chi trả." in text(response)
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.COMPUTED
@@ -223,7 +224,8 @@ def test_officer_may_not_approve(login, people, officer):
     client = login(officer)
     page = text(client.get(reverse("payment_cycle", args=[cycle.pk])))
     assert 'id="btn-approve" disabled' in page
-    assert client.post(reverse("payment_cycle_approve", args=[cycle.pk])).status_code == 403
+    assert client.post(reverse("payment_cycle_approve", args=[cycle.pk]),
+                       {"confirm": "1"}).status_code == 403
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.COMPUTED
 
@@ -233,7 +235,8 @@ def test_another_approver_approves(login, people, officer, approver):
     client = login(approver)
     assert 'id="btn-approve" disabled' not in text(
         client.get(reverse("payment_cycle", args=[cycle.pk])))
-    response = client.post(reverse("payment_cycle_approve", args=[cycle.pk]), follow=True)
+    response = client.post(reverse("payment_cycle_approve", args=[cycle.pk]), {"confirm": "1"},
+                           follow=True)
     assert "Đã duyệt kỳ chi trả." in text(response)
     cycle.refresh_from_db()
     assert (cycle.status, cycle.approved_by) == (CycleStatus.APPROVED, "lanh.dao")
@@ -243,7 +246,7 @@ def test_export_button_runs_the_task_and_lists_the_files(login, people, officer,
                                                         settings):
     cycle = approved(officer, approver)
     client = login(officer)
-    client.post(reverse("payment_cycle_export", args=[cycle.pk]))
+    client.post(reverse("payment_cycle_export", args=[cycle.pk]), {"confirm": "1"})
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.EXPORTED
     assert cycle.progress_step == ""
@@ -305,7 +308,7 @@ def test_a_failed_export_shows_why(login, people, officer, approver):
     cycle = approved(officer, approver)
     ProvincePaymentRule.objects.filter(province_code="12").update(debtor_account="")
     client = login(officer)
-    client.post(reverse("payment_cycle_export", args=[cycle.pk]))
+    client.post(reverse("payment_cycle_export", args=[cycle.pk]), {"confirm": "1"})
     cycle.refresh_from_db()
     assert cycle.status == CycleStatus.APPROVED
     assert cycle.progress_step == "failed"
@@ -318,7 +321,8 @@ def test_a_failed_export_shows_why(login, people, officer, approver):
 
 
 def test_close_button_closes_an_exported_cycle(login, exported, officer):
-    login(officer).post(reverse("payment_cycle_close", args=[exported.pk]))
+    login(officer).post(reverse("payment_cycle_close", args=[exported.pk]),
+                        {"confirm": "1", "close_with_open": "1"})
     exported.refresh_from_db()
     assert exported.status == CycleStatus.CLOSED
 
@@ -488,9 +492,12 @@ def test_reconciliation_downloads_carry_the_totals(login, reconciled, officer):
     xlsx = client.get(reverse("payment_reconciliation_xlsx", args=[reconciled.pk]))
     assert xlsx["Content-Type"] == XLSX
     wb = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)), read_only=True)
-    summary = list(wb["Tong hop"].iter_rows(values_only=True))
-    assert summary[-1] == ("TONG", None, None, 4, 17_550_000)
-    detail = list(wb["Chi tiet"].iter_rows(values_only=True))
+    summary = list(wb["Tổng hợp"].iter_rows(values_only=True))
+    assert summary[1] == ("Ngân hàng / ví", "Trạng thái", "Lý do", "Số giao dịch",
+                          "Số tiền (đồng)")  # titles people read (the csv keeps its keys)
+    assert ("BIDV", "Bị từ chối", "Tài khoản đã đóng (AC04)", 1, 5_000_000) in summary
+    assert summary[-1] == ("Tổng cộng", None, None, 4, 17_550_000)
+    detail = list(wb["Chi tiết"].iter_rows(values_only=True))
     assert sum(r[6] for r in detail[1:]) == 17_550_000
     assert client.get(f"/payments/{reconciled.pk}/reconciliation-x.csv").status_code == 404
 
@@ -571,7 +578,8 @@ def test_a_stuck_step_offers_release_and_releasing_frees_the_cycle(login, office
     assert 'data-stuck="1"' in page
     status = client.get(reverse("payment_cycle_status", args=[cycle.pk])).json()
     assert (status["running"], status["stuck"]) == (True, True)
-    response = client.post(reverse("payment_cycle_release", args=[cycle.pk]), follow=True)
+    response = client.post(reverse("payment_cycle_release", args=[cycle.pk]), {"confirm": "1"},
+                           follow=True)
     assert PaymentCycle.objects.get(pk=cycle.pk).progress_step == "failed"
     page = text(response)
     assert 'id="task-failure"' in page
@@ -585,7 +593,8 @@ def test_a_live_step_offers_no_release(login, officer):
                                                     progress_at=timezone.now())
     client = login(officer)
     assert 'id="btn-release"' not in text(client.get(reverse("payment_cycle", args=[cycle.pk])))
-    response = client.post(reverse("payment_cycle_release", args=[cycle.pk]), follow=True)
+    response = client.post(reverse("payment_cycle_release", args=[cycle.pk]), {"confirm": "1"},
+                           follow=True)
     assert "vẫn đang chạy" in text(response)
     assert PaymentCycle.objects.get(pk=cycle.pk).progress_step == "queued"
 
@@ -596,7 +605,8 @@ def test_only_the_province_office_may_release(login, officer, who):
     _stuck(cycle)
     user = (f.user(Role.WARD_TEAM) if who == "ward" else
             f.user(Role.BHXH_OFFICER, org=f.organization(province_code="01")))
-    response = login(user).post(reverse("payment_cycle_release", args=[cycle.pk]))
+    response = login(user).post(reverse("payment_cycle_release", args=[cycle.pk]),
+                                {"confirm": "1"})
     assert response.status_code == 404
     assert PaymentCycle.objects.get(pk=cycle.pk).progress_step == "queued"
 

@@ -97,7 +97,7 @@ def test_propose_then_approve_by_another_officer_moves_the_item(login, lai_chau,
     html = _html(maker.get(reverse("payment_exception", args=[exc.pk])))
     assert 'id="exception-waiting"' in html
     assert 'id="btn-approve"' not in html
-    maker.post(reverse("payment_exception_approve", args=[exc.pk]))
+    maker.post(reverse("payment_exception_approve", args=[exc.pk]), {"confirm": "1"})
     exc.refresh_from_db()
     assert exc.state == ExceptionState.PROPOSED  # the maker's approval is refused
 
@@ -105,7 +105,8 @@ def test_propose_then_approve_by_another_officer_moves_the_item(login, lai_chau,
     html = _html(checker.get(reverse("payment_exception", args=[exc.pk])))
     assert 'id="btn-approve"' in html
     assert 'id="btn-send-back"' in html
-    response = checker.post(reverse("payment_exception_approve", args=[exc.pk]), follow=True)
+    response = checker.post(reverse("payment_exception_approve", args=[exc.pk]),
+                            {"confirm": "1"}, follow=True)
     exc.refresh_from_db()
     assert (exc.state, exc.resolved_by) == (ExceptionState.RESOLVED, lai_chau.approver.username)
     assert exc.item.status == ItemStatus.REJECTED

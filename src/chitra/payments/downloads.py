@@ -3,16 +3,16 @@
 - :func:`record` writes the audit entry of one download: who took which file. Every view
   that serves such a file (pain.001 and its signature, the manifest, the cash lists, the
   reconciliation exports) calls it once the file is found, before sending it.
-- :func:`reconciliation_csv` and :func:`reconciliation_xlsx` write the reconciliation
-  exports through ``core.tabular``: a name that looks like a formula stays text, and the
-  xlsx carries fixed timestamps.
+- :func:`reconciliation_csv` writes the reconciliation csv through ``core.tabular`` (a name
+  that looks like a formula stays text), with machine keys and raw codes, for scripts; the
+  xlsx people read, with titled columns and words, is
+  :func:`chitra.payments.services.payment_sheets.reconciliation_xlsx`.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import Any
 
 from chitra.access.models import User
 from chitra.core import audit, tabular
@@ -55,25 +55,3 @@ def reconciliation_csv(cycle: PaymentCycle, part: str) -> tuple[str, Iterator[st
     else:
         raise ValueError(f"unknown reconciliation part: {part!r}")
     return name, tabular.csv_text(rows)
-
-
-def reconciliation_xlsx(cycle: PaymentCycle) -> tuple[str, IO[bytes]]:
-    """The file name and a temporary file (at its start; the caller closes it) holding both
-    parts as two sheets, rows streamed."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet("Tong hop")
-    for row in _with_header(queries.SUMMARY_HEADER, queries.summary_rows(cycle)):
-        summary.append(tabular.xlsx_row(row))
-    items = wb.create_sheet("Chi tiet")
-    for row in _with_header(queries.ITEM_HEADER, queries.item_rows(cycle)):
-        items.append(tabular.xlsx_row(row))
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
-    try:
-        tabular.save_workbook(wb, out)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return f"{stem(cycle)}.xlsx", out

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from chitra.access.models import OrganizationKind, Role, User
 from chitra.access.scoping import scope_of
@@ -210,6 +211,23 @@ def exclusions(cycle: PaymentCycle, limit: int = LIST_LIMIT) -> Exclusions:
     return Exclusions(by_reason, rows, sum(t.count for t in by_reason))
 
 
+def open_item_count(cycle: PaymentCycle) -> int:
+    """Items sent or accepted with no final result yet (1 query): closing the cycle with
+    them asks for an explicit confirmation."""
+    return PaymentItem.objects.filter(cycle=cycle).in_status(*OPEN_STATUSES).count()
+
+
+def exclusion_rows(cycle: PaymentCycle) -> Iterator[tuple[Any, ...]]:
+    """Every exclusion of the cycle for its sheet, streamed: beneficiary name, personal ID,
+    BHXH code, ward code, benefit type, amount, reason (1 query)."""
+    rows = (CycleExclusion.objects.filter(cycle=cycle)
+            .order_by("reason", "beneficiary__full_name", "id")
+            .values_list("beneficiary__full_name", "beneficiary__citizen_id",
+                         "beneficiary__bhxh_code", "beneficiary__ward_code",
+                         "benefit__benefit_type", "benefit__amount", "reason"))
+    yield from rows.iterator(chunk_size=5000)
+
+
 def status_files_of(cycle: PaymentCycle) -> list[StatusFile]:
     """Status files that touched an item of the cycle (1 query)."""
     return list(StatusFile.objects.filter(events__item__cycle=cycle).distinct()
@@ -322,16 +340,27 @@ def refused_files_of(cycle: PaymentCycle, limit: int = 50) -> list[RefusedStatus
 
 # --- the reconciliation export ---------------------------------------------------------------
 
+# The csv keeps machine keys (scripts read it; its rows carry codes, not words); the xlsx,
+# which people read, has these column titles, in the reader's language (gettext at writing).
 SUMMARY_HEADER = ("nha_cung_cap", "trang_thai", "ma_ly_do", "so_giao_dich", "so_tien_dong")
 ITEM_HEADER = ("end_to_end_id", "ho_ten", "so_dinh_danh", "ma_phuong_xa", "kenh",
                "nha_cung_cap", "so_tien_dong", "ngay_chi", "trang_thai", "ma_ly_do", "tep")
+SUMMARY_TITLES = (gettext_noop("Ngân hàng / ví"), gettext_noop("Trạng thái"),
+                  gettext_noop("Lý do"), gettext_noop("Số giao dịch"),
+                  gettext_noop("Số tiền (đồng)"))
+ITEM_TITLES = (gettext_noop("Mã giao dịch"), gettext_noop("Họ tên"),
+               gettext_noop("Số định danh"), gettext_noop("Phường/xã"),
+               gettext_noop("Kênh nhận"), gettext_noop("Ngân hàng / ví"),
+               gettext_noop("Số tiền (đồng)"), gettext_noop("Ngày chi"),
+               gettext_noop("Trạng thái"), gettext_noop("Lý do"), gettext_noop("Tệp"))
+CASH_PROVIDER, TOTAL = "TIEN_MAT", "TONG"  # the csv's words for cash and the total row
 
 
 def summary_rows(cycle: PaymentCycle) -> list[tuple[str, str, str, int, int]]:
     """Provider × status × reason with count and amount, then a total row (1 query)."""
-    out = [(r["provider__short_name"] or "TIEN_MAT", r["current"], r["reason_code"] or "",
+    out = [(r["provider__short_name"] or CASH_PROVIDER, r["current"], r["reason_code"] or "",
             r["n"], r["s"]) for r in _by_status(cycle)]
-    out.append(("TONG", "", "", sum(r[3] for r in out), sum(r[4] for r in out)))
+    out.append((TOTAL, "", "", sum(r[3] for r in out), sum(r[4] for r in out)))
     return out
 
 

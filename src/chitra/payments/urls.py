@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from chitra.payments import views, views_cashlists, views_exceptions, views_payment_day
+from chitra.payments import (
+    views,
+    views_cashlists,
+    views_exceptions,
+    views_payment_day,
+    views_sheets,
+)
 
 urlpatterns = [
     path("", views.cycle_list, name="payment_cycles"),
@@ -16,6 +22,9 @@ urlpatterns = [
     path("<int:pk>/release/", views.cycle_release, name="payment_cycle_release"),
     path("<int:pk>/manifest.json", views.manifest_download, name="payment_manifest"),
     path("<int:pk>/cash/<str:name>", views.cash_list_download, name="payment_cash_list"),
+    path("<int:pk>/cash-<str:day>.zip", views_sheets.cash_day_zip, name="payment_cash_day_zip"),
+    path("<int:pk>/exclusions.xlsx", views_sheets.exclusions_xlsx,
+         name="payment_exclusions_xlsx"),
     path("<int:pk>/cash-templates/", views_cashlists.cash_templates,
          name="payment_cash_templates"),
     path("<int:pk>/cash-template.xlsx", views_cashlists.cash_template_download,
@@ -42,6 +51,8 @@ urlpatterns = [
     path("payment-day/<int:pk>/", views_payment_day.choose, name="payment_day_places"),
     path("payment-day/<int:pk>/<int:point>/<str:day>/", views_payment_day.screen,
          name="payment_day"),
+    path("payment-day/<int:pk>/<int:point>/<str:day>/list.xlsx", views_sheets.payment_day_xlsx,
+         name="payment_day_xlsx"),
     path("payment-day/<int:pk>/<int:point>/<str:day>/sync", views_payment_day.sync,
          name="payment_day_sync"),
 ]

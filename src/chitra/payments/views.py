@@ -27,7 +27,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,7 +39,8 @@ from chitra.payments.errors import PaymentError
 from chitra.payments.lifecycle import Step, allows
 from chitra.payments.models import PaymentCycle, PaymentFile, StatusFile
 from chitra.payments.permissions import CycleAction, may
-from chitra.payments.views_common import error_message, request_user
+from chitra.payments.services import cash_downloads, payment_sheets
+from chitra.payments.views_common import count_text, error_message, request_user
 from chitra.registry.importing.run import DEFAULT_PROVINCE
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -86,7 +87,7 @@ def _manifest_path(cycle: PaymentCycle) -> Path:
     return services.export_dir(cycle) / f"manifest-{cycle.province_code}-{cycle.period:%Y-%m}.json"
 
 
-def _cash_list_names(cycle: PaymentCycle) -> list[str]:
+def cash_list_names(cycle: PaymentCycle) -> list[str]:
     """The cash lists of the cycle's export, as its manifest lists them."""
     path = _manifest_path(cycle)
     try:
@@ -190,14 +191,20 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     cycle = queries.get_cycle_for(user, pk)
     files = list(PaymentFile.objects.filter(cycle=cycle).select_related("provider"))
+    actions = _actions(user, cycle)
+    open_items = queries.open_item_count(cycle) if actions["close"] else 0
+    cash_lists = cash_list_names(cycle) if files or cycle.exported_at else []
     return render(request, "payments/cycle_detail.html", {
         "cycle": cycle,
         "totals": queries.cycle_totals(cycle),
         "exclusions": queries.exclusions(cycle),
         "files": files,
-        "cash_lists": _cash_list_names(cycle) if files or cycle.exported_at else [],
+        "cash_lists": cash_lists,
+        "cash_days": cash_downloads.by_day(cash_lists),
+        "open_items": open_items,
+        "close_warning": _close_warning(open_items) if open_items else "",
         "has_manifest": _manifest_path(cycle).is_file(),
-        "actions": _actions(user, cycle),
+        "actions": actions,
         "running": _running(cycle),
         "stuck": services.is_stuck(cycle),
         "percent": _percent(cycle),
@@ -231,10 +238,22 @@ def _act(request: HttpRequest, pk: int, action: CycleAction) -> tuple[User, Paym
     return user, cycle
 
 
+def confirmed(request: HttpRequest) -> bool:
+    """Whether the POST comes from the confirmation step (``confirm=1``); if not, says so
+    in the page's message and nothing is done (issue 14: irreversible steps are confirmed)."""
+    if request.POST.get("confirm") == "1":
+        return True
+    messages.error(request, _("Chưa xác nhận: không có gì thay đổi. Hãy bấm nút xác nhận."))
+    return False
+
+
 def _submit(request: HttpRequest, pk: int, action: CycleAction, step: str,
-            queued: str) -> HttpResponse:
-    """Queue a compute or export task; the page then shows its progress."""
+            queued: str, confirm: bool = False) -> HttpResponse:
+    """Queue a compute or export task (the export once confirmed); the page then shows its
+    progress."""
     user, cycle = _act(request, pk, action)
+    if confirm and not confirmed(request):
+        return redirect("payment_cycle", pk=cycle.pk)
     try:
         tasks.submit(step, cycle.pk, user.username)
     except DomainError as e:
@@ -256,13 +275,15 @@ def cycle_compute(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
     return _submit(request, pk, CycleAction.EXPORT, tasks.EXPORT,
-                   str(_("Đã đưa việc xuất tệp chi trả vào hàng đợi.")))
+                   str(_("Đã đưa việc xuất tệp chi trả vào hàng đợi.")), confirm=True)
 
 
 @login_required
 @require_POST
 def cycle_release(request: HttpRequest, pk: int) -> HttpResponse:
     user, cycle = _act(request, pk, CycleAction.COMPUTE)
+    if not confirmed(request):
+        return redirect("payment_cycle", pk=cycle.pk)
     try:
         services.release_stuck_step(cycle.pk, user.username)
     except DomainError as e:
@@ -276,6 +297,8 @@ def cycle_release(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_approve(request: HttpRequest, pk: int) -> HttpResponse:
     user, cycle = _act(request, pk, CycleAction.APPROVE)
+    if not confirmed(request):
+        return redirect("payment_cycle", pk=cycle.pk)
     try:
         if _running(cycle):
             raise PaymentError("task_running", "Đang tính lại; hãy chờ xong.",
@@ -292,6 +315,13 @@ def cycle_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
     user, cycle = _act(request, pk, CycleAction.CLOSE)
+    if not confirmed(request):
+        return redirect("payment_cycle", pk=cycle.pk)
+    still_open = queries.open_item_count(cycle)
+    if still_open and request.POST.get("close_with_open") != "1":
+        messages.error(request, _close_warning(still_open) + " " + str(
+            _("Hãy đánh dấu ô xác nhận đóng kỳ khi còn giao dịch chưa có kết quả.")))
+        return redirect("payment_cycle", pk=cycle.pk)
     try:
         services.close_cycle(cycle.pk, user.username)
     except DomainError as e:
@@ -299,6 +329,12 @@ def cycle_close(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Đã đóng kỳ chi trả."))
     return redirect("payment_cycle", pk=cycle.pk)
+
+
+def _close_warning(n: int) -> str:
+    """"Còn 1.234 giao dịch chưa có kết quả." in the reader's language."""
+    return ngettext("Còn %(n)s giao dịch chưa có kết quả.",
+                    "Còn %(n)s giao dịch chưa có kết quả.", n) % {"n": count_text(n)}
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -309,7 +345,8 @@ def file_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     if not queries.sees_payments(user):
         raise PermissionDenied
-    cash = [(c, _cash_list_names(c)) for c in queries.cash_list_cycles_for(user)[:12]]
+    cash = [(c, cash_downloads.by_day(cash_list_names(c)))
+            for c in queries.cash_list_cycles_for(user)[:12]]
     return render(request, "payments/file_list.html", {
         "files": queries.files_visible_to(user).order_by("-cycle__period", "provider__short_name",
                                                          "sequence")[:200],
@@ -354,7 +391,7 @@ def cash_list_download(request: HttpRequest, pk: int, name: str) -> FileResponse
     cycle = PaymentCycle.objects.filter(pk=pk).first()
     if cycle is None or not queries.may_download_cash_lists(user, cycle.province_code):
         raise Http404
-    if name not in _cash_list_names(cycle):
+    if name not in cash_list_names(cycle):
         raise Http404
     ctype = XLSX if name.endswith(".xlsx") else "application/pdf"
     return _serve(user, downloads.CASH_LIST, cycle.pk, services.export_dir(cycle) / name, name,
@@ -447,6 +484,6 @@ def reconciliation_csv(request: HttpRequest, pk: int, part: str) -> StreamingHtt
 def reconciliation_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     user = request_user(request)
     cycle = queries.get_cycle_for(user, pk)
-    name, out = downloads.reconciliation_xlsx(cycle)  # FileResponse closes ``out``
+    name, out = payment_sheets.reconciliation_xlsx(cycle)  # FileResponse closes ``out``
     downloads.record(user, downloads.RECONCILIATION, cycle.pk, name)
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)

@@ -27,3 +27,8 @@ def error_message(e: DomainError) -> str:
 
 def problem_message(p: Problem) -> str:
     return in_language(p.message_vi, p.message_en)
+
+
+def count_text(n: int) -> str:
+    """A count as the ``count`` filter shows it: ``1234`` → ``1.234``."""
+    return f"{n:,}".replace(",", ".")

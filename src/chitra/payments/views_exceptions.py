@@ -186,6 +186,9 @@ def exception_propose(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def exception_approve(request: HttpRequest, pk: int) -> HttpResponse:
     user, pk = _decide(request, pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Chưa xác nhận: không có gì thay đổi. Hãy bấm nút xác nhận."))
+        return redirect("payment_exception", pk=pk)
     return _decided(request, pk, lambda: services.approve_resolution(user, pk),
                     _("Đã duyệt cách xử lý."))
 

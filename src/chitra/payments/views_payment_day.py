@@ -41,7 +41,8 @@ _SW = Path(__file__).resolve().parent / "static" / "payments" / "payment_day_sw.
 REASON_LABELS = (gettext_noop("Vắng mặt"), gettext_noop("Đã chết"), gettext_noop("Từ chối nhận"))
 
 
-def _day(text: str) -> date:
+def parse_day(text: str) -> date:
+    """A ``YYYY-MM-DD`` day of a URL; 404 for anything else."""
     m = _DAY.match(text)
     if not m:
         raise Http404
@@ -71,7 +72,7 @@ def choose(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_GET
 def screen(request: HttpRequest, pk: int, point: int, day: str) -> HttpResponse:
     user = request_user(request)
-    found = days.payment_day(user, pk, point, _day(day))
+    found = days.payment_day(user, pk, point, parse_day(day))
     return render(request, "payments/payment_day.html", {
         "d": found, "totals": found.totals, "reasons": list(CashReason),
         "people": [(p, fold_key(f"{p.full_name} {p.id_tail} {p.end_to_end_id}"))
@@ -104,7 +105,7 @@ def sync(request: HttpRequest, pk: int, point: int, day: str) -> JsonResponse:
     except ValueError:
         size = days.MAX_BODY + 1
     try:
-        answer = days.sync(user, pk, point, _day(day), lambda: request.body, size)
+        answer = days.sync(user, pk, point, parse_day(day), lambda: request.body, size)
     except days.PaymentDayRefused as e:
         return JsonResponse({"error": e.code, "message": error_message(e),
                              "problems": [_problem(p, e.ids) for p in e.problems[:200]]},

@@ -14,13 +14,17 @@
     if (el) { el.textContent = String(value); }
   }
 
+  function count(n) {  // as the server's ``count`` filter: 12345 → 12.345
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  }
+
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
       .then(function (s) {
         if (bar) { bar.value = s.percent; bar.textContent = s.percent + "%"; }
-        set("task-done", s.done);
-        set("task-total", s.total);
+        set("task-done", count(s.done));
+        set("task-total", count(s.total));
         set("cycle-status", s.status_label);
         var newlyStuck = s.stuck && box.getAttribute("data-stuck") !== "1";
         if (!s.running || newlyStuck) { window.location.reload(); }

@@ -62,8 +62,11 @@
     if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
   }
+  function count(n) {  // as the server's ``count`` filter: 12345 → 12.345
+    return (n < 0 ? "-" : "") + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+  }
   function vnd(n) {
-    return (n < 0 ? "-" : "") + String(Math.abs(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ".") + " ₫";
+    return count(n) + " ₫";
   }
   function fold(text) {
     return text.replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD")
@@ -120,16 +123,16 @@
     });
     var unmarked = t.people - t.paid - t.not;
     var back = t.amount - t.paidAmount;
-    $("pd-people").textContent = t.people;
+    $("pd-people").textContent = count(t.people);
     $("pd-amount").textContent = vnd(t.amount);
-    $("pd-paid").textContent = t.paid;
+    $("pd-paid").textContent = count(t.paid);
     $("pd-paid-amount").textContent = vnd(t.paidAmount);
-    $("pd-not-collected").textContent = t.not;
-    $("pd-unmarked").textContent = unmarked;
+    $("pd-not-collected").textContent = count(t.not);
+    $("pd-unmarked").textContent = count(unmarked);
     $("pd-hand-back").textContent = vnd(back);
     var closing = s.close && s.close.state === "local";
     $("pd-pending").textContent = pending || closing ?
-      (pending + " " + T.pending + (closing ? " · " + T.closeLocal : "")) : T.nothing;
+      (count(pending) + " " + T.pending + (closing ? " · " + T.closeLocal : "")) : T.nothing;
     renderNet();
     checkCash(unmarked, back, s);
   }
@@ -162,7 +165,7 @@
       box.className = "pd-check pd-bad";
     }
     var why = [];
-    if (unmarked) { why.push(unmarked + " " + T.unmarked); }
+    if (unmarked) { why.push(count(unmarked) + " " + T.unmarked); }
     if (cash !== null && !matches && !note) { why.push(T.explain); }
     var closedHere = s.close && (s.close.state === "sent");
     if (closedHere || (root.getAttribute("data-closed") && !s.close)) { why.push(T.closed); }
