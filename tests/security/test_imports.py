@@ -204,7 +204,7 @@ def test_the_approver_screen_lists_its_province_and_decides(tmp_path, lai_chau, 
     assert f'data-change="{change.pk}"' in page
     assert 'value="approve"' in page
     done = client.post(reverse("account_change_decide", args=[change.pk]),
-                       {"decision": "approve"})
+                       {"decision": "approve", "confirmed": "1"})
     assert done.status_code == 302
     assert current_account().account_number == "123456789012"
     assert current_account().approved_by == lai_chau.approver.username
@@ -375,7 +375,8 @@ def test_the_screen_shows_the_red_flag_and_the_first_approval(tmp_path, lai_chau
     assert 'data-status="pending"' in page
     assert 'name="reason"' in page
     login(lai_chau.approver).post(reverse("account_change_decide", args=[change.pk]),
-                                  {"decision": "approve", "reason": "con gái nhận hộ"})
+                                  {"decision": "approve", "reason": "con gái nhận hộ",
+                                   "confirmed": "1"})
     change.refresh_from_db()
     assert (change.status, change.first_approval_reason) == ("first_approved",
                                                              "con gái nhận hộ")
@@ -386,7 +387,7 @@ def test_the_screen_shows_the_red_flag_and_the_first_approval(tmp_path, lai_chau
     second = second_approver(lai_chau)
     assert 'value="approve"' in login(second).get(url).content.decode()
     login(second).post(reverse("account_change_decide", args=[change.pk]),
-                       {"decision": "approve", "reason": "đã xác minh"})
+                       {"decision": "approve", "reason": "đã xác minh", "confirmed": "1"})
     assert current_account().holder_name == "LO THI XA"
 
 

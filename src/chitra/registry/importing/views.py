@@ -10,12 +10,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chitra.access.models import User
 from chitra.core.errors import DomainError
 from chitra.registry.importing.jobs import ALLOWED_SUFFIXES, submit_import
+from chitra.registry.importing.pages import STATUS_TONES, in_language, job_message, name_actors
 from chitra.registry.importing.run import can_import
 from chitra.registry.importing.template import template_csv, template_xlsx
 from chitra.registry.models import ImportJob, ImportStatus
@@ -71,20 +73,28 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                                 dry_run=form.cleaned_data["dry_run"],
                                 accept_valid=form.cleaned_data["accept_valid"])
         except DomainError as e:
-            form.add_error("file", f"{e.message_vi} / {e.message_en}")
+            form.add_error("file", in_language(e.message_vi, e.message_en))
         else:
             return redirect("import_detail", pk=job.pk)
-    jobs = _jobs_for(user)[:20]
+    jobs = _shown(list(_jobs_for(user)[:20]))
     return render(request, "registry/import_upload.html", {"form": form, "jobs": jobs})
+
+
+def _shown(jobs: list[ImportJob]) -> list[ImportJob]:
+    """The jobs with what the pages show of them: who by name, the status's colour."""
+    name_actors(jobs, ["created_by"])
+    for job in jobs:
+        job.tone = STATUS_TONES.get(job.status, "neutral")  # type: ignore[attr-defined]
+    return jobs
 
 
 @login_required
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(_importer(request), pk)
+    job = _shown([_job(_importer(request), pk)])[0]
     return render(request, "registry/import_detail.html",
                   {"job": job, "finished": job.status in FINISHED,
-                   "percent": _percent(job)})
+                   "percent": _percent(job), "message": job_message(job.message)})
 
 
 def _percent(job: ImportJob) -> int:
@@ -100,7 +110,7 @@ def _percent(job: ImportJob) -> int:
 def import_status(request: HttpRequest, pk: int) -> JsonResponse:
     job = _job(_importer(request), pk)
     return JsonResponse({
-        "id": job.pk, "status": job.status, "status_label": str(job.get_status_display()),
+        "id": job.pk, "status": job.status, "status_label": gettext(job.get_status_display()),
         "finished": job.status in FINISHED, "percent": _percent(job),
         "rows_total": job.rows_total, "rows_done": job.rows_done,
         "rows_invalid": job.rows_invalid, "created": job.created, "updated": job.updated,
