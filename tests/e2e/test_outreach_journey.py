@@ -33,12 +33,21 @@ from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixt
     _no_horizontal_scroll,
     chromium,
     http_cookies,
+    open_menu,
 )
 from tests.payments.status_files import pain002
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.usefixtures("http_cookies", "office", "audit_cleared_after")]
 DEC = date(2026, 12, 1)
+# The phone's entries (one queue per signed-in user: chitra.outreach.queue.<key>).
+QUEUE = """(function () {
+  for (var i = 0; i < localStorage.length; i += 1) {
+    var k = localStorage.key(i);
+    if (k.indexOf('chitra.outreach.queue.') === 0) { return JSON.parse(localStorage.getItem(k)); }
+  }
+  return [];
+}())"""
 
 
 def _demo_login(browser, url: str, username: str):  # type: ignore[no-untyped-def]
@@ -72,6 +81,7 @@ def test_a_payment_day_turns_a_cash_recipient_into_a_cashless_one(
     with chromium() as browser:
         # 1. The ward team at the payment point: Pọm agrees and is referred to Agribank.
         ctx, page, errors = _demo_login(browser, url, member.username)
+        open_menu(page)
         page.click("#nav-outreach")
         page.wait_for_url(f"{url}/outreach/")
         page.click(f'a[data-day="{day.pk}"]')  # the payment day's list at that point
@@ -100,17 +110,18 @@ def test_a_payment_day_turns_a_cash_recipient_into_a_cashless_one(
         ctx.set_offline(True)
         page.click("#btn-save-contact")
         page.wait_for_selector("#contact-offline-note", state="visible")
-        queued = page.evaluate("JSON.parse(localStorage.getItem('chitra.outreach.queue'))")
+        queued = [e for e in page.evaluate(QUEUE) if e["_state"] == "local"]
         assert [e["outcome"] for e in queued] == ["not_present"]
         ctx.set_offline(False)  # back online: the queue is sent, once
         page.wait_for_url(f"{url}/outreach/")
-        assert page.evaluate("localStorage.getItem('chitra.outreach.queue')") == "[]"
+        assert {e["_state"] for e in page.evaluate(QUEUE)} == {"sent"}
         page.click("#home-visits")  # missed at the point: now due for a home visit
         assert "Không có mặt" in page.locator(f'tr[data-beneficiary="{may.pk}"]').inner_text()
         page.screenshot(path=str(SCREENSHOTS / "outreach-worklist-360.png"), full_page=True)
 
         # 3. The bank opens the account (free card) and delivers the card.
         ctx_b, bank_page, errors_b = _demo_login(browser, url, "agribank")
+        open_menu(bank_page)
         bank_page.click("#nav-referrals")
         row = "tr[data-referral] "
         bank_page.fill(f"{row}input[name=account_number]", "8800205123456")
@@ -131,6 +142,7 @@ def test_a_payment_day_turns_a_cash_recipient_into_a_cashless_one(
 
         # 5. BHXH checks and approves.
         ctx_a, bhxh, errors_a = _demo_login(browser, url, "approver")
+        open_menu(bhxh)
         bhxh.click("#nav-method-changes")
         assert bhxh.locator("[data-problem]").count() == 0
         bhxh.click("#method-changes button[value=approve]")

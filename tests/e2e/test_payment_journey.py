@@ -21,6 +21,7 @@ from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixt
     _no_horizontal_scroll,
     chromium,
     http_cookies,
+    open_menu,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("http_cookies")]
@@ -70,6 +71,7 @@ def _login(browser, url: str, username: str):  # type: ignore[no-untyped-def]
 
 def _journey(url, browser, officer: str, approver: str) -> None:  # type: ignore[no-untyped-def]
     ctx_o, page, errors = _login(browser, url, officer)
+    open_menu(page)
     page.click("#nav-payments")
     page.wait_for_url(f"{url}/payments/")
     page.fill("#id_period", "2026-11")

@@ -31,6 +31,7 @@ from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixt
     _no_horizontal_scroll,
     chromium,
     http_cookies,
+    open_menu,
 )
 from tests.payments.factories import NOV
 
@@ -170,6 +171,7 @@ def _journey(url, browser, clerk, officer, cycle_id, point_id, day, items) -> No
         localStorage.setItem('{key}', JSON.stringify(s)); }}())""")
     asked: list[str] = []
     page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    open_menu(page)
     page.click("form.logout button[type=submit]")
     page.wait_for_timeout(300)
     assert len(asked) == 1
@@ -182,6 +184,7 @@ def _journey(url, browser, clerk, officer, cycle_id, point_id, day, items) -> No
     page.goto(f"{url}/payments/files/")
     assert page.evaluate(f"caches.has('{CACHE}')") is True
     assert page.evaluate(MARK_KEYS) != []
+    open_menu(page)
     page.click("form.logout button[type=submit]")
     page.wait_for_url(f"{url}/login/")
     assert page.evaluate(f"caches.has('{CACHE}')") is False

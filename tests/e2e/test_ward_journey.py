@@ -47,6 +47,13 @@ def http_cookies(settings) -> None:  # type: ignore[no-untyped-def]
     settings.CSRF_COOKIE_SECURE = False
 
 
+def open_menu(page) -> None:  # type: ignore[no-untyped-def]
+    """On a phone the navigation folds behind the Menu button: open it (once)."""
+    toggle = page.locator("#nav-toggle")
+    if toggle.is_visible() and page.locator("#nav-menu[open]").count() == 0:
+        toggle.click()
+
+
 def _no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways: {width}px"
@@ -84,6 +91,7 @@ def _journey(url, browser, username, duc, other) -> None:  # type: ignore[no-unt
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "ward-dashboard-360.png"), full_page=True)
 
+    open_menu(page)
     page.click("nav >> text=Người hưởng")
     page.fill("#id_q", "nguyen van duc")
     page.click("form[role=search] button[type=submit]")

@@ -18,7 +18,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
@@ -33,8 +33,12 @@ from chitra.outreach.models import (
     ContactOutcome,
     ContactPlace,
     MethodChange,
+    PaymentSchedule,
     Referral,
     ReviewState,
+    TeamMember,
+    WardTarget,
+    WorkTeam,
 )
 from chitra.payments import services
 from chitra.payments.export import run as export
@@ -48,6 +52,7 @@ from chitra.payments.models import (
 )
 from chitra.payments.status import uploads
 from chitra.registry.models import (
+    Authorization,
     Beneficiary,
     Channel,
     ImportJob,
@@ -144,10 +149,26 @@ def _world(p: Province) -> World:
         "cash_list": [n for n in sorted(
             x.name for x in export.export_dir(cycle).iterdir()) if n.endswith((".xlsx", ".pdf"))],
         **_outreach(p, people)})
+    # A proxy letter's record (its file is not needed to be refused to another province).
+    w.objects["authorization"] = [Authorization.objects.create(
+        beneficiary=people[0], proxy_name=f"Người nhận thay {p.code}",
+        proxy_citizen_id=f"0{p.code}190000123", valid_from=PERIOD, valid_to=PERIOD,
+        letter_path=f"letters/{int(p.code):032x}.png", created_by=p.ward_team.username)]
+    w.secrets.add(f"Người nhận thay {p.code}")
     # The payment-day screen: the cash person's point and day.
     w.objects["payment_point"] = [people[0].payment_point_id]
     w.objects["payment_day"] = [f"{d:%Y-%m-%d}" for d in PaymentItem.objects.filter(
         cycle=cycle, beneficiary=people[0]).values_list("payment_date", flat=True)]
+    # The set-up screens (issue 14): the province's ward, a team member, a payment day.
+    team = WorkTeam.objects.create(province_code=p.code, ward_code=p.ward_code,
+                                   name=f"Tổ công tác {p.ward_code}")
+    w.objects["ward"] = [p.ward_code]
+    w.objects["team_member"] = [TeamMember.objects.create(team=team, user=p.police,
+                                                          kind="police")]
+    w.objects["schedule"] = [PaymentSchedule.objects.create(
+        payment_point_id=people[0].payment_point_id, ward_code=p.ward_code,
+        day=date(2026, 12, 5), opens_at=time(7), closes_at=time(11),
+        created_by=p.officer.username)]
     for b in people:
         w.secrets |= {b.full_name, b.citizen_id}
     w.secrets |= set(PaymentAccount.objects.filter(beneficiary__in=people)
@@ -178,6 +199,7 @@ def _exception(p: Province, cycle: PaymentCycle) -> StatusException:
 FIXED = {"part": ["summary", "items"], "kind": ["xml", "p7s"], "fmt": ["csv", "xlsx"]}
 PARAMS: dict[str, dict[str, str]] = {
     "beneficiary_detail": {"pk": "beneficiary"},
+    "beneficiary_letter": {"pk": "beneficiary", "authorization": "authorization"},
     "import_detail": {"pk": "import"},
     "import_status": {"pk": "import"},
     "import_report": {"pk": "import"},
@@ -193,6 +215,9 @@ PARAMS: dict[str, dict[str, str]] = {
     "payment_manifest": {"pk": "cycle"},
     "payment_cash_list": {"pk": "cycle", "name": "cash_list"},
     "payment_cash_templates": {"pk": "cycle"},
+    "payment_cash_day_zip": {"pk": "cycle", "day": "payment_day"},
+    "payment_exclusions_xlsx": {"pk": "cycle"},
+    "payment_day_xlsx": {"pk": "cycle", "point": "payment_point", "day": "payment_day"},
     "payment_cash_template": {"pk": "cycle"},
     "payment_reconciliation": {"pk": "cycle"},
     "payment_reconciliation_xlsx": {"pk": "cycle"},
@@ -200,6 +225,7 @@ PARAMS: dict[str, dict[str, str]] = {
     "payment_file": {"pk": "file", "kind": "kind"},
     "payment_status_result": {"token": "status_upload"},
     "outreach_contact": {"beneficiary_id": "beneficiary"},
+    "outreach_letter_pdf": {"beneficiary_id": "beneficiary"},
     "outreach_method_change": {"beneficiary_id": "beneficiary"},
     "outreach_method_change_decide": {"pk": "change"},
     "outreach_method_change_letter": {"pk": "change"},
@@ -208,6 +234,12 @@ PARAMS: dict[str, dict[str, str]] = {
     "outreach_campaign_report_pdf": {"pk": "campaign"},
     "outreach_report_review": {"pk": "contact"},
     "outreach_referral_step": {"pk": "referral"},
+    "outreach_setup_campaign_edit": {"pk": "campaign"},
+    "outreach_setup_targets": {"pk": "campaign"},
+    "outreach_setup_team": {"ward_code": "ward"},
+    "outreach_setup_team_remove": {"pk": "team_member"},
+    "outreach_setup_schedule": {"pk": "schedule"},
+    "outreach_setup_schedule_remove": {"pk": "schedule"},
     "payment_day_places": {"pk": "cycle"},
     "payment_day": {"pk": "cycle", "point": "payment_point", "day": "payment_day"},
     "payment_day_sync": {"pk": "cycle", "point": "payment_point", "day": "payment_day"},
@@ -306,6 +338,14 @@ def _fingerprint(w: World) -> list[Any]:
                .values_list("id", "status")),
         sorted(StatusException.objects.filter(item__cycle__province_code=code)
                .values_list("id", "state")),
+        sorted(Campaign.objects.filter(province_code=code).values_list(
+            "id", "name", "starts_on", "ends_on", "target_monthly_pct", "target_one_time_pct")),
+        sorted(WardTarget.objects.filter(campaign__province_code=code)
+               .values_list("id", "ward_code", "target_monthly_pct")),
+        sorted(TeamMember.objects.filter(team__province_code=code)
+               .values_list("id", "user_id", "kind", "is_leader")),
+        sorted(PaymentSchedule.objects.filter(payment_point__province_code=code)
+               .values_list("id", "day", "opens_at", "closes_at")),
     ]
 
 

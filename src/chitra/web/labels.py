@@ -28,4 +28,17 @@ LABELS = (
     _("Cán bộ BHXH"), _("Lãnh đạo duyệt BHXH"), _("Thành viên tổ công tác"),
     _("Nhân viên ngân hàng"), _("Nhân viên bưu điện"), _("Cán bộ công an xác minh"),
     _("Xem báo cáo"),
+    # ItemStatus
+    _("Chờ xuất"), _("Đã gửi"), _("Ngân hàng đã nhận"), _("Đã chi"), _("Bị từ chối"),
+    _("Bị hoàn trả"), _("Huỷ"),
+    # AccountChangeStatus
+    _("Chờ duyệt"), _("Đã duyệt lần một, chờ người duyệt thứ hai"), _("Đã duyệt"),
+    _("Không duyệt"), _("Đã thay bằng đề nghị mới"),
+    # ImportStatus
+    _("Đang chờ"), _("Đang xử lý"), _("Bị từ chối (có lỗi)"),
+    _("Đã kiểm tra (chạy thử, không thay đổi)"), _("Đã nhập"), _("Lỗi hệ thống"),
+    # Import column headers (registry.importing.columns)
+    _("Số định danh cá nhân"), _("Họ và tên"), _("Mã phường/xã"),
+    _("Mã phường/xã trước 01/07/2025"), _("Số điện thoại"), _("Ngày bắt đầu hưởng"),
+    _("Mã điểm chi trả"),
 )

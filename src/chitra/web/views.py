@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from chitra.access.lockout import client_ip
 from chitra.access.models import User
 from chitra.access.scoping import scope_of
+from chitra.config import CONFIG
 from chitra.core import audit
 from chitra.registry import queries
 
@@ -31,6 +33,29 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     })
 
 
+def back_url(request: HttpRequest) -> str:
+    """The page the user came from, if it is ours and not this one ("" otherwise)."""
+    referer = request.headers.get("referer", "")
+    if not referer or not url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()},
+            require_https=request.is_secure()):
+        return ""
+    return "" if referer == request.build_absolute_uri() else referer
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler403``: the refusal in the site's own page, with the way back."""
+    return render(request, "403.html", {"back_url": back_url(request)}, status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: mostly a form left open past the session's end; say so, and
+    offer the form again (its page answers a GET)."""
+    return render(request, "403.html", {
+        "csrf_failed": True, "back_url": back_url(request) or request.path,
+    }, status=403)
+
+
 ANONYMOUS = "anonymous"
 
 
@@ -39,6 +64,8 @@ class LoginView(auth_views.LoginView):
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
+    extra_context = {"hotline": CONFIG.hotline,
+                     "hotline_tel": "".join(c for c in CONFIG.hotline if c.isdigit() or c == "+")}
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
