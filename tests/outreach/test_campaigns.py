@@ -73,7 +73,8 @@ def test_the_monthly_report_is_computed(login, campaign):
         reverse("outreach_campaign_report", args=[campaign.pk]))
     wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(wb.active.iter_rows(values_only=True))
-    assert rows[1][2].startswith("Nhận tiền mặt khi vào chiến dịch / Paid in cash")
+    assert wb.sheetnames == ["Báo cáo"]
+    assert rows[1][:3] == ("Mã phường/xã", "Phường/xã", "Nhận tiền mặt khi vào chiến dịch")
     assert rows[2][:4] == (f.DOAN_KET, "Phường Đoàn Kết", 2, 0)
     assert len(rows) == 3  # one ward: the ward user's own
 

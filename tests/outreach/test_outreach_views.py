@@ -208,7 +208,8 @@ def test_bhxh_confirms_a_report_on_screen(login, people):
                       {"decision": "confirm"}).status_code == 404
     bhxh = login(f.user(Role.BHXH_OFFICER))
     assert f'data-report="{report.pk}"' in text(bhxh.get(reverse("outreach_reports")))
-    bhxh.post(reverse("outreach_report_review", args=[report.pk]), {"decision": "confirm"})
+    bhxh.post(reverse("outreach_report_review", args=[report.pk]),
+              {"decision": "confirm", "confirmed": "1"})
     people["pom"].refresh_from_db()
     assert people["pom"].status == "suspended"
     assert 'id="reports-empty"' in text(bhxh.get(reverse("outreach_reports")))

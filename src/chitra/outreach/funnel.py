@@ -53,10 +53,6 @@ FUNNEL_LABELS = [
     ("switched", gettext_noop("Đã chuyển sang không tiền mặt")),
     ("converted", gettext_noop("Đã nhận lần đầu qua tài khoản")),
 ]
-# The English headings of the xlsx report, which carries both languages.
-FUNNEL_EN = ["Paid in cash when the campaign began", "Contacted", "Agreed to open an account",
-             "Referred to a bank", "Account opened", "Switched to cashless",
-             "First cashless payment received"]
 
 
 

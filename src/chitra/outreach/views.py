@@ -35,7 +35,6 @@ from chitra.core.errors import DomainError
 from chitra.core.tabular import safe_row, save_workbook
 from chitra.outreach import services
 from chitra.outreach.funnel import (
-    FUNNEL_EN,
     FUNNEL_LABELS,
     Funnel,
     GroupShare,
@@ -48,6 +47,7 @@ from chitra.outreach.models import (
     ReviewState,
 )
 from chitra.outreach.reports import write_ward_report_pdf
+from chitra.registry.history import actor_names
 
 logger = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,13 +138,11 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     campaign = get_object_or_404(Campaign, pk=pk)
     rows = _funnel_rows(user, campaign)
     wb = Workbook(write_only=True)
-    sheet = wb.create_sheet("Bao cao")
+    sheet = wb.create_sheet(_("Báo cáo")[:31])  # in the reader's language (Excel: ≤ 31)
     sheet.append(safe_row([f"{campaign.name} — {timezone.localdate():%d/%m/%Y}"]))
-    sheet.append(["Mã phường/xã / Ward code", "Phường/xã / Ward",
-                  *[f"{vi} / {en}" for (_k, vi), en in zip(FUNNEL_LABELS, FUNNEL_EN,
-                                                          strict=True)],
-                  "Hàng tháng không tiền mặt / Monthly cashless", "Hàng tháng / Monthly",
-                  "Một lần không tiền mặt / One-time cashless", "Một lần / One-time"])
+    sheet.append([_("Mã phường/xã"), _("Phường/xã"), *[_(label) for _k, label in FUNNEL_LABELS],
+                  _("Hàng tháng không tiền mặt"), _("Người hưởng hàng tháng"),
+                  _("Một lần không tiền mặt"), _("Người hưởng một lần")])
     for ward, counts, progress in rows:
         monthly, one_time = progress["monthly"], progress["one_time"]
         sheet.append(safe_row([ward, ward_name(ward), *[n for _k, _l, n in counts.as_rows()],
@@ -159,26 +157,52 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
 
 # --- deceased / moved / not-found reports: BHXH confirms ---------------------------------------
 
+REPORT_DECISIONS = ("confirm", "dismiss")
+
+
+def _report_queue_page(request: HttpRequest, user: User, province: str,
+                       status: int = 200) -> HttpResponse:
+    waiting = list(Contact.objects.filter(review=ReviewState.WAITING,
+                                          beneficiary__province_code=province)
+                   .select_related("beneficiary").order_by("contacted_at")[:200])
+    names = actor_names(c.recorded_by for c in waiting)
+    return render(request, "outreach/reports.html", {
+        "rows": [(c, names.get(c.recorded_by, c.recorded_by)) for c in waiting],
+        "show_ids": sees_full_citizen_ids(user)}, status=status)
+
+
 @login_required
 @require_GET
 def report_queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    province = _bhxh_province(user)
-    waiting = (Contact.objects.filter(review=ReviewState.WAITING,
-                                      beneficiary__province_code=province)
-               .select_related("beneficiary").order_by("contacted_at")[:200])
-    return render(request, "outreach/reports.html", {
-        "rows": waiting, "show_ids": sees_full_citizen_ids(user)})
+    return _report_queue_page(request, user, _bhxh_province(user))
 
 
 @login_required
 @require_POST
 def report_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """BHXH's decision on a report (confirm: payment stops; or dismiss), shown for
+    confirmation first; applied only when the confirmation (``confirmed=1``) comes back, as
+    :func:`chitra.outreach.views_changes.method_change_decide` does."""
     user = _user(request)
     province = _bhxh_province(user)
-    contact = get_object_or_404(Contact, pk=pk, beneficiary__province_code=province)
+    contact = get_object_or_404(Contact.objects.select_related("beneficiary"), pk=pk,
+                                beneficiary__province_code=province)
+    decision = request.POST.get("decision", "")
+    if decision not in REPORT_DECISIONS:
+        messages.error(request, _("Quyết định không hợp lệ."))
+        return _report_queue_page(request, user, province, status=400)
+    if contact.review != ReviewState.WAITING:
+        messages.error(request, _("Báo cáo này đã được xử lý."))
+        return redirect("outreach_reports")
+    confirm = decision == "confirm"
+    if request.POST.get("confirmed") != "1":
+        return render(request, "outreach/report_confirm.html", {
+            "c": contact, "confirm": confirm,
+            "recorded_by": actor_names([contact.recorded_by]).get(contact.recorded_by, ""),
+            "show_ids": sees_full_citizen_ids(user)})
     try:
-        services.review_report(user, contact.pk, confirm=request.POST.get("decision") == "confirm")
+        services.review_report(user, contact.pk, confirm=confirm)
     except DomainError as e:
         messages.error(request, _message(e))
     else:

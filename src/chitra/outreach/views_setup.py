@@ -27,6 +27,7 @@ from chitra.access.models import User
 from chitra.access.scoping import bhxh_province
 from chitra.core.admin_units import current_wards, ward_name
 from chitra.core.errors import DomainError, NotInScope
+from chitra.core.models import AuditEntry
 from chitra.outreach import services
 from chitra.outreach.forms_setup import (
     CampaignForm,
@@ -36,6 +37,7 @@ from chitra.outreach.forms_setup import (
     add_problems,
 )
 from chitra.outreach.models import Campaign, PaymentSchedule, TeamMember, WardTarget
+from chitra.registry.history import actor_names
 from chitra.registry.models import PaymentPoint
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -158,8 +160,14 @@ def ward_targets(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "outreach/setup_targets.html", {
         "campaign": campaign, "form": form,
         "rows": [(code, name, own.get(code)) for code, name in wards],
-        "history": services.ward_target_history(campaign),
+        "history": _named(services.ward_target_history(campaign)),
     })
+
+
+def _named(entries: list[AuditEntry]) -> list[tuple[AuditEntry, str]]:
+    """Each entry with who made it, by name ("Hệ thống" for the system), in one query."""
+    names = actor_names(e.actor for e in entries)
+    return [(e, names.get(e.actor, e.actor)) for e in entries]
 
 
 # --- work teams ---------------------------------------------------------------------------------

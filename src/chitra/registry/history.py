@@ -146,7 +146,8 @@ def change_history(beneficiary_id: int, *, show_ids: bool = False,
         raw.append((e, _action_key(e), _diff(e.before, e.after)))
     for entry, changes in imported.values():
         raw.append((entry, "beneficiary.import",
-                    [(c.field, c.old_value, c.new_value) for c in reversed(changes)]))
+                    [(c.field, c.old_value, c.new_value) for c in reversed(changes)
+                     if c.field in FIELDS]))  # an unlabelled field is internal: not shown
     raw.sort(key=lambda r: (r[0].at, r[0].id), reverse=True)
     raw = raw[:limit]
     lookup = _Lookup(raw, show_ids, value_labels or {})
