@@ -127,7 +127,10 @@ def test_a_payment_day_turns_a_cash_recipient_into_a_cashless_one(
         bank_page.fill(f"{row}input[name=account_number]", "8800205123456")
         bank_page.check(f"{row}input[name=waives_card_fee]")
         bank_page.click(f"{row}button.primary")
+        assert bank_page.locator("#confirm-account").inner_text() == "8800205123456"
+        bank_page.click("#btn-confirm")  # each step is confirmed on its own page
         bank_page.click(f"{row}button.primary")  # now "card delivered"
+        bank_page.click("#btn-confirm")
         assert "Đã giao thẻ" in bank_page.locator("#referrals").inner_text()
         _no_horizontal_scroll(bank_page)
         ctx_b.close()
@@ -146,6 +149,10 @@ def test_a_payment_day_turns_a_cash_recipient_into_a_cashless_one(
         bhxh.click("#nav-method-changes")
         assert bhxh.locator("[data-problem]").count() == 0
         bhxh.click("#method-changes button[value=approve]")
+        bhxh.wait_for_selector("#confirm-form")  # a decision is confirmed before it counts
+        bhxh.click("#btn-confirm")
+        open_menu(bhxh)
+        bhxh.click("#nav-method-changes")
         bhxh.wait_for_selector("#changes-empty")
         _no_horizontal_scroll(bhxh)
         ctx_a.close()

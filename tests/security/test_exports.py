@@ -105,7 +105,7 @@ def test_reconciliation_csv_keeps_formula_names_as_text(login, exported, lai_cha
 def test_reconciliation_xlsx_keeps_formula_names_as_text(login, exported, lai_chau):
     client = login(lai_chau.officer)
     data = _body(client.get(reverse("payment_reconciliation_xlsx", args=[exported.pk])))
-    cells = _name_cells(data, "Chi tiet")
+    cells = _name_cells(data, "Chi tiết")
     assert set(cells) == set(EVIL)
     for cell in cells.values():
         assert cell.data_type == "s"
