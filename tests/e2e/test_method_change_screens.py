@@ -1,7 +1,7 @@
 """Issue 14 in a real browser (headless Chromium, Playwright): the method-change form keeps
-every value and shows every error at its field on a 360 px phone; inputs are 44 px tall and
-nothing scrolls sideways; BHXH refuses only with a reason and confirms before a decision is
-recorded; the bank's desk shows what KYC needs and confirms each step."""
+every value and shows every error at its field, on a 360 px phone and at 1366 px; inputs are
+44 px tall and nothing scrolls sideways; BHXH refuses only with a reason and confirms before
+a decision is recorded; the bank's desk shows what KYC needs and confirms each step."""
 
 from __future__ import annotations
 
@@ -61,22 +61,24 @@ def _short_targets(page, selector: str) -> list[str]:  # type: ignore[no-untyped
         .filter(([_n, h]) => h < tap).map(([n, h]) => `${n}: ${h}px`)""", [selector, TAP])
 
 
-def test_the_change_form_keeps_values_and_shows_both_errors_on_a_phone(
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "1366"])
+def test_the_change_form_keeps_values_and_shows_both_errors(
         live_server, transactional_db, django_db_serialized_rollback, http_cookies,
-        audit_cleared_after):
+        audit_cleared_after, viewport):
     ward = f.user(Role.WARD_TEAM, username="to.cong.tac")
     pom = f.beneficiary("Lò Văn Pọm")
     agribank = f.provider("Agribank").pk
+    width = viewport["width"]
     with chromium() as browser:
-        context, page, errors = _page(browser, live_server.url, ward.username)
+        context, page, errors = _page(browser, live_server.url, ward.username, viewport)
         page.goto(f"{live_server.url}/outreach/change/{pom.pk}/")
         assert not _short_targets(page, "#method-change-form .field-input, "
                                         "#method-change-form button")
-        _no_sideways_scroll(page)
+        _no_sideways_scroll(page, width)
         box = page.locator("#proxy").bounding_box()
         assert box is not None
         assert box["x"] >= 0
-        assert box["x"] + box["width"] <= PHONE["width"]
+        assert box["x"] + box["width"] <= width
         page.select_option("#id_channel", "bank_account")
         page.select_option("#id_provider", str(agribank))
         page.fill("#id_account_number", "12ab")
@@ -99,17 +101,20 @@ def test_the_change_form_keeps_values_and_shows_both_errors_on_a_phone(
         assert page.input_value("#id_proxy_from") == "hôm nay"
         assert page.input_value("#id_channel") == "bank_account"
         assert page.input_value("#id_provider") == str(agribank)
-        # the error is next to its field: right under the input
-        field = page.locator("#id_account_number").bounding_box()
-        error = page.locator("#id_account_number_error").bounding_box()
-        assert field
-        assert error
-        assert 0 <= error["y"] - (field["y"] + field["height"]) < 30
+        # each error is next to its field: right under the input, in its column
+        for name in ("account_number", "proxy_from"):
+            field = page.locator(f"#id_{name}").bounding_box()
+            error = page.locator(f"#id_{name}_error").bounding_box()
+            assert field, name
+            assert error, name
+            assert 0 <= error["y"] - (field["y"] + field["height"]) < 30, name
+            assert abs(error["x"] - field["x"]) < 20, name
         assert not _short_targets(page, "#method-change-form .field-input, "
                                         "#method-change-form button")
-        _no_sideways_scroll(page)
+        _no_sideways_scroll(page, width)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / "method-change-errors-360.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"method-change-errors-{width}.png"),
+                        full_page=True)
         assert not errors, errors
         context.close()
     assert not MethodChange.objects.exists()

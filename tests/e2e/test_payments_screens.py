@@ -41,6 +41,25 @@ def _tall_enough(page, selector: str) -> None:  # type: ignore[no-untyped-def]
     assert box["height"] >= 44, f"{selector} is {box['height']}px tall"
 
 
+def _not_sent_without_the_box(page, button: str, box: str) -> None:  # type: ignore[no-untyped-def]
+    """Click ``button`` with the required ``box`` unticked: the browser keeps the form."""
+    before = page.url
+    posts: list[str] = []
+
+    def sent(request) -> None:  # type: ignore[no-untyped-def]
+        if request.method == "POST":
+            posts.append(request.url)
+
+    page.on("request", sent)
+    page.click(button)
+    page.wait_for_load_state()
+    page.remove_listener("request", sent)
+    assert page.locator(box).evaluate("e => e.validity.valueMissing") is True
+    assert not page.locator(box).is_checked()
+    assert page.url == before
+    assert not posts, posts
+
+
 def test_confirmation_steps_and_grouped_cash_lists_on_a_phone(
         live_server, transactional_db, django_db_serialized_rollback, audit_cleared_after,
         tmp_path: Path):
@@ -66,7 +85,10 @@ def _approve(url, browser, username: str, cycle_id: int) -> None:  # type: ignor
     context, page, errors = _login(browser, url, username)
     page.goto(f"{url}/payments/{cycle_id}/")
     assert not page.locator("#btn-approve-confirm").is_visible()
+    before = page.url
     page.click("#btn-approve")  # opens the confirmation, changes nothing yet
+    page.wait_for_load_state()
+    assert page.url == before
     assert page.locator("#btn-approve-confirm").is_visible()
     assert "4 khoản chi" in page.locator("#confirm-approve").inner_text()
     assert _status(cycle_id) == CycleStatus.COMPUTED
@@ -76,6 +98,7 @@ def _approve(url, browser, username: str, cycle_id: int) -> None:  # type: ignor
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "payments-confirm-approve-360.png"), full_page=True)
     page.click("#btn-approve-confirm")
+    page.wait_for_load_state()
     page.wait_for_selector("#cycle-status:has-text('Đã duyệt')")
     assert _status(cycle_id) == CycleStatus.APPROVED
     assert not errors, errors
@@ -86,7 +109,10 @@ def _export_and_close(url, browser, username: str, cycle_id: int, point_name: st
                       tmp_path: Path) -> None:
     context, page, errors = _login(browser, url, username)
     page.goto(f"{url}/payments/{cycle_id}/")
-    page.click("#btn-export")
+    before = page.url
+    page.click("#btn-export")  # opens the confirmation only
+    page.wait_for_load_state()
+    assert page.url == before
     assert _status(cycle_id) == CycleStatus.APPROVED
     page.click("#btn-export-confirm")
     page.wait_for_selector("#cycle-status:has-text('Đã xuất tệp')")
@@ -115,7 +141,7 @@ def _export_and_close(url, browser, username: str, cycle_id: int, point_name: st
     assert warning.inner_text() == "Còn 4 giao dịch chưa có kết quả."
     _no_horizontal_scroll(page)
     page.screenshot(path=str(SCREENSHOTS / "payments-confirm-close-360.png"), full_page=True)
-    page.click("#btn-close-confirm")  # the box is required: the browser does not send
+    _not_sent_without_the_box(page, "#btn-close-confirm", "#close-with-open")
     assert _status(cycle_id) == CycleStatus.EXPORTED
     page.check("#close-with-open")
     _tall_enough(page, "label[for=close-with-open]")
