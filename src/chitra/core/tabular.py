@@ -113,6 +113,19 @@ def csv_bytes(rows: Iterable[Iterable[Any]], *, bom: bool = True) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def workbook_file(wb: Any) -> IO[bytes]:
+    """The workbook saved (:func:`save_workbook`) into a temporary file, at its start; the
+    caller closes it (a ``FileResponse`` does). Closed here if the save fails."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
+    try:
+        save_workbook(wb, out)
+    except BaseException:  # any failure, re-raised: only the file is closed here
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
 def save_workbook(wb: Any, target: Path | IO[bytes], when: datetime | None = None) -> None:
     """Save an openpyxl workbook so that the same content gives the same bytes.
 

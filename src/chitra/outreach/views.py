@@ -32,7 +32,7 @@ from chitra.access.scoping import (
 )
 from chitra.core.admin_units import current_wards, ward_name
 from chitra.core.errors import DomainError
-from chitra.core.tabular import safe_row, save_workbook
+from chitra.core.tabular import safe_row, workbook_file
 from chitra.outreach import services
 from chitra.outreach.funnel import (
     FUNNEL_LABELS,
@@ -148,10 +148,7 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
         sheet.append(safe_row([ward, ward_name(ward), *[n for _k, _l, n in counts.as_rows()],
                                monthly.cashless, monthly.total, one_time.cashless,
                                one_time.total]))
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    save_workbook(wb, out)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, content_type=XLSX,
+    return FileResponse(workbook_file(wb), as_attachment=True, content_type=XLSX,
                         filename=f"bao-cao-van-dong-{campaign.pk}-{timezone.localdate():%Y-%m}.xlsx")
 
 

@@ -10,7 +10,6 @@ its request would run for minutes; filter by ward instead.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -111,11 +110,4 @@ def write_xlsx(qs: QuerySet[Beneficiary], *, show_ids: bool, show_accounts: bool
         row[3] = tabular.styled_cell(ws, row[3], number_format=DATE_FORMAT)
         row[11] = tabular.styled_cell(ws, row[11], number_format=AMOUNT_FORMAT)
         ws.append(tabular.xlsx_row(row))
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
-    try:
-        tabular.save_workbook(wb, out)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return total, out
+    return total, tabular.workbook_file(wb)

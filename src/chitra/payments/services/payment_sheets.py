@@ -9,7 +9,6 @@ have which sheet is the caller's check, as for the page the sheet belongs to.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
@@ -49,14 +48,7 @@ def _write(sheets: list[Sheet]) -> IO[bytes]:
         ws.append(_bold(ws, header))
         for row in rows:
             ws.append(tabular.xlsx_row(row))
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller
-    try:
-        tabular.save_workbook(wb, out)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return out
+    return tabular.workbook_file(wb)
 
 
 def _label(choices: Any, value: str) -> str:
