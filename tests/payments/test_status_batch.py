@@ -15,7 +15,7 @@ from chitra.access.models import Role
 from chitra.payments.errors import PaymentError
 from chitra.payments.export import run as export
 from chitra.payments.models import ItemStatus, PaymentFile, PaymentItem, StatusFile
-from chitra.payments.status import batch
+from chitra.payments.status import batch, ingest
 from chitra.registry.models import Channel
 from tests import factories as f
 from tests.payments.factories import NOV, approved_cycle
@@ -45,7 +45,7 @@ def two_banks(tmp_path):
 @pytest.mark.skipif(connection.vendor != "postgresql",
                     reason="SQLite has one writer at a time: the files are applied one by one")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_files_of_different_payment_files_apply_at_once_and_others_in_turn(
+def test_files_of_different_payment_files_apply_at_once_and_what_follows_in_turn(
         two_banks, tmp_path, monkeypatch):
     bidv, agri, first, second, agri_item = two_banks
     files = {
@@ -63,26 +63,37 @@ def test_files_of_different_payment_files_apply_at_once_and_others_in_turn(
     both_in_flight = threading.Barrier(2, timeout=20)
     a2_started = threading.Event()
     spans: dict[str, tuple[float, float]] = {}
+    tails: dict[str, float] = {}  # when each file went past its items
+    applying = threading.local()
+    tail = ingest._one_file_past_its_items
+
+    def watched_tail():
+        tails[applying.name] = time.monotonic()
+        tail()
 
     def watched(path, user, **kwargs):
         start = time.monotonic()
+        applying.name = path.name
         if path.name == "a2.xml":
             a2_started.set()
         if path.name in ("a1.xml", "b1.xml"):
             both_in_flight.wait()  # broken (and the run fails) unless the two overlap
         result = apply(path, user, **kwargs)
-        if path.name == "b1.xml":  # b1 lingers: a2 must not start beside it
-            a2_started.wait(2)
+        if path.name == "b1.xml":  # b1 lingers until a2 starts beside it
+            a2_started.wait(20)
         spans[path.name] = (start, time.monotonic())
         return result
 
     monkeypatch.setattr(batch, "ingest_status_file", watched)
+    monkeypatch.setattr(ingest, "_one_file_past_its_items", watched_tail)
     results = list(batch.ingest_status_files(paths, f.user(Role.BHXH_OFFICER)))
 
     assert [r.file_name for r in results] == list(files)
     assert [(r.problems, r.applied) for r in results] == [([], 1), ([], 1), ([], 2), ([], 1)]
     assert spans["a2.xml"][0] >= spans["a1.xml"][1]  # the same payment file: after a1
-    assert spans["a2.xml"][0] >= spans["b1.xml"][1]  # it may reject items: alone
+    # a2 rejects an item: it moves its items beside b1, and what follows once b1 ended.
+    assert spans["a2.xml"][0] < spans["b1.xml"][1]
+    assert tails["a2.xml"] >= spans["b1.xml"][1]
     assert spans["c.xml"][0] >= max(end for _, end in spans.values() if end != spans["c.xml"][1])
     statuses = {i.pk: i.current_status for i in PaymentItem.objects.all()}
     assert statuses == {first.pk: ItemStatus.PAID, second.pk: ItemStatus.REJECTED,

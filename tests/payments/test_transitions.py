@@ -2,7 +2,7 @@ import pytest
 
 from chitra.payments.models import ItemStatus as S
 from chitra.payments.status.transitions import Outcome as O
-from chitra.payments.status.transitions import comes_from, may_reject, next_status
+from chitra.payments.status.transitions import comes_from, next_status
 
 # ExternalPaymentTransactionStatus1Code, the whole list.
 ISO_CODES = ["ACCC", "ACCP", "ACFC", "ACIS", "ACPD", "ACSC", "ACSP", "ACTC", "ACWC", "ACWP",
@@ -48,19 +48,9 @@ def test_status_moves_only_forward(current, code, outcome, to):
 def test_every_iso_status_that_leaves_the_money_with_the_bank_keeps_the_item_open(code):
     assert next_status(S.SENT, code) == next_status(S.SENT, "ACCP")
     assert next_status(S.PAID, code).outcome == O.NO_CHANGE  # late: changes nothing
-    assert not may_reject(code)
 
 
 @pytest.mark.parametrize("code", ISO_CODES)
 def test_every_iso_transaction_status_is_known_and_may_come_in_a_pain002(code):
     assert next_status(S.SENT, code).outcome != O.UNKNOWN_CODE
     assert comes_from("pain002", code)
-
-
-@pytest.mark.parametrize(("code", "rejects"), [
-    ("RJCT", True), ("RTRN", True), ("CASH_NOT_COLLECTED", True), ("CANC", True),
-    ("BLCK", False),
-    ("ACSC", False), ("ACSP", False), ("BOOKED", False), ("XXXX", False),
-])
-def test_which_codes_may_end_an_attempt(code, rejects):
-    assert may_reject(code) is rejects

@@ -9,19 +9,21 @@ Two files are applied at once only when they cannot move the same item: both are
 files, read ahead, naming different payment files (a line about an item outside the payment
 file it names is held for a person, and moves nothing; the status it records as the item's
 is the one it saw). Anything else — a camt.054 or a cash result, which may name any item, a
-file that could not be read, a file that may reject items (its rejections reach people and
-accounts, which another file's may too, and look at their other items), even if some of its
-lines end up set aside or held — waits for the files before it and is applied alone. A file
-starts only once every earlier file it could meet has committed, so it sees what they did:
-the outcome is the one of applying the files one by one in the order given, and the results
-come back in that order. A file that fails (another upload moved one of its items
-meanwhile) comes back refused with the reason, and the others go on, as with any refusal.
+file that could not be read — waits for the files before it and is applied alone. What a
+file does beyond its items (its rejections reach people and accounts, which another file's
+may too, and it moves the cycle) waits, items moved, until every file before it has ended
+(:func:`~chitra.payments.status.ingest.ingest_status_file`'s ``turn``): so each file sees
+what the files before it did, the outcome is the one of applying the files one by one in
+the order given, and the results come back in that order. A file that fails (another upload
+moved one of its items meanwhile) comes back refused with the reason, and the others go on,
+as with any refusal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from functools import partial
 from pathlib import Path
 
 from django.db import connection
@@ -35,7 +37,6 @@ from chitra.payments.models import StatusSource
 from chitra.payments.status import read as statuslines
 from chitra.payments.status.ingest import IngestResult, ingest_status_file, sniff
 from chitra.payments.status.scope import office_accounts
-from chitra.payments.status.transitions import may_reject
 
 # What a file may touch: the msg ids of the payment files it names; None: any item.
 Reach = frozenset[str] | None
@@ -51,7 +52,7 @@ def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestRes
     todo = list(paths)
     if connection.vendor != "postgresql" or len(todo) < 2:
         for path in todo:
-            yield _apply(path, user, None)
+            yield _apply(path, user, None, None)
         return
     appliers = 1 if connection.in_atomic_block else max(1, CONFIG.status_appliers)
     yield from _Batch(todo, user, appliers).run()
@@ -87,7 +88,8 @@ class _Batch:
                         wait(self.running, return_when=FIRST_COMPLETED)
                         self.running = {f: r for f, r in self.running.items() if not f.done()}
                         yield from self._finished()
-                    future = self._start(pool, path, self.ahead.pop(k, None))
+                    before = self.started[-1] if self.started else None
+                    future = self._start(pool, path, self.ahead.pop(k, None), before)
                     self.started.append(future)
                     self.running[future] = reach
                     yield from self._finished()
@@ -121,32 +123,32 @@ class _Batch:
         return self.accounts if source == StatusSource.CAMT054 else None
 
     def _reach(self, k: int) -> Reach:
-        """The payment files file ``k`` names, if it is a pain.002 read ahead well that
-        rejects nothing."""
+        """The payment files file ``k`` names, if it is a pain.002 read ahead well."""
         future = self.ahead.get(k)
         if future is None or self.sources[k] != StatusSource.PAIN002 or future.exception():
             return None
         parsed = future.result()
-        staged = parsed.staged
-        codes = staged.codes | {g[1] for g in staged.groups}
-        if parsed.error is not None or any(map(may_reject, codes)):
+        if parsed.error is not None:
             return None
+        staged = parsed.staged
         return frozenset([*staged.msg_ids, *(g[0] for g in staged.groups)])
 
     def _meets(self, reach: Reach) -> bool:
         return any(reach is None or other is None or reach & other
                    for other in self.running.values())
 
-    def _start(self, pool: ThreadPool, path: Path,
-               parsed: Future[statuslines.Parsed] | None) -> Future[IngestResult]:
+    def _start(self, pool: ThreadPool, path: Path, parsed: Future[statuslines.Parsed] | None,
+               before: Future[IngestResult] | None) -> Future[IngestResult]:
         if self.appliers == 1:  # here, on the caller's connection
             done: Future[IngestResult] = Future()
             try:
-                done.set_result(_apply(path, self.user, parsed))
+                done.set_result(_apply(path, self.user, parsed, None))
             except Exception as e:  # raised again, in turn, by run()
                 done.set_exception(e)
             return done
-        return pool.submit(_apply, path, self.user, parsed)
+        # Files start in order, so the one before has started and waits on no later one.
+        turn = None if before is None else partial(wait, [before])
+        return pool.submit(_apply, path, self.user, parsed, turn)
 
     def _finished(self) -> Iterator[IngestResult]:
         """The results ready, in file order (one still running holds back those after)."""
@@ -155,10 +157,11 @@ class _Batch:
             yield self.started[self.yielded - 1].result()
 
 
-def _apply(path: Path, user: User, parsed: Future[statuslines.Parsed] | None) -> IngestResult:
+def _apply(path: Path, user: User, parsed: Future[statuslines.Parsed] | None,
+           turn: Callable[[], object] | None) -> IngestResult:
     """One file; refused, with the reason, if it could not be applied."""
     try:
-        return ingest_status_file(path, user, parsed=parsed)
+        return ingest_status_file(path, user, parsed=parsed, turn=turn)
     except DomainError as e:
         return IngestResult(file_name=path.name, problems=[
             Problem(None, "", "", e.code, e.message_vi, e.message_en)])

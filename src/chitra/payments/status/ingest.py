@@ -25,7 +25,7 @@ transaction that a refusal rolls back.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,11 +113,14 @@ class _Refused(Exception):
 
 
 def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
-                       parsed: Future[statuslines.Parsed] | None = None) -> IngestResult:
+                       parsed: Future[statuslines.Parsed] | None = None,
+                       turn: Callable[[], object] | None = None) -> IngestResult:
     """Check a status file and apply what is ours, or refuse it whole (one transaction).
 
     ``parsed``: the file being read ahead into ``COPY`` text by a worker process
-    (PostgreSQL; see :mod:`chitra.payments.status.batch`), instead of reading it here."""
+    (PostgreSQL; see :mod:`chitra.payments.status.batch`), instead of reading it here.
+    ``turn``: waits, once the file's items have moved, until the files before it in a batch
+    have ended, so what follows (people, accounts, the cycle) happens in file order."""
     name = file_name or path.name
     result = IngestResult(file_name=name)
     digest = sha256_of(path)
@@ -133,7 +136,7 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
             decided = _validate(staged, source, user, result)
             if result.problems or decided is None:
                 raise _Refused
-            _apply(source, digest, name, user, result, staged, decided)
+            _apply(source, digest, name, user, result, staged, decided, turn)
         return result
     except Iso20022Error as e:
         result.problems.append(_problem(e.line, "", "", "bad_file", e.message_vi, e.message_en))
@@ -224,7 +227,8 @@ def _set_aside(row: int | None, e2e: str, code: str, detail: str | None, what: s
 
 
 def _apply(source: str, digest: str, name: str, user: User, result: IngestResult,
-           staged: statuslines.Staged, decided: statusload.Decided) -> None:
+           staged: statuslines.Staged, decided: statusload.Decided,
+           turn: Callable[[], object] | None) -> None:
     now = timezone.now()
     result.applied, result.unchanged = decided.moved, decided.unchanged
     result.exceptions, result.set_aside = decided.held + decided.flagged, decided.set_aside
@@ -236,6 +240,8 @@ def _apply(source: str, digest: str, name: str, user: User, result: IngestResult
         set_aside_lines=[_as_json(p) for p in result.set_aside_lines],
         provider_id=scope_of(user).provider_id)
     rejections = statusload.apply(sf.pk, now, followups.AT_ONCE, staged, decided)
+    if turn is not None:
+        turn()
     _one_file_past_its_items()
     today = timezone.localdate()
     result.to_recover += followups.follow_up(rejections, user.username, reported_on=today,
@@ -252,7 +258,10 @@ _STATUS_TAIL_LOCK = 7_401_004  # advisory lock: what a file changes besides its 
 def _one_file_past_its_items() -> None:
     """Files applied at once touch disjoint items, but their rejections may reach one
     person or account and each moves the cycle: one file at a time from here to its
-    commit, so two never wait on each other (PostgreSQL; SQLite has one writer anyway)."""
+    commit, so two never wait on each other (PostgreSQL; SQLite has one writer anyway).
+    Only registry rows and the cycle are locked from here on, which no file holds before
+    it gets here: a file waiting here (or for its ``turn``) waits on no one who waits on
+    it."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [_STATUS_TAIL_LOCK])

@@ -127,9 +127,3 @@ def needs_amount(source: str, code: str) -> bool:
     """Whether a line must state its amount (which must then be the item's): every line of a
     camt.054, and every return."""
     return source == StatusSource.CAMT054 or code in RETURNED_CODES
-
-
-def may_reject(code: str) -> bool:
-    """Whether a line with ``code`` can end an attempt (rejected or returned): what follows
-    (a closed account, a deceased person) reaches beyond its item."""
-    return target_of(code) in (ItemStatus.REJECTED, ItemStatus.RETURNED)
