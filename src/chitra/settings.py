@@ -83,7 +83,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 DATABASES = {"default": _db}
 if CONFIG.replica_database_url:
-    DATABASES["replica"] = dj_database_url.parse(CONFIG.replica_database_url)
+    # Reports and dashboards read here (chitra.core.dbrouting); tests mirror the primary.
+    DATABASES["replica"] = dj_database_url.parse(CONFIG.replica_database_url, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["chitra.core.dbrouting.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "access.User"

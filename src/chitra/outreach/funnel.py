@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_noop
 
+from chitra.core.dbrouting import reporting_db
 from chitra.outreach.models import (
     Campaign,
     Contact,
@@ -68,8 +69,9 @@ def cash_at_start(campaign: Campaign, ward_code: str) -> QuerySet[Beneficiary]:
 
 
 def funnel(campaign: Campaign, ward_code: str) -> Funnel:
+    """The ward's steps from cash to paid cashless (read from the reporting database)."""
     start, end = campaign.starts_on, campaign.ends_on
-    people = cash_at_start(campaign, ward_code)
+    people = cash_at_start(campaign, ward_code).using(reporting_db())
     contacts = Contact.objects.filter(beneficiary=OuterRef("pk"), contacted_at__date__gte=start,
                                       contacted_at__date__lte=end)
     referrals = Referral.objects.filter(beneficiary=OuterRef("pk"), requested_at__date__gte=start,
@@ -113,8 +115,9 @@ class GroupShare:
 
 def target_progress(campaign: Campaign, ward_code: str) -> dict[str, GroupShare]:
     """Progress toward the campaign's targets (the ward's own if set), by benefit group,
-    counted from the current accounts of active recipients."""
-    own = WardTarget.objects.filter(campaign=campaign, ward_code=ward_code).first()
+    counted from the current accounts of active recipients (on the reporting database)."""
+    db = reporting_db()
+    own = WardTarget.objects.using(db).filter(campaign=campaign, ward_code=ward_code).first()
     targets = {BenefitGroup.MONTHLY: own.target_monthly_pct if own else campaign.target_monthly_pct,
                BenefitGroup.ONE_TIME: (own.target_one_time_pct if own
                                        else campaign.target_one_time_pct)}
@@ -122,7 +125,7 @@ def target_progress(campaign: Campaign, ward_code: str) -> dict[str, GroupShare]
         beneficiary=OuterRef("pk"), valid_to__isnull=True).exclude(channel=Channel.CASH)
     result = {}
     for group, target in targets.items():
-        people = Beneficiary.objects.filter(
+        people = Beneficiary.objects.using(db).filter(
             province_code=campaign.province_code, ward_code=ward_code,
             status=BeneficiaryStatus.ACTIVE).filter(Exists(Benefit.objects.filter(
                 beneficiary=OuterRef("pk"), group=group, status=BenefitStatus.ACTIVE)))

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from chitra.access.models import User
 from chitra.access.scoping import Scope, scope_of
 from chitra.core.admin_units import current_wards
+from chitra.core.dbrouting import reporting_db
 from chitra.core.errors import NotInScope
 from chitra.core.text import fold_key
 from chitra.registry.models import (
@@ -206,17 +207,19 @@ def cashless_summary(user: User) -> CashlessSummary:
     """Active beneficiaries with active benefits, per ward and benefit group, split by the
     channel of their current payment account (none current counts as cash).
 
-    Two GROUP BY queries, whatever the number of people.
+    Two GROUP BY queries, whatever the number of people, on the reporting database (a read
+    replica when there is one).
     """
     area = aggregate_scope_filter(user)
     if area is None:
         return CashlessSummary(0, [], {})
-    people = Beneficiary.objects.filter(area, status=BeneficiaryStatus.ACTIVE)
+    db = reporting_db()
+    people = Beneficiary.objects.using(db).filter(area, status=BeneficiaryStatus.ACTIVE)
     beneficiaries = people.count()
     cashless = Q(beneficiary__payment_accounts__valid_to__isnull=True,
                  beneficiary__payment_accounts__channel__in=CASHLESS_CHANNELS)
     rows = (
-        Benefit.objects.filter(status=BenefitStatus.ACTIVE, beneficiary__in=people)
+        Benefit.objects.using(db).filter(status=BenefitStatus.ACTIVE, beneficiary__in=people)
         .values("beneficiary__ward_code", "group")
         .annotate(total=Count("beneficiary", distinct=True),
                   cashless=Count("beneficiary", distinct=True, filter=cashless))
