@@ -41,6 +41,8 @@ CHITRA = Path(sys.executable).with_name("chitra")  # the console script `pip ins
 
 # (command, action) as the README writes it → tests that run it ("path::function").
 RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
+    ("kpi", "refresh"): ("tests/reporting/test_kpi.py::test_the_command_counts_what_was_paid",
+                         "tests/reporting/test_kpi.py::test_counting_again_replaces_the_month"),
     ("seed_demo", None): ("tests/test_readme_commands.py::test_the_readme_cycle_example_runs",
                           "tests/outreach/test_demo.py::"
                           "test_seed_demo_prepares_outreach_and_is_idempotent"),

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "chitra.registry",
     "chitra.payments",
     "chitra.outreach",
+    "chitra.reporting",
     "chitra.web",
 ]
 

@@ -1,0 +1,79 @@
+"""Pre-aggregated figures of paid months (DESIGN §4: KPIs → dashboards and reports).
+
+Pages and reports read these, never the raw items: a month of a province is a few thousand
+rows here against millions of items. They are rebuilt from the items by
+:func:`chitra.reporting.kpi.refresh_cycle` and never edited otherwise.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+
+from chitra.core.models import PaymentProvider
+from chitra.registry.models import BenefitGroup, BenefitType, Channel
+
+
+class PaidFigure(models.Model):
+    """The items paid in one month, summed per ward, benefit type, channel and provider."""
+
+    period = models.DateField()  # the first day of the month
+    province_code = models.CharField(max_length=2)
+    ward_code = models.CharField(max_length=5)
+    benefit_group = models.CharField(max_length=10, choices=BenefitGroup.choices)
+    benefit_type = models.CharField(max_length=20, choices=BenefitType.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    provider = models.ForeignKey(PaymentProvider, null=True, on_delete=models.PROTECT,
+                                 related_name="+")  # None: cash
+    items = models.PositiveIntegerField()
+    amount = models.BigIntegerField()  # đồng
+
+    class Meta:
+        indexes = [models.Index(fields=["province_code", "period"])]
+        _slice = ["period", "province_code", "ward_code", "benefit_group", "benefit_type",
+                  "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=[*_slice, "provider"],
+                                    condition=Q(provider__isnull=False), name="paid_figure_once"),
+            models.UniqueConstraint(fields=_slice, condition=Q(provider__isnull=True),
+                                    name="paid_figure_once_cash"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="paid_figure_amount"),
+            models.CheckConstraint(
+                condition=Q(channel=Channel.CASH, provider__isnull=True)
+                | (~Q(channel=Channel.CASH) & Q(provider__isnull=False)),
+                name="paid_figure_provider_matches_channel"),
+        ]
+
+
+class PaidPeople(models.Model):
+    """The people paid in one month per ward and benefit group, and how many of them were
+    paid cashless (a successful credit: the official figure). Counted once each, whatever
+    the number of their items."""
+
+    period = models.DateField()
+    province_code = models.CharField(max_length=2)
+    ward_code = models.CharField(max_length=5)
+    benefit_group = models.CharField(max_length=10, choices=BenefitGroup.choices)
+    people = models.PositiveIntegerField()
+    cashless = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "province_code", "ward_code",
+                                            "benefit_group"], name="paid_people_once"),
+            models.CheckConstraint(condition=Q(cashless__lte=F("people")),
+                                   name="paid_people_cashless_within"),
+        ]
+
+
+class FigureRefresh(models.Model):
+    """When a province's month was last counted, and from how many paid items."""
+
+    period = models.DateField()
+    province_code = models.CharField(max_length=2)
+    refreshed_at = models.DateTimeField()
+    items = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["period", "province_code"],
+                                               name="figure_refresh_once")]

@@ -1,0 +1,136 @@
+"""The paid figures of a month, counted from the items after real status files (issue 15,
+item 2): the same figures as counting the raw items here, once each whatever the number of
+refreshes, and written only by the province's own BHXH office."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from chitra.access.models import OrganizationKind, Role
+from chitra.payments import cashform, ids
+from chitra.payments.export import run as export
+from chitra.payments.models import ItemStatus, PaymentCycle, PaymentFile, PaymentItem
+from chitra.payments.status.ingest import ingest_status_file
+from chitra.registry.models import BenefitType, Channel
+from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople
+from tests import factories as f
+from tests.payments.conftest import office_keystore, paying_office  # noqa: F401 - fixtures
+from tests.payments.factories import NOV, approved_cycle
+from tests.payments.status_files import pain002
+
+pytestmark = pytest.mark.usefixtures("paying_office")
+
+
+@pytest.fixture
+def reconciled(tmp_path: Path) -> PaymentCycle:
+    """November after the bank's pain.002 and the post office's results: Mai paid by BIDV,
+    Sử rejected (AC04), Đức paid in cash, Sơn's e-wallet payment still out."""
+    f.beneficiary("Lò Thị Mai", channel=Channel.BANK_ACCOUNT, provider_name="BIDV",
+                  account_number="123456789012", amount=4_200_000)
+    f.beneficiary("Vàng A Sử", channel=Channel.BANK_ACCOUNT, provider_name="BIDV",
+                  account_number="123456789013", amount=3_000_000)
+    f.beneficiary("Nguyễn Văn Đức", amount=2_500_000)
+    f.beneficiary("Tao Văn Sơn", ward_code=f.TAN_PHONG, benefit_type=BenefitType.MATERNITY,
+                  channel=Channel.EWALLET, provider_name="MoMo", amount=1_800_000)
+    cycle = approved_cycle(NOV)
+    export.export_cycle(cycle.pk, "officer", tmp_path / "out", cash_lists=False)
+    items = {i.full_name: i for i in PaymentItem.objects.filter(cycle=cycle)}
+    bidv = PaymentFile.objects.get(cycle=cycle, provider__short_name="BIDV")
+    bank_file = tmp_path / "sts.xml"
+    bank_file.write_bytes(pain002(bidv.msg_id, [
+        (items["Lò Thị Mai"].end_to_end_id, "ACSC", None, None),
+        (items["Vàng A Sử"].end_to_end_id, "RJCT", "AC04", None)]))
+    assert not ingest_status_file(bank_file, f.user(Role.BHXH_OFFICER)).problems
+    results = tmp_path / "ket-qua.csv"
+    with results.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow([cashform.CODE, cashform.RESULT, cashform.REASON, cashform.PAID_ON])
+        w.writerow([ids.end_to_end_id(cycle.period, items["Nguyễn Văn Đức"].pk), cashform.PAID,
+                    "", "12/11/2026"])
+    assert not ingest_status_file(results, f.user(Role.POST_OFFICE_OPERATOR)).problems
+    return cycle
+
+
+def _counted_from_items(cycle: PaymentCycle) -> tuple[dict, dict]:
+    """The figures counted here, item by item, without the database's GROUP BY."""
+    figures: Counter = Counter()
+    amounts: Counter = Counter()
+    people: dict = defaultdict(set)
+    cashless: dict = defaultdict(set)
+    for item in PaymentItem.objects.filter(cycle=cycle).select_related("obligation__benefit"):
+        if item.current_status != ItemStatus.PAID:
+            continue
+        benefit = item.obligation.benefit
+        key = (item.ward_code, benefit.group, benefit.benefit_type, item.channel,
+               item.provider_id)
+        figures[key] += 1
+        amounts[key] += item.amount
+        people[(item.ward_code, benefit.group)].add(item.beneficiary_id)
+        if item.channel != Channel.CASH:
+            cashless[(item.ward_code, benefit.group)].add(item.beneficiary_id)
+    return ({k: (figures[k], amounts[k]) for k in figures},
+            {k: (len(v), len(cashless[k])) for k, v in people.items()})
+
+
+def _stored(cycle: PaymentCycle) -> tuple[dict, dict]:
+    rows = PaidFigure.objects.filter(period=cycle.period, province_code=cycle.province_code)
+    groups = PaidPeople.objects.filter(period=cycle.period, province_code=cycle.province_code)
+    return ({(r.ward_code, r.benefit_group, r.benefit_type, r.channel, r.provider_id):
+             (r.items, r.amount) for r in rows},
+            {(g.ward_code, g.benefit_group): (g.people, g.cashless) for g in groups})
+
+
+def test_the_command_counts_what_was_paid(reconciled, capsys):
+    officer = f.user(Role.BHXH_OFFICER)
+    call_command("kpi", "refresh", "2026-11", "--as", officer.username)
+    assert "11/2026" in capsys.readouterr().out
+    figures, people = _stored(reconciled)
+    assert (figures, people) == _counted_from_items(reconciled)
+    bidv = PaymentItem.objects.get(full_name="Lò Thị Mai").provider_id
+    assert figures == {
+        (f.DOAN_KET, "monthly", "pension", Channel.BANK_ACCOUNT, bidv): (1, 4_200_000),
+        (f.DOAN_KET, "monthly", "pension", Channel.CASH, None): (1, 2_500_000)}
+    assert people == {(f.DOAN_KET, "monthly"): (2, 1)}  # Sử rejected, Sơn not yet paid
+    refresh = FigureRefresh.objects.get()
+    assert (refresh.items, refresh.period, refresh.province_code) == (2, NOV, "12")
+
+
+def test_counting_again_replaces_the_month(reconciled):
+    officer = f.user(Role.BHXH_OFFICER)
+    call_command("kpi", "refresh", "--as", officer.username)  # every sent cycle
+    first = _stored(reconciled)
+    call_command("kpi", "refresh", "2026-11", "--as", officer.username)
+    assert _stored(reconciled) == first
+    assert PaidFigure.objects.count() == 2
+    assert FigureRefresh.objects.count() == 1
+
+
+def test_another_provinces_office_and_a_ward_team_may_not_count(reconciled):
+    other = f.user(Role.BHXH_OFFICER, f.organization(province_code="01"))
+    ward = f.user(Role.WARD_TEAM, f.organization(OrganizationKind.WARD, ward_code=f.DOAN_KET))
+    for user in (other, ward):
+        with pytest.raises(CommandError, match="not_in_scope"):
+            call_command("kpi", "refresh", "2026-11", "--province", "12", "--as",
+                         user.username)
+    assert not PaidFigure.objects.exists()
+    assert not FigureRefresh.objects.exists()
+
+
+def test_a_month_never_sent_has_nothing_to_count(capsys):
+    officer = f.user(Role.BHXH_OFFICER)
+    call_command("kpi", "refresh", "2026-11", "--as", officer.username)
+    assert "no sent cycle" in capsys.readouterr().out
+    assert not FigureRefresh.objects.exists()
+
+
+def test_a_malformed_period_is_refused(capsys):
+    officer = f.user(Role.BHXH_OFFICER)
+    with pytest.raises(CommandError):
+        call_command("kpi", "refresh", "11/2026", "--as", officer.username)
+    assert not FigureRefresh.objects.exists()
