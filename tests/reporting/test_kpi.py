@@ -13,11 +13,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from chitra.access.models import OrganizationKind, Role
-from chitra.payments import cashform, ids
+from chitra.payments import cashform, ids, services
 from chitra.payments.export import run as export
 from chitra.payments.models import ItemStatus, PaymentCycle, PaymentFile, PaymentItem
 from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry.models import BenefitType, Channel
+from chitra.reporting import kpi
 from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople
 from tests import factories as f
 from tests.payments.conftest import office_keystore, paying_office  # noqa: F401 - fixtures
@@ -99,6 +100,24 @@ def test_the_command_counts_what_was_paid(reconciled, capsys):
     assert people == {(f.DOAN_KET, "monthly"): (2, 1)}  # Sử rejected, Sơn not yet paid
     refresh = FigureRefresh.objects.get()
     assert (refresh.items, refresh.period, refresh.province_code) == (2, NOV, "12")
+
+
+def test_closing_the_cycle_counts_its_month(reconciled):
+    services.close_cycle(reconciled.pk, "officer")
+    assert _stored(reconciled) == _counted_from_items(reconciled)
+    assert PaidFigure.objects.count() == 2
+    assert FigureRefresh.objects.get().items == 2
+
+
+def test_a_close_whose_count_fails_does_not_close(reconciled, monkeypatch):
+    def broken(cycle_id, actor):
+        raise RuntimeError("the count failed")
+
+    monkeypatch.setattr(kpi, "refresh_cycle", broken)
+    with pytest.raises(RuntimeError):
+        services.close_cycle(reconciled.pk, "officer")
+    reconciled.refresh_from_db()
+    assert reconciled.status != "closed"
 
 
 def test_counting_again_replaces_the_month(reconciled):

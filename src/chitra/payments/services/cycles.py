@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces
-from chitra.payments import calendar, lifecycle
+from chitra.payments import calendar, lifecycle, signals
 from chitra.payments.compute import run as compute
 from chitra.payments.errors import PaymentError
 from chitra.payments.lifecycle import Step
@@ -99,4 +99,5 @@ def close_cycle(cycle_id: int, actor: str) -> PaymentCycle:
     lifecycle.require_step(cycle, Step.CLOSE)
     lifecycle.advance(cycle, Step.CLOSE, closed_at=timezone.now())
     audit.record(actor, "cycle.close", "payment_cycle", cycle.pk, after={"status": "closed"})
+    signals.cycle_closed.send(sender=PaymentCycle, cycle_id=cycle.pk, actor=actor)
     return cycle
