@@ -19,7 +19,7 @@ from chitra.payments.models import ItemStatus, PaymentCycle, PaymentFile, Paymen
 from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry.models import BenefitType, Channel
 from chitra.reporting import kpi
-from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople
+from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople, RegisteredFigure
 from tests import factories as f
 from tests.payments.conftest import office_keystore, paying_office  # noqa: F401 - fixtures
 from tests.payments.factories import NOV, approved_cycle
@@ -98,6 +98,10 @@ def test_the_command_counts_what_was_paid(reconciled, capsys):
         (f.DOAN_KET, "monthly", "pension", Channel.BANK_ACCOUNT, bidv): (1, 4_200_000),
         (f.DOAN_KET, "monthly", "pension", Channel.CASH, None): (1, 2_500_000)}
     assert people == {(f.DOAN_KET, "monthly"): (2, 1)}  # Sử rejected, Sơn not yet paid
+    # On file: Mai and Sử (whose AC04 closed the account: cash now) and Đức; Sơn's e-wallet.
+    registered = {(r.ward_code, r.benefit_group): (r.people, r.cashless)
+                  for r in RegisteredFigure.objects.all()}
+    assert registered == {(f.DOAN_KET, "monthly"): (3, 1), (f.TAN_PHONG, "one_time"): (1, 1)}
     refresh = FigureRefresh.objects.get()
     assert (refresh.items, refresh.period, refresh.province_code) == (2, NOV, "12")
 

@@ -20,8 +20,14 @@ from chitra.access.scoping import bhxh_province
 from chitra.core import audit
 from chitra.core.errors import NotInScope
 from chitra.payments.models import ItemStatus, PaymentCycle, PaymentItem
-from chitra.registry.models import Channel
-from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople
+from chitra.registry.models import (
+    BeneficiaryStatus,
+    Benefit,
+    BenefitStatus,
+    Channel,
+)
+from chitra.registry.queries import CASHLESS_CHANNELS
+from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople, RegisteredFigure
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ def refresh_cycle(cycle_id: int, actor: str) -> Refreshed:
         key = {"period": cycle.period, "province_code": cycle.province_code}
         PaidFigure.objects.filter(**key).delete()
         PaidPeople.objects.filter(**key).delete()
+        RegisteredFigure.objects.filter(**key).delete()
         paid = PaymentItem.objects.filter(cycle=cycle, status=ItemStatus.PAID)
         figures = [
             PaidFigure(**key, ward_code=r["ward_code"], benefit_group=r["group"],
@@ -54,15 +61,35 @@ def refresh_cycle(cycle_id: int, actor: str) -> Refreshed:
             .annotate(people=Count("beneficiary_id", distinct=True),
                       cashless=Count("beneficiary_id", distinct=True,
                                      filter=~Q(channel=Channel.CASH))).order_by()]
+        registered = _registered(key)
         PaidFigure.objects.bulk_create(figures, batch_size=2000)
         PaidPeople.objects.bulk_create(people, batch_size=2000)
+        RegisteredFigure.objects.bulk_create(registered, batch_size=2000)
         items = sum(f.items for f in figures)
         FigureRefresh.objects.update_or_create(
             period=cycle.period, province_code=cycle.province_code,
             defaults={"refreshed_at": timezone.now(), "items": items})
         audit.record(actor, "kpi.refresh", "payment_cycle", cycle.pk,
                      after={"items": items, "rows": len(figures) + len(people)})
-    return Refreshed(cycle.province_code, cycle.period, items, len(figures) + len(people))
+    return Refreshed(cycle.province_code, cycle.period, items,
+                     len(figures) + len(people) + len(registered))
+
+
+def _registered(key: dict[str, object]) -> list[RegisteredFigure]:
+    """The province's active people per ward and benefit group now, and how many have a
+    current cashless account (none current counts as cash)."""
+    cashless = Q(beneficiary__payment_accounts__valid_to__isnull=True,
+                 beneficiary__payment_accounts__channel__in=CASHLESS_CHANNELS)
+    rows = (Benefit.objects.filter(status=BenefitStatus.ACTIVE,
+                                   beneficiary__status=BeneficiaryStatus.ACTIVE,
+                                   beneficiary__province_code=key["province_code"])
+            .values("beneficiary__ward_code", "group")
+            .annotate(people=Count("beneficiary", distinct=True),
+                      cashless=Count("beneficiary", distinct=True, filter=cashless))
+            .order_by())
+    return [RegisteredFigure(**key, ward_code=r["beneficiary__ward_code"],
+                             benefit_group=r["group"], people=r["people"],
+                             cashless=r["cashless"]) for r in rows]
 
 
 def _benefit(field: str) -> F:

@@ -77,3 +77,54 @@ class FigureRefresh(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["period", "province_code"],
                                                name="figure_refresh_once")]
+
+
+class RegisteredFigure(models.Model):
+    """The active people of a ward and benefit group when a month was counted, and how many
+    had a cashless account on file then ("registered cashless", against "paid cashless")."""
+
+    period = models.DateField()
+    province_code = models.CharField(max_length=2)
+    ward_code = models.CharField(max_length=5)
+    benefit_group = models.CharField(max_length=10, choices=BenefitGroup.choices)
+    people = models.PositiveIntegerField()
+    cashless = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "province_code", "ward_code",
+                                            "benefit_group"], name="registered_figure_once"),
+            models.CheckConstraint(condition=Q(cashless__lte=F("people")),
+                                   name="registered_cashless_within"),
+        ]
+
+
+class Target(models.Model):
+    """A cashless target for a year and a benefit group, by headcount and by amount, in basis
+    points (9000 = 90 %): a province's (``ward_code`` empty; set by BHXH Việt Nam, normally
+    by December of the year before) or a ward's (set by its province). A change is a new row
+    and the one it replaces gets ``replaced_at``: the history stays. A target below 100 %
+    is met by more than it ("> 90 %"); 100 % by everyone."""
+
+    year = models.PositiveSmallIntegerField()
+    province_code = models.CharField(max_length=2)
+    ward_code = models.CharField(max_length=5, blank=True)
+    benefit_group = models.CharField(max_length=10, choices=BenefitGroup.choices)
+    people_bp = models.PositiveSmallIntegerField()  # headcount share, basis points
+    amount_bp = models.PositiveSmallIntegerField()  # amount share, basis points
+    set_by = models.CharField(max_length=150)
+    set_at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True)
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "province_code", "ward_code",
+                                            "benefit_group"],
+                                    condition=Q(replaced_at__isnull=True),
+                                    name="target_one_current"),
+            models.CheckConstraint(condition=Q(people_bp__lte=10000, amount_bp__lte=10000),
+                                   name="target_share_at_most_all"),
+            models.CheckConstraint(condition=Q(year__gte=2020, year__lte=2100),
+                                   name="target_year_plausible"),
+        ]
