@@ -41,6 +41,12 @@ CHITRA = Path(sys.executable).with_name("chitra")  # the console script `pip ins
 
 # (command, action) as the README writes it → tests that run it ("path::function").
 RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
+    ("target", "set"): ("tests/reporting/test_targets.py::"
+                        "test_bhxh_vietnam_sets_a_provinces_target_and_the_history_stays",
+                        "tests/reporting/test_targets.py::"
+                        "test_the_province_sets_its_wards_targets_only"),
+    ("target", "list"): ("tests/reporting/test_targets.py::"
+                         "test_bhxh_vietnam_sets_a_provinces_target_and_the_history_stays",),
     ("kpi", "refresh"): ("tests/reporting/test_kpi.py::test_the_command_counts_what_was_paid",
                          "tests/reporting/test_kpi.py::test_counting_again_replaces_the_month"),
     ("seed_demo", None): ("tests/test_readme_commands.py::test_the_readme_cycle_example_runs",

@@ -12,6 +12,7 @@ class OrganizationKind(models.TextChoices):
     POST_OFFICE = "post_office", "Bưu điện"
     POLICE = "police", "Công an"
     LEADERSHIP = "leadership", "Lãnh đạo (UBND tỉnh/thành, BHXH Việt Nam)"
+    BHXH_NATIONAL = "bhxh_national", "BHXH Việt Nam"
 
 
 class Organization(models.Model):
@@ -50,6 +51,7 @@ class Role(models.TextChoices):
     POST_OFFICE_OPERATOR = "post_office_operator", "Nhân viên bưu điện"
     POLICE_VERIFIER = "police_verifier", "Cán bộ công an xác minh"
     VIEWER = "viewer", "Xem báo cáo"
+    BHXH_NATIONAL = "bhxh_national", "Cán bộ BHXH Việt Nam (chỉ tiêu, số liệu cả nước)"
 
 
 class User(AbstractUser):

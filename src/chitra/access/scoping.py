@@ -28,6 +28,8 @@ class Scope:
 
 
 NOTHING = Scope(province_code="-", ward_code="-", provider_id=None, sees_people=False)
+# BHXH Việt Nam: every province's figures, nobody's name.
+NATIONAL = Scope(province_code=None, ward_code=None, provider_id=None, sees_people=False)
 
 
 def scope_of(user: User) -> Scope:
@@ -43,6 +45,8 @@ def scope_of(user: User) -> Scope:
         return Scope(org.province_code, org.ward_code, None, True)
     if org.kind == OrganizationKind.POLICE and user.role == Role.POLICE_VERIFIER:
         return Scope(org.province_code, None, None, True)
+    if org.kind == OrganizationKind.BHXH_NATIONAL and user.role == Role.BHXH_NATIONAL:
+        return NATIONAL  # it sets province targets, and changes nothing else
     if org.kind == OrganizationKind.BANK:
         # A bank sees only its own files and referrals; beneficiaries only through those.
         return Scope(org.province_code, None, org.provider_id, False)
