@@ -1,0 +1,346 @@
+"""Server-side SVG charts (issue 15 item 3): well-formed, said in words for screen readers,
+safe with any label, drawn only with what the page's CSP and svglib accept, to scale."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from fractions import Fraction
+
+import pytest
+from lxml import etree
+
+from chitra.reporting.charts import (
+    AMBER,
+    GREEN,
+    NEUTRAL,
+    RED,
+    Bar,
+    Point,
+    Step,
+    format_count,
+    format_share,
+    format_target,
+    funnel,
+    rag,
+    share_bars,
+    trend,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+DRAWN = {"svg", "title", "desc", "g", "rect", "line", "polyline", "circle", "text"}
+COORDINATES = {"x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "width", "height"}
+HOSTILE = "<script>alert(1)</script> & \"dấu nháy\" 'đơn'"
+
+WARDS = [Bar("Phường Đoàn Kết", 9250, "3.412/3.700 người"), Bar("Xã Ea Kao", 8700),
+         Bar("Phường Tân Lợi", 6000)]
+MONTHS = [Point("10/2026", 8100), Point("11/2026", 8800), Point("12/2026", 9150)]
+STEPS = [Step("Đã đăng ký", 1234), Step("Đã liên hệ", 800), Step("Đã mở tài khoản", 555)]
+
+
+def _parse(svg: str) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return etree.fromstring(svg.encode(), parser)
+
+
+def _local(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def _texts(root: etree._Element, tag: str) -> list[str]:
+    return ["".join(el.itertext()) for el in root.iter(f"{SVG}{tag}")]
+
+
+def _desc(root: etree._Element) -> str:
+    return "".join(root.find(f"{SVG}desc").itertext())
+
+
+def _bars(root: etree._Element) -> list[etree._Element]:
+    return [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+
+
+def _one(root: etree._Element, tag: str, cls: str) -> etree._Element:
+    [el] = [e for e in root.iter(f"{SVG}{tag}") if e.get("class") == cls]
+    return el
+
+
+def _f(value: str | None) -> Fraction:
+    assert value is not None
+    return Fraction(value)
+
+
+CHARTS: dict[str, Callable[[str, str, str], str]] = {
+    "bars": lambda label, title, prefix: share_bars(
+        [Bar(label, 9250, note=label), *WARDS], target_bp=9000, title=title, id_prefix=prefix),
+    "bars_no_target": lambda label, title, prefix: share_bars(
+        [Bar(label, 5000)], target_bp=None, title=title, id_prefix=prefix),
+    "trend": lambda label, title, prefix: trend(
+        [Point(label, 9250), *MONTHS], target_bp=9000, title=title, id_prefix=prefix),
+    "funnel": lambda label, title, prefix: funnel(
+        [Step(label, 1234), *STEPS], title=title, id_prefix=prefix),
+}
+EMPTY: dict[str, Callable[[], str]] = {
+    "bars": lambda: share_bars([], target_bp=9000, title="Tỷ lệ", id_prefix="e"),
+    "trend": lambda: trend([], target_bp=9000, title="Tỷ lệ", id_prefix="e"),
+    "funnel": lambda: funnel([], title="Phễu", id_prefix="e"),
+}
+
+
+# --- accessible and safe ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_chart_is_an_image_labelled_by_its_title_and_description(chart):
+    root = _parse(CHARTS[chart]("Phường Đoàn Kết", "Tỷ lệ không tiền mặt", "kpi-wards"))
+    assert _local(root) == "svg"
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "kpi-wards-title kpi-wards-desc"
+    by_id = {el.get("id"): _local(el) for el in root.iter() if el.get("id")}
+    assert by_id == {"kpi-wards-title": "title", "kpi-wards-desc": "desc"}
+    assert root[0].text == "Tỷ lệ không tiền mặt"  # the first child names the picture
+    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    assert root.get("preserveAspectRatio") == "xMinYMin meet"
+
+
+def test_share_bars_description_says_each_value_and_the_target():
+    desc = _desc(_parse(share_bars(WARDS, target_bp=9000, title="T", id_prefix="c")))
+    assert desc == ("Phường Đoàn Kết 92,5 % (đạt, 3.412/3.700 người), "
+                    "Xã Ea Kao 87,0 % (gần đạt), Phường Tân Lợi 60,0 % (chưa đạt); "
+                    "chỉ tiêu 90 %.")
+
+
+def test_trend_description_says_each_month():
+    desc = _desc(_parse(trend(MONTHS, target_bp=9000, title="T", id_prefix="c")))
+    assert desc == ("10/2026 81,0 % (chưa đạt), 11/2026 88,0 % (gần đạt), "
+                    "12/2026 91,5 % (đạt); chỉ tiêu 90 %.")
+
+
+def test_funnel_description_says_counts_and_shares_of_the_first_step():
+    desc = _desc(_parse(funnel(STEPS, title="T", id_prefix="c")))
+    assert desc == ("Đã đăng ký 1.234 — 100,0 %; Đã liên hệ 800 — 64,8 %; "
+                    "Đã mở tài khoản 555 — 45,0 %.")
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_hostile_labels_come_out_as_text_never_as_elements(chart):
+    svg = CHARTS[chart](HOSTILE + "\x00\x1b", HOSTILE, "c")
+    root = _parse(svg)
+    assert "<script" not in svg
+    assert {_local(el) for el in root.iter()} <= DRAWN
+    assert _desc(root).startswith(HOSTILE)
+    assert root[0].text == HOSTILE
+    assert any(t.startswith(f"{HOSTILE} ") for t in _texts(root, "title"))  # on hover
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_only_what_the_csp_and_svglib_accept_is_drawn(chart):
+    svg = CHARTS[chart]("Phường Đoàn Kết", "Tỷ lệ", "c")
+    root = _parse(svg)
+    assert {_local(el) for el in root.iter()} <= DRAWN
+    for el in root.iter():
+        assert "style" not in el.attrib
+        assert not [a for a in el.attrib if a.lower().startswith("on") or "href" in a]
+    assert "<style" not in svg
+    assert "style=" not in svg
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_coordinates_have_at_most_one_decimal(chart):
+    root = _parse(CHARTS[chart]("Phường Đoàn Kết", "Tỷ lệ", "c"))
+    number = re.compile(r"^\d+(\.\d)?$")
+    values = [v for el in root.iter() for k, v in el.attrib.items() if k in COORDINATES]
+    values += [n for el in root.iter(f"{SVG}polyline")
+               for pair in el.get("points").split() for n in pair.split(",")]
+    assert values
+    assert all(number.match(v) for v in values), values
+
+
+@pytest.mark.parametrize("chart", CHARTS)
+def test_the_same_input_gives_the_same_bytes(chart):
+    assert CHARTS[chart]("Xã Ea Kao", "Tỷ lệ", "c") == CHARTS[chart]("Xã Ea Kao", "Tỷ lệ", "c")
+
+
+@pytest.mark.parametrize("chart", EMPTY)
+def test_no_data_is_said_not_drawn_as_nothing(chart):
+    root = _parse(EMPTY[chart]())
+    assert _desc(root) == "Chưa có số liệu."
+    assert "Chưa có số liệu" in _texts(root, "text")
+    assert not _bars(root)
+    assert not list(root.iter(f"{SVG}circle"))
+
+
+@pytest.mark.parametrize("prefix", ["", "1abc", "a b", 'x"y', "a<b"])
+def test_an_id_prefix_that_is_not_an_xml_name_is_refused(prefix):
+    with pytest.raises(ValueError, match="id_prefix"):
+        funnel(STEPS, title="T", id_prefix=prefix)
+
+
+@pytest.mark.parametrize("share", [-1, 10001])
+def test_a_share_outside_0_to_100_percent_is_refused(share):
+    with pytest.raises(ValueError, match="basis points"):
+        share_bars([Bar("X", share)], target_bp=9000, title="T", id_prefix="c")
+    with pytest.raises(ValueError, match="basis points"):
+        trend([Point("11/2026", share)], target_bp=None, title="T", id_prefix="c")
+
+
+def test_a_negative_count_is_refused():
+    with pytest.raises(ValueError, match="count"):
+        funnel([Step("A", 10), Step("B", -1)], title="T", id_prefix="c")
+
+
+# --- to scale -----------------------------------------------------------------------------
+
+
+def test_bar_widths_are_proportional_to_the_shares():
+    bars = [Bar("Đủ", 10000), Bar("Nửa", 5000), Bar("Một phần tư", 2500), Bar("Không", 0)]
+    rects = _bars(_parse(share_bars(bars, target_bp=None, title="T", id_prefix="c")))
+    full = _f(rects[0].get("width"))
+    assert full > 0
+    assert [_f(r.get("width")) for r in rects] == [full, full / 2, full / 4, 0]
+    assert len({r.get("x") for r in rects}) == 1
+
+
+@pytest.mark.parametrize("target", [9000, 10000, 7500, 0])
+def test_the_target_line_stands_at_the_target_share(target):
+    bars = [Bar("Đủ", 10000), Bar("Phường", 8000)]
+    root = _parse(share_bars(bars, target_bp=target, title="T", id_prefix="c"))
+    full = _bars(root)[0]
+    line = _one(root, "line", "target")
+    x = _f(full.get("x")) + _f(full.get("width")) * target / 10000
+    assert _f(line.get("x1")) == _f(line.get("x2")) == x
+    assert f"Chỉ tiêu {target // 100} %" in _texts(root, "text")
+
+
+def test_each_bar_carries_its_value_as_text_and_its_status_as_colour():
+    root = _parse(share_bars(WARDS, target_bp=9000, title="T", id_prefix="c"))
+    assert [r.get("fill") for r in _bars(root)] == [GREEN, AMBER, RED]
+    values = [t for t in _texts(root, "text") if t.endswith(" %") and "," in t]
+    assert values == ["92,5 %", "87,0 %", "60,0 %"]
+    assert {"Đạt chỉ tiêu", "Gần đạt", "Chưa đạt"} <= set(_texts(root, "text"))
+
+
+def test_without_a_target_bars_are_neutral_and_no_line_is_drawn():
+    root = _parse(share_bars(WARDS, target_bp=None, title="T", id_prefix="c"))
+    assert {r.get("fill") for r in _bars(root)} == {NEUTRAL}
+    assert not [e for e in root.iter() if e.get("class") in ("target", "legend")]
+    assert _desc(root) == ("Phường Đoàn Kết 92,5 % (3.412/3.700 người), Xã Ea Kao 87,0 %, "
+                           "Phường Tân Lợi 60,0 %.")
+
+
+def test_the_chart_grows_with_the_number_of_bars():
+    def height(n: int) -> int:
+        bars = [Bar(f"Phường {i}", 9000) for i in range(n)]
+        return int(_parse(share_bars(bars, target_bp=9000, title="T", id_prefix="c"))
+                   .get("height"))
+    assert height(1) < height(2) < height(40)
+    assert height(40) - height(20) == 2 * (height(20) - height(10))
+
+
+def test_long_labels_are_shortened_on_the_bar_and_kept_whole_on_hover():
+    label = "Phường Nguyễn Thái Bình thuộc Quận Một cũ của Thành phố"
+    root = _parse(share_bars([Bar(label, 9100)], target_bp=9000, title="T", id_prefix="c"))
+    shown = [t for t in _texts(root, "text") if t.startswith("Phường")]
+    assert shown == [label[:27].rstrip() + "…"]
+    assert len(shown[0]) <= 28
+    assert f"{label} 91,0 % (đạt)" in _texts(root, "title")
+
+
+def test_trend_target_line_and_points_sit_at_their_shares():
+    points = [Point("10/2026", 0), Point("11/2026", 5000), Point("12/2026", 10000)]
+    root = _parse(trend(points, target_bp=9000, title="T", id_prefix="c"))
+    grid = sorted({_f(g.get("y1")) for g in root.iter(f"{SVG}line")
+                   if g.get("class") == "grid"})
+    assert len(grid) == 5  # 0, 25, 50, 75 and 100 %
+    top, bottom = grid[0], grid[-1]
+    assert grid == [top + (bottom - top) * k / 4 for k in range(5)]
+    line = _one(root, "line", "target")
+    assert _f(line.get("y1")) == _f(line.get("y2")) == bottom - (bottom - top) * 9 / 10
+    ys = [_f(c.get("cy")) for c in root.iter(f"{SVG}circle")]
+    assert ys == [bottom, (top + bottom) / 2, top]
+    xs = [_f(c.get("cx")) for c in root.iter(f"{SVG}circle")]
+    assert xs[1] - xs[0] == xs[2] - xs[1] > 0
+    polyline = _one(root, "polyline", "line").get("points")
+    assert polyline.split() == [f"{c.get('cx')},{c.get('cy')}"
+                                for c in root.iter(f"{SVG}circle")]
+    assert {"0 %", "25 %", "50 %", "75 %", "100 %", "Chỉ tiêu 90 %"} <= set(_texts(root, "text"))
+
+
+def test_trend_of_one_month_is_a_point_without_a_line():
+    root = _parse(trend([Point("11/2026", 8800)], target_bp=9000, title="T", id_prefix="c"))
+    [circle] = root.iter(f"{SVG}circle")
+    assert circle.get("fill") == AMBER
+    assert not list(root.iter(f"{SVG}polyline"))
+    assert {"88,0 %", "11/2026"} <= set(_texts(root, "text"))
+
+
+def test_a_long_trend_labels_every_few_months_but_says_all_and_the_latest():
+    points = [Point(f"{m % 12 + 1:02d}/{2025 + m // 12}", 7000 + 100 * m) for m in range(24)]
+    root = _parse(trend(points, target_bp=None, title="T", id_prefix="c"))
+    texts = _texts(root, "text")
+    months = [t for t in texts if "/" in t]
+    assert 0 < len(months) < 24
+    assert "12/2026" in months  # the latest
+    assert len(list(root.iter(f"{SVG}circle"))) == 24
+    assert all(f"{p.label} {format_share(p.share_bp)}" in _desc(root) for p in points)
+
+
+def test_funnel_bars_are_proportional_to_the_first_step():
+    root = _parse(funnel([Step("A", 1000), Step("B", 500), Step("C", 0)], title="T",
+                         id_prefix="c"))
+    widths = [_f(r.get("width")) for r in _bars(root)]
+    assert widths[0] > 0
+    assert widths == [widths[0], widths[0] / 2, 0]
+    assert [t for t in _texts(root, "text") if "—" in t] == [
+        "1.000 — 100,0 %", "500 — 50,0 %", "0 — 0,0 %"]
+
+
+def test_funnel_with_nobody_at_the_first_step_draws_no_bars_and_no_share():
+    root = _parse(funnel([Step("A", 0), Step("B", 0)], title="T", id_prefix="c"))
+    assert [_f(r.get("width")) for r in _bars(root)] == [0, 0]
+    assert _desc(root) == "A 0; B 0."
+
+
+def test_a_funnel_step_above_the_first_is_drawn_full_and_said_as_it_is():
+    root = _parse(funnel([Step("A", 100), Step("B", 150)], title="T", id_prefix="c"))
+    widths = [_f(r.get("width")) for r in _bars(root)]
+    assert widths[0] == widths[1]
+    assert "B 150 — 150,0 %" in _desc(root)
+
+
+# --- words and colours ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("share", "target", "expected"), [
+    (9001, 9000, "green"),
+    (9000, 9000, "amber"),  # "> 90 %": reaching 90 % is not enough
+    (8500, 9000, "amber"),
+    (8499, 9000, "red"),
+    (10000, 10000, "green"),  # 100 %: everyone
+    (9999, 10000, "amber"),
+    (9500, 10000, "amber"),
+    (9499, 10000, "red"),
+    (0, 9000, "red"),
+])
+def test_rag_by_distance_to_the_target(share, target, expected):
+    assert rag(share, target) == expected
+
+
+def test_rag_amber_band_is_configurable():
+    assert rag(8900, 9000, amber_within_bp=100) == "amber"
+    assert rag(8899, 9000, amber_within_bp=100) == "red"
+    assert rag(8999, 9000, amber_within_bp=0) == "red"
+
+
+@pytest.mark.parametrize(("bp", "text"), [
+    (9250, "92,5 %"), (9255, "92,6 %"), (9254, "92,5 %"), (0, "0,0 %"), (4, "0,0 %"),
+    (10000, "100,0 %"), (9999, "99,9 %"), (9995, "99,9 %"),  # 100,0 % only for everyone
+])
+def test_shares_are_written_the_vietnamese_way(bp, text):
+    assert format_share(bp) == text
+
+
+def test_counts_and_targets_are_written_the_vietnamese_way():
+    assert format_count(1234567) == "1.234.567"
+    assert format_count(0) == "0"
+    assert format_target(9000) == "90 %"
+    assert format_target(9250) == "92,5 %"
