@@ -11,4 +11,5 @@ urlpatterns = [
     path("imports/", include("chitra.registry.importing.urls")),
     path("payments/", include("chitra.payments.urls")),
     path("outreach/", include("chitra.outreach.urls")),
+    path("reporting/", include("chitra.reporting.urls")),
 ]

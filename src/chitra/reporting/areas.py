@@ -1,0 +1,57 @@
+"""Which areas a user may see the figures of (DESIGN §1: leadership sees aggregates only).
+
+BHXH Việt Nam (and a superuser) sees the nation and every province; a province's staff,
+leadership and police their province and its wards; a ward team its ward; a bank nothing.
+Anything else answers as an area that does not exist."""
+
+from __future__ import annotations
+
+from chitra.access.models import User
+from chitra.access.scoping import NOTHING, scope_of
+from chitra.core.admin_units import current_provinces, current_wards
+from chitra.core.errors import NotInScope
+from chitra.reporting.queries import Area
+
+
+def area_for(user: User, province_code: str | None = None,
+             ward_code: str | None = None) -> Area:
+    scope = scope_of(user)
+    if not user.is_active or scope == NOTHING or scope.provider_id is not None:
+        raise NotInScope
+    if province_code is None:
+        if scope.province_code is not None or ward_code is not None:
+            raise NotInScope
+        return Area()
+    if province_code not in current_provinces() or scope.province_code not in (
+            None, province_code):
+        raise NotInScope
+    if ward_code is not None:
+        ward = current_wards().get(ward_code)
+        if ward is None or ward.province_code != province_code:
+            raise NotInScope
+    if scope.ward_code is not None and ward_code != scope.ward_code:
+        raise NotInScope
+    return Area(province_code, ward_code)
+
+
+def home_area(user: User) -> Area:
+    """The widest area the user sees: the nation, a province or a ward."""
+    scope = scope_of(user)
+    return area_for(user, scope.province_code, scope.ward_code)
+
+
+def may_see_figures(user: User) -> bool:
+    try:
+        home_area(user)
+    except NotInScope:
+        return False
+    return True
+
+
+def name_of(area: Area) -> str:
+    if area.ward_code is not None:
+        ward = current_wards().get(area.ward_code)
+        return ward.name if ward else area.ward_code
+    if area.province_code is not None:
+        return current_provinces().get(area.province_code, area.province_code)
+    return "Toàn quốc"

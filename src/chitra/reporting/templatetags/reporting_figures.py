@@ -1,0 +1,32 @@
+"""Shares on the dashboards, from basis points: "92,5 %", "> 90 %", "+1,2 điểm"."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext
+
+from chitra.reporting import shares
+
+register = template.Library()
+
+
+@register.filter
+def percent(bp: int | None) -> str:
+    return shares.percent_text(bp)
+
+
+@register.filter
+def target(bp: int | None) -> str:
+    """A target as the plan says it: "> 90,0 %" below everyone, "100 %" for everyone."""
+    if bp is None:
+        return "—"
+    return "100 %" if bp >= shares.FULL else f"> {shares.percent_text(bp)}"
+
+
+@register.filter
+def signed_points(bp: int | None) -> str:
+    """A change of share in percentage points: "+1,2 điểm", "−0,5 điểm"."""
+    if bp is None:
+        return "—"
+    sign = "+" if bp > 0 else "−" if bp < 0 else "±"
+    return f"{sign}{shares.percent_text(abs(bp)).removesuffix(' %')} {gettext('điểm')}"

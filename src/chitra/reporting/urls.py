@@ -1,0 +1,10 @@
+from django.urls import path
+
+from chitra.reporting import views
+
+urlpatterns = [
+    path("", views.overview, name="reporting_overview"),
+    path("nation/", views.nation, name="reporting_nation"),
+    path("p/<str:code>/", views.province, name="reporting_province"),
+    path("p/<str:code>/w/<str:ward>/", views.ward, name="reporting_ward"),
+]
