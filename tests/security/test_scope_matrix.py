@@ -163,6 +163,7 @@ def _world(p: Province) -> World:
     team = WorkTeam.objects.create(province_code=p.code, ward_code=p.ward_code,
                                    name=f"Tổ công tác {p.ward_code}")
     w.objects["ward"] = [p.ward_code]
+    w.objects["province"] = [p.code]
     w.objects["team_member"] = [TeamMember.objects.create(team=team, user=p.police,
                                                           kind="police")]
     w.objects["schedule"] = [PaymentSchedule.objects.create(
@@ -247,6 +248,8 @@ PARAMS: dict[str, dict[str, str]] = {
     "payment_exception_propose": {"pk": "exception"},
     "payment_exception_approve": {"pk": "exception"},
     "payment_exception_send_back": {"pk": "exception"},
+    "reporting_province": {"code": "province"},
+    "reporting_ward": {"code": "province", "ward": "ward"},
 }
 
 
