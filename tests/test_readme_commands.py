@@ -47,6 +47,10 @@ RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
                         "test_the_province_sets_its_wards_targets_only"),
     ("target", "list"): ("tests/reporting/test_targets.py::"
                          "test_bhxh_vietnam_sets_a_provinces_target_and_the_history_stays",),
+    ("report", None): (
+        "tests/reporting/test_reports.py::"
+        "test_the_province_report_holds_the_dashboards_figures_in_every_format",
+        "tests/reporting/test_reports.py::test_bad_requests_write_nothing"),
     ("kpi", "refresh"): ("tests/reporting/test_kpi.py::test_the_command_counts_what_was_paid",
                          "tests/reporting/test_kpi.py::test_counting_again_replaces_the_month"),
     ("seed_demo", None): ("tests/test_readme_commands.py::test_the_readme_cycle_example_runs",

@@ -198,3 +198,10 @@ def groups_by_ward(area: Area, period: date) -> dict[str, dict[str, tuple[int, i
             "ward_code", "benefit_group", "people", "cashless"):
         out[r["ward_code"]][r["benefit_group"]] = (r["people"], r["cashless"])
     return dict(out)
+
+
+def amounts_by_ward(area: Area, period: date) -> list[tuple[str, int, int]]:
+    """(ward, đồng paid, of it cashless) of the month."""
+    rows = (_paid(area, period).values("ward_code")
+            .annotate(a=Sum("amount"), c=Sum("amount", filter=~Q(channel=Channel.CASH))))
+    return [(r["ward_code"], r["a"], r["c"] or 0) for r in rows]

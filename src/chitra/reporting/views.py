@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import io
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from chitra.access.models import User
 from chitra.core.errors import DomainError, NotInScope
 from chitra.payments.services import parse_period
-from chitra.reporting import dashboards
+from chitra.reporting import dashboards, deadlines, documents, reports
 from chitra.reporting.areas import area_for, home_area, name_of
 from chitra.reporting.queries import GROUPS, Area
 
@@ -67,6 +70,9 @@ def _render(request: HttpRequest, province_code: str | None,
     data = dashboards.page(user, area, period, group)
     return render(request, "reporting/area.html", {
         "page": data, "groups": GROUPS, "crumbs": _crumbs(user, area),
+        "formats": documents.FORMATS,
+        "deadlines": deadlines.upcoming(timezone.localdate(),
+                                        ward=area.ward_code is not None),
         # Our own SVG: every label in it is escaped where it is made (reporting.charts).
         "bars_svg": mark_safe(data.bars_svg),  # noqa: S308
         "trend_svg": mark_safe(data.trend_svg),  # noqa: S308
@@ -89,3 +95,34 @@ def _crumbs(user: User, area: Area) -> list[tuple[str, Area]]:
             continue
         out.append((name_of(a), a))
     return out
+
+
+@login_required
+def report(request: HttpRequest, code: str, kind: str, fmt: str,
+           ward: str | None = None) -> HttpResponse:
+    """A report of the area as a file; ``?period=`` (by default the latest counted month,
+    or its year for a yearly report)."""
+    user = _user(request)
+    try:
+        area = area_for(user, code, ward)
+    except NotInScope:
+        raise Http404 from None
+    period = request.GET.get("period", "") or _default_period(area, kind)
+    buffer = io.BytesIO()  # a report is a few pages
+    try:
+        reports.make(user, kind, area, period, fmt, buffer)
+    except DomainError as e:
+        return render(request, "reporting/report_refused.html",
+                      {"error": e}, status=400)
+    response = HttpResponse(buffer.getvalue(), content_type=documents.CONTENT_TYPES[fmt])
+    name = f"bao-cao-{kind}-{ward or code}-{period}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _default_period(area: Area, kind: str) -> str:
+    counted = dashboards.counted_periods(area)
+    if not counted:
+        return ""
+    latest = counted[0]
+    return f"{latest:%Y}" if kind == reports.ReportKind.ANNUAL_SBV else f"{latest:%Y-%m}"
