@@ -197,7 +197,9 @@ def _exception(p: Province, cycle: PaymentCycle) -> StatusException:
 # --- which object each URL names -------------------------------------------------------------
 
 # url name → {parameter: kind of object}; a kind is a key of World.objects or a fixed list.
-FIXED = {"part": ["summary", "items"], "kind": ["xml", "p7s"], "fmt": ["csv", "xlsx"]}
+FIXED = {"part": ["summary", "items"], "kind": ["xml", "p7s"], "fmt": ["csv", "xlsx"],
+         "province_report": ["province-monthly", "decision-241"], "ward_report": ["ward-monthly"],
+         "report_format": ["pdf", "xlsx"]}
 PARAMS: dict[str, dict[str, str]] = {
     "beneficiary_detail": {"pk": "beneficiary"},
     "beneficiary_letter": {"pk": "beneficiary", "authorization": "authorization"},
@@ -250,6 +252,10 @@ PARAMS: dict[str, dict[str, str]] = {
     "payment_exception_send_back": {"pk": "exception"},
     "reporting_province": {"code": "province"},
     "reporting_ward": {"code": "province", "ward": "ward"},
+    "reporting_province_report": {"code": "province", "kind": "province_report",
+                                  "fmt": "report_format"},
+    "reporting_ward_report": {"code": "province", "ward": "ward", "kind": "ward_report",
+                              "fmt": "report_format"},
 }
 
 
