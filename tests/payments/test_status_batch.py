@@ -134,3 +134,50 @@ def test_cli_applies_nothing_when_a_file_is_missing(two_banks, tmp_path):
         call_command("ingest_status", str(good), str(tmp_path / "missing.xml"),
                      "--as", "canbo")
     assert not StatusFile.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite has one writer at a time: the files are applied one by one")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_file_that_ends_early_does_not_let_a_later_one_pass_an_earlier(
+        two_banks, tmp_path, monkeypatch):
+    """b's rejection waits for a (still running) although the file between them, a
+    duplicate, ended at once."""
+    bidv, agri, first, _, agri_item = two_banks
+    officer = f.user(Role.BHXH_OFFICER)
+    seen = tmp_path / "seen.xml"
+    seen.write_bytes(pain002(agri.msg_id, [(agri_item.end_to_end_id, "ACSP", None, None)]))
+    batch.ingest_status_file(seen, officer)  # applied before: the batch's copy is a duplicate
+    files = {
+        "a.xml": pain002(bidv.msg_id, [(first.end_to_end_id, "ACSC", None, None)]),
+        "dup.xml": seen.read_bytes(),
+        "b.xml": pain002(agri.msg_id, [(agri_item.end_to_end_id, "RJCT", "AC04", None)]),
+    }
+    paths = []
+    for name, data in files.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(data)
+    apply = batch.ingest_status_file
+    ends: dict[str, float] = {}
+    tails: dict[str, float] = {}
+    applying = threading.local()
+    tail = ingest._one_file_past_its_items
+
+    def watched_tail():
+        tails[applying.name] = time.monotonic()
+        tail()
+
+    def watched(path, user, **kwargs):
+        applying.name = path.name
+        result = apply(path, user, **kwargs)
+        if path.name == "a.xml":
+            time.sleep(1.5)  # a lingers, its transaction over: b must still wait for it
+        ends[path.name] = time.monotonic()
+        return result
+
+    monkeypatch.setattr(batch, "ingest_status_file", watched)
+    monkeypatch.setattr(ingest, "_one_file_past_its_items", watched_tail)
+    results = list(batch.ingest_status_files(paths, officer))
+    assert [r.duplicate for r in results] == [False, True, False]
+    assert tails["b.xml"] >= ends["a.xml"]
+    assert PaymentItem.objects.get(pk=agri_item.pk).current_status == ItemStatus.REJECTED

@@ -88,8 +88,8 @@ class _Batch:
                         wait(self.running, return_when=FIRST_COMPLETED)
                         self.running = {f: r for f, r in self.running.items() if not f.done()}
                         yield from self._finished()
-                    before = self.started[-1] if self.started else None
-                    future = self._start(pool, path, self.ahead.pop(k, None), before)
+                    future = self._start(pool, path, self.ahead.pop(k, None),
+                                         list(self.started))
                     self.started.append(future)
                     self.running[future] = reach
                     yield from self._finished()
@@ -138,7 +138,7 @@ class _Batch:
                    for other in self.running.values())
 
     def _start(self, pool: ThreadPool, path: Path, parsed: Future[statuslines.Parsed] | None,
-               before: Future[IngestResult] | None) -> Future[IngestResult]:
+               before: list[Future[IngestResult]]) -> Future[IngestResult]:
         if self.appliers == 1:  # here, on the caller's connection
             done: Future[IngestResult] = Future()
             try:
@@ -146,8 +146,10 @@ class _Batch:
             except Exception as e:  # raised again, in turn, by run()
                 done.set_exception(e)
             return done
-        # Files start in order, so the one before has started and waits on no later one.
-        turn = None if before is None else partial(wait, [before])
+        # Every file before it, not only the last: one that ended early (a duplicate, a
+        # refusal) must not let this one pass another still running. Files start in order,
+        # so those have started, and none waits on a later one.
+        turn = partial(wait, before) if before else None
         return pool.submit(_apply, path, self.user, parsed, turn)
 
     def _finished(self) -> Iterator[IngestResult]:

@@ -30,7 +30,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from chitra.access.models import User
@@ -131,6 +131,8 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
     result.source = source
     try:
         with transaction.atomic(), statusload.staging():
+            if turn is not None:
+                _give_up_waiting_on_rows()
             staged = _stage(path, source, parsed, user)
             result.lines = staged.lines
             decided = _validate(staged, source, user, result)
@@ -138,6 +140,13 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
                 raise _Refused
             _apply(source, digest, name, user, result, staged, decided, turn)
         return result
+    except OperationalError as e:
+        if getattr(e.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        result.problems.append(_problem(
+            None, "", "", "busy", "Một tệp khác đang ghi vào các giao dịch này quá lâu; không có "
+            "gì được ghi nhận. Hãy nhận lại tệp.", "Another file held these items too long; "
+            "nothing was recorded. Ingest the file again."))
     except Iso20022Error as e:
         result.problems.append(_problem(e.line, "", "", "bad_file", e.message_vi, e.message_en))
     except cashresults.CashResultError as e:
@@ -253,6 +262,18 @@ def _apply(source: str, digest: str, name: str, user: User, result: IngestResult
 
 
 _STATUS_TAIL_LOCK = 7_401_004  # advisory lock: what a file changes besides its items
+LOCK_NOT_AVAILABLE = "55P03"
+BATCH_LOCK_TIMEOUT = "120s"
+
+
+def _give_up_waiting_on_rows() -> None:
+    """A file of a batch waits in Python for the files before it (its ``turn``), which
+    PostgreSQL cannot see: an upload from elsewhere locking items of two batch files could
+    close a circle no deadlock check finds. A row lock waited on this long refuses the file
+    instead (nothing recorded, the file can come again)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT set_config('lock_timeout', %s, true)", [BATCH_LOCK_TIMEOUT])
 
 
 def _one_file_past_its_items() -> None:
