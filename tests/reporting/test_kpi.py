@@ -78,7 +78,7 @@ def test_closing_the_cycle_counts_its_month(reconciled):
 
 
 def test_a_close_whose_count_fails_does_not_close(reconciled, monkeypatch):
-    def broken(cycle_id, actor):
+    def broken(cycle_id, actor, **kwargs):
         raise RuntimeError("the count failed")
 
     monkeypatch.setattr(kpi, "refresh_cycle", broken)
@@ -86,6 +86,16 @@ def test_a_close_whose_count_fails_does_not_close(reconciled, monkeypatch):
         services.close_cycle(reconciled.pk, "officer")
     reconciled.refresh_from_db()
     assert reconciled.status != "closed"
+
+
+def test_a_later_count_keeps_the_months_registry_snapshot(reconciled):
+    services.close_cycle(reconciled.pk, "officer")
+    before = sorted(RegisteredFigure.objects.values_list("ward_code", "people", "cashless"))
+    f.beneficiary("Người Mới", channel=Channel.BANK_ACCOUNT, provider_name="BIDV",
+                  account_number="123456789099")  # joined after November closed
+    call_command("kpi", "refresh", "2026-11", "--as", f.user(Role.BHXH_OFFICER).username)
+    assert sorted(RegisteredFigure.objects.values_list("ward_code", "people", "cashless")) \
+        == before
 
 
 def test_counting_again_replaces_the_month(reconciled):

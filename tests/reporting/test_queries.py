@@ -116,3 +116,9 @@ def test_after_real_status_files_the_kpis_are_the_raw_items(reconciled):
                                              sum(i.amount for i in cashless))
     assert (k.registered, k.registered_cashless) == (3, 1)
     assert month_kpi(LAI_CHAU, NOV).groups["one_time"].people == 0  # Sơn not paid yet
+
+
+def test_a_share_is_never_all_while_someone_is_missing():
+    assert shares.share_bp(19_999, 20_000) == 9999
+    assert shares.share_bp(20_000, 20_000) == 10000
+    assert shares.percent_text(shares.share_bp(19_999, 20_000)) == "99,9 %"

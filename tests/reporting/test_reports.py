@@ -147,3 +147,32 @@ def test_reminders_before_the_due_dates():
     assert [d.due for d in deadlines.upcoming(date(2026, 11, 28), ward=True)] == [
         date(2026, 12, 5)]
     assert deadlines.upcoming(date(2026, 11, 6), ward=True) == []
+
+
+@pytest.mark.parametrize("period", ["0000", "0001-01", "2026-1", "２０２６-11", "2026-11-01"])
+def test_hostile_periods_on_the_web_are_refused_cleanly(counted, login, period):
+    response = login(f.user(Role.BHXH_OFFICER)).get(
+        f"/reporting/p/12/report/province-monthly.pdf?period={period}")
+    assert response.status_code == 400
+
+
+def test_a_period_with_a_line_break_names_the_file_without_it(counted, login):
+    response = login(f.user(Role.BHXH_OFFICER)).get(
+        "/reporting/p/12/report/province-monthly.pdf?period=2026-11%0A")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="bao-cao-province-monthly-12-2026-11.pdf"')
+
+
+def test_a_report_is_fetched_not_posted(counted, login):
+    response = login(f.user(Role.BHXH_OFFICER)).post(
+        "/reporting/p/12/report/province-monthly.pdf?period=2026-11")
+    assert response.status_code == 405
+
+
+def test_a_ward_organisations_viewer_sees_its_ward_only(counted, login):
+    org = f.organization(OrganizationKind.WARD, ward_code=f.DOAN_KET)
+    client = login(f.user(Role.VIEWER, org))
+    assert client.get("/reporting/").url == f"/reporting/p/12/w/{f.DOAN_KET}/"
+    assert client.get("/reporting/p/12/").status_code == 404
+    assert client.get(f"/reporting/p/12/w/{f.TAN_PHONG}/").status_code == 404

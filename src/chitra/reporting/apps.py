@@ -17,4 +17,4 @@ def _count_closed_month(sender: Any, *, cycle_id: int, actor: str, **kwargs: Any
     """A month's figures are counted again as its cycle closes (same transaction)."""
     from chitra.reporting import kpi
 
-    kpi.refresh_cycle(cycle_id, actor)
+    kpi.refresh_cycle(cycle_id, actor, registry_now=True)

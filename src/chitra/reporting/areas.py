@@ -6,7 +6,7 @@ Anything else answers as an area that does not exist."""
 
 from __future__ import annotations
 
-from chitra.access.models import User
+from chitra.access.models import OrganizationKind, User
 from chitra.access.scoping import NOTHING, scope_of
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.errors import NotInScope
@@ -29,7 +29,12 @@ def area_for(user: User, province_code: str | None = None,
         ward = current_wards().get(ward_code)
         if ward is None or ward.province_code != province_code:
             raise NotInScope
-    if scope.ward_code is not None and ward_code != scope.ward_code:
+    # A ward's organization sees its ward, whatever the role (the scope keeps the ward only
+    # for its work team).
+    org = user.organization
+    own_ward = scope.ward_code or (org.ward_code if org is not None
+                                   and org.kind == OrganizationKind.WARD else None)
+    if own_ward and ward_code != own_ward:
         raise NotInScope
     return Area(province_code, ward_code)
 
@@ -37,7 +42,10 @@ def area_for(user: User, province_code: str | None = None,
 def home_area(user: User) -> Area:
     """The widest area the user sees: the nation, a province or a ward."""
     scope = scope_of(user)
-    return area_for(user, scope.province_code, scope.ward_code)
+    org = user.organization
+    ward = scope.ward_code or (org.ward_code if org is not None and not user.is_superuser
+                               and org.kind == OrganizationKind.WARD else None)
+    return area_for(user, scope.province_code, ward)
 
 
 def may_see_figures(user: User) -> bool:

@@ -38,14 +38,20 @@ class Refreshed:
     rows: int  # figure rows written
 
 
-def refresh_cycle(cycle_id: int, actor: str) -> Refreshed:
-    """Count the cycle's paid items again into the figures of its province and month."""
+def refresh_cycle(cycle_id: int, actor: str, *, registry_now: bool = False) -> Refreshed:
+    """Count the cycle's paid items again into the figures of its province and month.
+
+    The registered-cashless snapshot is the registry as it is now: taken when the cycle
+    closes (``registry_now``) or when the month has none yet; a later count of a past month
+    keeps the one it has."""
     with transaction.atomic():
         cycle = PaymentCycle.objects.select_for_update().get(pk=cycle_id)
         key = {"period": cycle.period, "province_code": cycle.province_code}
         PaidFigure.objects.filter(**key).delete()
         PaidPeople.objects.filter(**key).delete()
-        RegisteredFigure.objects.filter(**key).delete()
+        snapshot = registry_now or not RegisteredFigure.objects.filter(**key).exists()
+        if snapshot:
+            RegisteredFigure.objects.filter(**key).delete()
         paid = PaymentItem.objects.filter(cycle=cycle, status=ItemStatus.PAID)
         figures = [
             PaidFigure(**key, ward_code=r["ward_code"], benefit_group=r["group"],
@@ -61,7 +67,7 @@ def refresh_cycle(cycle_id: int, actor: str) -> Refreshed:
             .annotate(people=Count("beneficiary_id", distinct=True),
                       cashless=Count("beneficiary_id", distinct=True,
                                      filter=~Q(channel=Channel.CASH))).order_by()]
-        registered = _registered(key)
+        registered = _registered(key) if snapshot else []
         PaidFigure.objects.bulk_create(figures, batch_size=2000)
         PaidPeople.objects.bulk_create(people, batch_size=2000)
         RegisteredFigure.objects.bulk_create(registered, batch_size=2000)

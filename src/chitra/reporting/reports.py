@@ -18,7 +18,7 @@ from chitra.access.models import User
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces, current_wards
 from chitra.core.errors import DomainError, NotInScope
-from chitra.reporting import charts, documents, queries, shares
+from chitra.reporting import charts, documents, queries, shares, targets
 from chitra.reporting.areas import area_for
 from chitra.reporting.documents import AdminDocument, Section, Table
 from chitra.reporting.queries import Area, GroupKpi
@@ -52,24 +52,30 @@ class Period:
     def label(self) -> str:
         return f"tháng {self.month:02d}/{self.year}" if self.month else f"năm {self.year}"
 
+    @property
+    def label_slug(self) -> str:
+        return f"{self.year}-{self.month:02d}" if self.month else f"{self.year}"
+
     def months(self) -> list[date]:
         return [date(self.year, m, 1) for m in ([self.month] if self.month else range(1, 13))]
 
 
 def parse_period(text: str) -> Period:
     """``YYYY-MM`` or ``YYYY``; a clear error otherwise."""
-    parts = text.strip().split("-")
+    parts = text.strip().split("-") if text.strip().isascii() else []
     try:
-        if len(parts) == 1 and len(parts[0]) == 4:
+        if (len(parts) == 1 and len(parts[0]) == 4 and parts[0].isdigit()
+                and 2000 <= int(parts[0]) <= 2100):
             return Period(int(parts[0]))
-        if len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2:
+        if (len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2
+                and parts[0].isdigit() and parts[1].isdigit()):
             year, month = int(parts[0]), int(parts[1])
-            if 1 <= month <= 12:
+            if 1 <= month <= 12 and 2000 <= year <= 2100:
                 return Period(year, month)
     except ValueError:
         pass
-    raise DomainError("bad_period", f"Kỳ báo cáo không hợp lệ: {text[:20]!r} (YYYY-MM hoặc YYYY).",
-                      f"Invalid report period {text[:20]!r} (YYYY-MM or YYYY).")
+    raise DomainError("bad_period", "Kỳ báo cáo không hợp lệ (YYYY-MM hoặc YYYY, năm 2000–2100).",
+                      "Invalid report period (YYYY-MM or YYYY, years 2000–2100).")
 
 
 # What each kind needs: the level of its area, and a month or a year.
@@ -186,8 +192,10 @@ def _province_monthly(area: Area, period: Period, day: date) -> AdminDocument:
     target = kpi.groups["monthly"].goal.people_bp
     rows = tuple((n, _ward_name(code), people, cashless, shares.percent_text(bp))
                  for n, (code, people, cashless, bp) in enumerate(ranking, 1))
+    # Each ward against its own target in force (as the dashboard's chips say).
     best = [_ward_name(code) for code, people, cashless, _bp in ranking
-            if shares.met(cashless, people, target)]
+            if shares.met(cashless, people, targets.goal(period.year, area.province_code or "",
+                                                         code, "monthly").people_bp)]
     bars = charts.share_bars([charts.Bar(_ward_name(c), bp or 0) for c, _p, _c, bp in ranking],
                              target_bp=target, id_prefix="wards",
                              title="Tỷ lệ theo phường/xã (hưởng hàng tháng)")

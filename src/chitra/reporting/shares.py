@@ -7,10 +7,12 @@ FULL = 10_000
 
 
 def share_bp(part: int, whole: int) -> int | None:
-    """``part`` of ``whole`` in basis points, rounded half up; None when there is no whole."""
+    """``part`` of ``whole`` in basis points, rounded half up — but never up to all of it
+    while someone is missing (9,999.6 is 9999, not "100 %"); None when there is no whole."""
     if whole <= 0:
         return None
-    return (2 * FULL * part + whole) // (2 * whole)
+    bp = (2 * FULL * part + whole) // (2 * whole)
+    return min(bp, FULL - 1) if part < whole else bp
 
 
 def met(part: int, whole: int, target_bp: int) -> bool:
@@ -37,4 +39,6 @@ def percent_text(bp: int | None) -> str:
     if bp is None:
         return "—"
     tenths = (bp + 5) // 10
+    if bp < FULL:  # never "100,0 %" while someone is missing
+        tenths = min(tenths, 999)
     return f"{tenths // 10},{tenths % 10} %"

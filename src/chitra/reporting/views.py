@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
 
 from chitra.access.models import User
 from chitra.core.errors import DomainError, NotInScope
@@ -97,6 +98,7 @@ def _crumbs(user: User, area: Area) -> list[tuple[str, Area]]:
     return out
 
 
+@require_GET
 @login_required
 def report(request: HttpRequest, code: str, kind: str, fmt: str,
            ward: str | None = None) -> HttpResponse:
@@ -115,7 +117,8 @@ def report(request: HttpRequest, code: str, kind: str, fmt: str,
         return render(request, "reporting/report_refused.html",
                       {"error": e}, status=400)
     response = HttpResponse(buffer.getvalue(), content_type=documents.CONTENT_TYPES[fmt])
-    name = f"bao-cao-{kind}-{ward or code}-{period}.{fmt}"
+    parsed = reports.parse_period(period)  # checked by make(): only digits and dashes
+    name = f"bao-cao-{kind}-{area.ward_code or area.province_code}-{parsed.label_slug}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
