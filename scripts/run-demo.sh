@@ -15,6 +15,7 @@ if [ ! -f var/.demo-seeded ]; then
   chitra payment_settings --province 12 --debtor-name "BẢO HIỂM XÃ HỘI TỈNH LAI CHÂU" \
     --debtor-account 8800201001234 --debtor-bic VBAAVNVX --as officer
   [ -f var/keys/bhxh-demo.p12 ] || chitra make_demo_keystore
+  chitra seed_demo_payments --province 12 --months 2   # two paid, closed months to report on
   touch var/.demo-seeded
 else
   cat var/demo-logins.txt

@@ -51,6 +51,8 @@ RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
         "tests/reporting/test_reports.py::"
         "test_the_province_report_holds_the_dashboards_figures_in_every_format",
         "tests/reporting/test_reports.py::test_bad_requests_write_nothing"),
+    ("seed_demo_payments", None): (
+        "tests/reporting/test_demo_figures.py::test_two_paid_months_are_closed_and_counted",),
     ("kpi", "refresh"): ("tests/reporting/test_kpi.py::test_the_command_counts_what_was_paid",
                          "tests/reporting/test_kpi.py::test_counting_again_replaces_the_month"),
     ("seed_demo", None): ("tests/test_readme_commands.py::test_the_readme_cycle_example_runs",

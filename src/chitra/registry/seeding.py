@@ -78,6 +78,9 @@ def seed_demo(province_code: str, count: int, seed: int, today: date) -> DemoLog
           org(OrganizationKind.POLICE, f"Công an {province}"), "công an / police verifier")
     _user(logins, "buudien", Role.POST_OFFICE_OPERATOR,
           org(OrganizationKind.POST_OFFICE, f"Bưu điện {province}"), "bưu điện / post office")
+    _user(logins, "bhxhvn", Role.BHXH_NATIONAL,
+          org(OrganizationKind.BHXH_NATIONAL, "BHXH Việt Nam"),
+          "BHXH Việt Nam: chỉ tiêu, số liệu cả nước / national targets and figures")
     _user(logins, "lanhdao", Role.VIEWER,
           org(OrganizationKind.LEADERSHIP, f"UBND {province}"), "lãnh đạo / leadership")
     for short, _w in demo.CASHLESS:
