@@ -27,7 +27,12 @@ LABELS = (
     # Role (shown next to the user's name)
     _("Cán bộ BHXH"), _("Lãnh đạo duyệt BHXH"), _("Thành viên tổ công tác"),
     _("Nhân viên ngân hàng"), _("Nhân viên bưu điện"), _("Cán bộ công an xác minh"),
-    _("Xem báo cáo"),
+    _("Xem báo cáo"), _("Cán bộ BHXH Việt Nam (chỉ tiêu, số liệu cả nước)"),
+    # OrganizationKind of the national office
+    _("BHXH Việt Nam"),
+    # Report reminders (reporting.deadlines)
+    _("Báo cáo tháng của phường/xã"), _("Báo cáo tháng của tỉnh"),
+    _("Báo cáo năm gửi Ngân hàng Nhà nước"),
     # ItemStatus
     _("Chờ xuất"), _("Đã gửi"), _("Ngân hàng đã nhận"), _("Đã chi"), _("Bị từ chối"),
     _("Bị hoàn trả"), _("Huỷ"),

@@ -29,4 +29,12 @@ def signed_points(bp: int | None) -> str:
     if bp is None:
         return "—"
     sign = "+" if bp > 0 else "−" if bp < 0 else "±"
-    return f"{sign}{shares.percent_text(abs(bp)).removesuffix(' %')} {gettext('điểm')}"
+    points = gettext("điểm")
+    return f"{sign}{shares.percent_text(abs(bp)).removesuffix(' %')} {points}"
+
+
+@register.filter
+def translated(text: str) -> str:
+    """A label kept in Vietnamese in Python (``gettext_noop`` in web.labels), translated
+    for the page."""
+    return gettext(text)
