@@ -53,6 +53,7 @@ def user(role: Role = Role.BHXH_OFFICER, org: Organization | None = None,
             Role.POST_OFFICE_OPERATOR: OrganizationKind.POST_OFFICE,
             Role.POLICE_VERIFIER: OrganizationKind.POLICE,
             Role.VIEWER: OrganizationKind.LEADERSHIP,
+            Role.BHXH_NATIONAL: OrganizationKind.BHXH_NATIONAL,
         }.get(role, OrganizationKind.BHXH_PROVINCE)
         org = organization(
             kind, ward_code=DOAN_KET if kind == OrganizationKind.WARD else "",

@@ -76,7 +76,10 @@ def test_two_paid_months_are_closed_and_counted(demo):
     raw = _raw(NOV)
     assert raw["monthly"][0] > 50  # most of the demo's people were paid…
     assert 0 < raw["monthly"][1] < raw["monthly"][0]  # …some in cash, some not
-    assert seed_paid_months("12", TODAY, 2) == []  # once
+    out = io.StringIO()
+    call_command("seed_demo_payments", "--province", "12", "--months", "2", stdout=out)
+    assert "already present" in out.getvalue()  # once
+    assert seed_paid_months("12", TODAY, 2) == []
 
 
 def test_the_dashboard_and_every_report_show_the_raw_figures(demo, login, tmp_path):
