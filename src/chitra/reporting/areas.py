@@ -29,11 +29,7 @@ def area_for(user: User, province_code: str | None = None,
         ward = current_wards().get(ward_code)
         if ward is None or ward.province_code != province_code:
             raise NotInScope
-    # A ward's organization sees its ward, whatever the role (the scope keeps the ward only
-    # for its work team).
-    org = user.organization
-    own_ward = scope.ward_code or (org.ward_code if org is not None
-                                   and org.kind == OrganizationKind.WARD else None)
+    own_ward = _own_ward(user)
     if own_ward and ward_code != own_ward:
         raise NotInScope
     return Area(province_code, ward_code)
@@ -41,11 +37,18 @@ def area_for(user: User, province_code: str | None = None,
 
 def home_area(user: User) -> Area:
     """The widest area the user sees: the nation, a province or a ward."""
-    scope = scope_of(user)
+    return area_for(user, scope_of(user).province_code, _own_ward(user))
+
+
+def _own_ward(user: User) -> str | None:
+    """The ward a user is held to: a ward's organization sees its ward whatever the role
+    (the scope keeps the ward only for its work team)."""
+    if user.is_superuser:
+        return None
     org = user.organization
-    ward = scope.ward_code or (org.ward_code if org is not None and not user.is_superuser
-                               and org.kind == OrganizationKind.WARD else None)
-    return area_for(user, scope.province_code, ward)
+    if org is not None and org.kind == OrganizationKind.WARD:
+        return org.ward_code or None
+    return scope_of(user).ward_code
 
 
 def may_see_figures(user: User) -> bool:
