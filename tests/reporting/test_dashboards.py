@@ -4,17 +4,27 @@ their own area (another answers 404)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.translation import gettext
 from lxml import etree
 
 from chitra.access.models import OrganizationKind, Role
+from chitra.core.admin_units import current_wards
 from chitra.payments.models import ItemStatus, PaymentItem
 from chitra.registry.models import Channel
-from chitra.reporting import kpi
+from chitra.reporting import kpi, targets
+from chitra.reporting.models import PaidPeople
 from tests import factories as f
 
 PROVINCE = "/reporting/p/12/"
 WARD = f"/reporting/p/12/w/{f.DOAN_KET}/"
+ICT = timezone(timedelta(hours=7))
 
 
 @pytest.fixture
@@ -117,3 +127,87 @@ def test_before_any_month_is_counted_the_page_says_so(login):
     response = login(f.user(Role.BHXH_OFFICER)).get(PROVINCE)
     assert response.status_code == 200
     assert 'id="no-figures"' in response.text
+
+
+# --- targets on the dashboard: the month's, asked once; titles in the page's language ----------
+
+def _national():
+    return f.user(Role.BHXH_NATIONAL, f.organization(OrganizationKind.BHXH_NATIONAL,
+                                                     province_code="00"))
+
+
+def test_a_ward_is_ranked_against_the_target_in_force_when_its_month_ended(
+        login, counted, time_machine):
+    officer = f.user(Role.BHXH_OFFICER)
+    time_machine.move_to(datetime(2026, 11, 15, 9, 0, tzinfo=ICT), tick=False)
+    targets.set_target(officer, targets.TargetChange(2026, "12", f.DOAN_KET, "monthly",
+                                                     4000, 4000))
+    time_machine.move_to(datetime(2026, 12, 2, 9, 0, tzinfo=ICT), tick=False)
+    targets.set_target(officer, targets.TargetChange(2026, "12", f.DOAN_KET, "monthly",
+                                                     9900, 9900))  # after November ended
+    time_machine.move_to(datetime(2026, 12, 3, 9, 0, tzinfo=ICT), tick=False)
+    row = login(officer).get(PROVINCE).context["page"].rows[0]
+    assert (row.code, row.share_bp, row.target_bp, row.rag) == (f.DOAN_KET, 5000, 4000,
+                                                               "green")
+
+
+def test_the_nation_ranks_each_province_against_its_own_target(login, counted, time_machine):
+    national = _national()
+    time_machine.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=ICT), tick=False)
+    targets.set_target(national, targets.TargetChange(2026, "12", "", "monthly", 4500, 4500))
+    time_machine.move_to(datetime(2026, 12, 3, 9, 0, tzinfo=ICT), tick=False)
+    row = login(national).get("/reporting/nation/").context["page"].rows[0]
+    assert (row.code, row.target_bp, row.rag) == ("12", 4500, "green")
+
+
+def test_the_ranking_asks_the_targets_once_whatever_the_number_of_wards(login, counted):
+    client = login(f.user(Role.BHXH_OFFICER))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(PROVINCE).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    wards = [c for c, w in current_wards().items() if w.province_code == "12"
+             and c not in (f.DOAN_KET, f.TAN_PHONG)][:5]
+    PaidPeople.objects.bulk_create(
+        PaidPeople(period=counted.period, province_code="12", ward_code=w,
+                   benefit_group="monthly", people=10, cashless=n) for n, w in enumerate(wards))
+    assert len(client.get(PROVINCE).context["page"].rows) == 1 + len(wards)
+    assert queries() == before
+
+
+_TREND_VI = "Tỷ lệ nhận không dùng tiền mặt theo tháng"
+
+
+@pytest.mark.skipif(translation.override("en")(gettext)(_TREND_VI) == _TREND_VI,
+                    reason="the English catalogue has no entry for the chart titles yet")
+def test_an_english_page_has_english_chart_titles(login, counted):
+    client = login(f.user(Role.BHXH_OFFICER))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(PROVINCE).context["page"]
+    with translation.override("en"):
+        english = gettext(_TREND_VI)
+    assert f'<title id="trend-title">{english}</title>' in page.trend_svg
+    assert "Tỷ lệ" not in page.trend_svg.split("</title>")[0]
+    assert "Tỷ lệ" not in page.bars_svg.split("</title>")[0]
+
+
+def test_the_ward_funnel_names_its_steps_in_the_readers_language(login, counted):
+    from chitra.outreach.models import Campaign
+
+    Campaign.objects.create(name="Chiến dịch", province_code="12",
+                            starts_on=counted.period.replace(day=1),
+                            ends_on=counted.period.replace(month=12, day=31),
+                            created_by="officer")
+    client = login(f.user(Role.BHXH_OFFICER))
+    svg = client.get(WARD).text.split('id="chart-funnel"')[1].split("</figure>")[0]
+    assert "Đã mở tài khoản" in svg
+    assert "account_opened" not in svg
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    svg = client.get(WARD).text.split('id="chart-funnel"')[1].split("</figure>")[0]
+    with translation.override("en"):
+        english = gettext("Đã mở tài khoản")
+    assert english != "Đã mở tài khoản"
+    assert english in svg

@@ -15,7 +15,13 @@ from chitra.payments import services
 from chitra.payments.models import ItemStatus, PaymentCycle, PaymentItem
 from chitra.registry.models import Channel
 from chitra.reporting import kpi
-from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople, RegisteredFigure
+from chitra.reporting.models import (
+    FigureRefresh,
+    PaidFigure,
+    PaidPeople,
+    PaidPeopleAll,
+    RegisteredFigure,
+)
 from tests import factories as f
 from tests.payments.factories import NOV
 
@@ -43,6 +49,19 @@ def _counted_from_items(cycle: PaymentCycle) -> tuple[dict, dict]:
             {k: (len(v), len(cashless[k])) for k, v in people.items()})
 
 
+def _everyone(cycle: PaymentCycle) -> dict[str, tuple[int, int]]:
+    """The stored people of each ward across the groups, checked against the items."""
+    stored = {r.ward_code: (r.people, r.cashless) for r in PaidPeopleAll.objects.filter(
+        period=cycle.period, province_code=cycle.province_code)}
+    paid = [i for i in PaymentItem.objects.filter(cycle=cycle)
+            if i.current_status == ItemStatus.PAID]
+    assert stored == {w: (len({i.beneficiary_id for i in paid if i.ward_code == w}),
+                          len({i.beneficiary_id for i in paid
+                               if i.ward_code == w and i.channel != Channel.CASH}))
+                      for w in {i.ward_code for i in paid}}
+    return stored
+
+
 def _stored(cycle: PaymentCycle) -> tuple[dict, dict]:
     rows = PaidFigure.objects.filter(period=cycle.period, province_code=cycle.province_code)
     groups = PaidPeople.objects.filter(period=cycle.period, province_code=cycle.province_code)
@@ -62,6 +81,7 @@ def test_the_command_counts_what_was_paid(reconciled, capsys):
         (f.DOAN_KET, "monthly", "pension", Channel.BANK_ACCOUNT, bidv): (1, 4_200_000),
         (f.DOAN_KET, "monthly", "pension", Channel.CASH, None): (1, 2_500_000)}
     assert people == {(f.DOAN_KET, "monthly"): (2, 1)}  # Sử rejected, Sơn not yet paid
+    assert _everyone(reconciled) == {f.DOAN_KET: (2, 1)}
     # On file: Mai and Sử (whose AC04 closed the account: cash now) and Đức; Sơn's e-wallet.
     registered = {(r.ward_code, r.benefit_group): (r.people, r.cashless)
                   for r in RegisteredFigure.objects.all()}
@@ -104,6 +124,7 @@ def test_counting_again_replaces_the_month(reconciled):
     first = _stored(reconciled)
     call_command("kpi", "refresh", "2026-11", "--as", officer.username)
     assert _stored(reconciled) == first
+    assert _everyone(reconciled) == {f.DOAN_KET: (2, 1)}  # replaced, not added to
     assert PaidFigure.objects.count() == 2
     assert FigureRefresh.objects.count() == 1
 

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from chitra.access.models import OrganizationKind, Role
-from chitra.reporting import deadlines, kpi, reports
+from chitra.reporting import deadlines, kpi, report_parts
 from chitra.reporting.queries import Area, month_kpi
 from tests import factories as f
 
@@ -98,8 +98,8 @@ def test_the_ward_report_from_the_ward_page(counted, login):
 
 
 def test_decision_241_splits_urban_and_rural_and_adds_up(counted, tmp_path):
-    assert reports.urban(f.DOAN_KET)
-    assert not reports.urban("03610")  # Xã Bình Lư
+    assert report_parts.urban(f.DOAN_KET)
+    assert not report_parts.urban("03610")  # Xã Bình Lư
     text = _docx_text(_report(tmp_path, "decision-241", "12", "2026-11", "docx"))
     assert "Thành thị (phường)" in text
     assert "Nông thôn (xã, đặc khu)" in text

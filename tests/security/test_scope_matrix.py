@@ -60,6 +60,7 @@ from chitra.registry.models import (
     PaymentAccount,
     PendingAccountChange,
 )
+from chitra.reporting.models import Target
 from tests import factories as f
 from tests.security.conftest import Province
 
@@ -170,6 +171,11 @@ def _world(p: Province) -> World:
         payment_point_id=people[0].payment_point_id, ward_code=p.ward_code,
         day=date(2026, 12, 5), opens_at=time(7), closes_at=time(11),
         created_by=p.officer.username)]
+    # A ward target of the province in force: a POST from the other province must not
+    # replace it (the fingerprint holds its replaced_at).
+    Target.objects.create(year=timezone.localdate().year, province_code=p.code,
+                          ward_code=p.ward_code, benefit_group="monthly", people_bp=9100,
+                          amount_bp=9100, set_by=p.officer.username, set_at=timezone.now())
     for b in people:
         w.secrets |= {b.full_name, b.citizen_id}
     w.secrets |= set(PaymentAccount.objects.filter(beneficiary__in=people)
@@ -251,6 +257,7 @@ PARAMS: dict[str, dict[str, str]] = {
     "payment_exception_approve": {"pk": "exception"},
     "payment_exception_send_back": {"pk": "exception"},
     "reporting_province": {"code": "province"},
+    "reporting_targets": {"code": "province"},
     "reporting_ward": {"code": "province", "ward": "ward"},
     "reporting_province_report": {"code": "province", "kind": "province_report",
                                   "fmt": "report_format"},
@@ -355,6 +362,8 @@ def _fingerprint(w: World) -> list[Any]:
                .values_list("id", "user_id", "kind", "is_leader")),
         sorted(PaymentSchedule.objects.filter(payment_point__province_code=code)
                .values_list("id", "day", "opens_at", "closes_at")),
+        sorted(Target.objects.filter(province_code=code).values_list(
+            "id", "ward_code", "benefit_group", "people_bp", "amount_bp", "replaced_at")),
     ]
 
 
@@ -431,6 +440,6 @@ def test_no_post_changes_another_provinces_objects(worlds: tuple[World, World]) 
         assert not AuditEntry.objects.filter(
             id__gt=last_audit or 0, object_type__in=[
                 "payment_cycle", "beneficiary", "referral", "method_change", "contact",
-                "status_exception"]
+                "status_exception", "target"]
         ).exists()
     assert not found, "\n".join(found)

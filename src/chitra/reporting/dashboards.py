@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 
 from chitra.access.models import User
 from chitra.core.admin_units import current_provinces, current_wards
@@ -91,13 +92,13 @@ def page(user: User, area: Area, period: date | None, group: str) -> Page:
     points = [charts.Point(f"{m:%m/%Y}", bp) for m, bp in queries.trend(area, group, period)
               if bp is not None]
     trend = charts.trend(points, target_bp=target, id_prefix="trend",
-                         title="Tỷ lệ nhận không dùng tiền mặt theo tháng")
+                         title=_("Tỷ lệ nhận không dùng tiền mặt theo tháng"))
     campaign = _campaign(area, period)
     until = campaign.ends_on if campaign else date(period.year, 12, 1)
     counts = funnel(campaign, area.ward_code) if campaign and area.ward_code else None
-    funnel_svg = charts.funnel([charts.Step(label, n) for label, _key, n in counts.as_rows()],
+    funnel_svg = charts.funnel([charts.Step(_(label), n) for _key, label, n in counts.as_rows()],
                                id_prefix="funnel",
-                               title="Từ tiền mặt đến nhận qua tài khoản") if counts else ""
+                               title=_("Từ tiền mặt đến nhận qua tài khoản")) if counts else ""
     cash, cash_total = _still_on_cash(user, area)
     return Page(area, name, period, periods, group, kpi, rows, bars, trend, funnel_svg,
                 counts, campaign, queries.projection(area, group, period, until), until,
@@ -105,29 +106,33 @@ def page(user: User, area: Area, period: date | None, group: str) -> Page:
 
 
 def _bars_title(area: Area, group: str) -> str:
-    what = "tỉnh/thành phố" if area.province_code is None else "phường/xã"
-    label = "hàng tháng" if group == "monthly" else "một lần, ngắn hạn"
-    return f"Tỷ lệ không dùng tiền mặt ({label}) theo {what}"
+    """Whole sentences, each translated as one (a page in English shows English titles; the
+    PDF reports draw their own, in Vietnamese)."""
+    if area.province_code is None:
+        return (_("Tỷ lệ không dùng tiền mặt (hàng tháng) theo tỉnh/thành phố")
+                if group == "monthly"
+                else _("Tỷ lệ không dùng tiền mặt (một lần, ngắn hạn) theo tỉnh/thành phố"))
+    return (_("Tỷ lệ không dùng tiền mặt (hàng tháng) theo phường/xã") if group == "monthly"
+            else _("Tỷ lệ không dùng tiền mặt (một lần, ngắn hạn) theo phường/xã"))
 
 
 def _rows(area: Area, period: date, group: str) -> list[Row]:
-    """The ranking one level down: the provinces of the nation, the wards of a province."""
+    """The ranking one level down: the provinces of the nation, the wards of a province;
+    each against its target in force at the end of the month (all of them in one query)."""
     if area.ward_code is not None:
         return []
     names = (dict(current_provinces()) if area.province_code is None
              else {c: w.name for c, w in current_wards().items()})
+    ranking = queries.ranking(area, period, group)
+    keys = {code: (code, "") if area.province_code is None else (area.province_code, code)
+            for code, _people, _cashless, _bp in ranking}
+    found = targets.goals(period.year, keys.values(), group, month=period)
     rows = []
-    for code, people, cashless, bp in queries.ranking(area, period, group):
-        goal = _goal(area, code, period, group)
+    for code, people, cashless, bp in ranking:
+        goal = found[keys[code]].people_bp
         rows.append(Row(code, names.get(code, code), people, cashless, bp, goal,
                         charts.rag(bp or 0, goal) if people else "neutral"))
     return rows
-
-
-def _goal(area: Area, code: str, period: date, group: str) -> int:
-    if area.province_code is None:
-        return targets.goal(period.year, code, "", group).people_bp
-    return targets.goal(period.year, area.province_code, code, group).people_bp
 
 
 def _campaign(area: Area, period: date) -> Campaign | None:

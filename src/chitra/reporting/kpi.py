@@ -1,9 +1,12 @@
 """The paid figures of a month, counted from the items (DESIGN §4, issue 15 item 2).
 
 A province's month is counted again whole, in one transaction, each time it is refreshed:
-two GROUP BY queries over the cycle's paid items (the database does the counting) replace
+three GROUP BY queries over the cycle's paid items (the database does the counting) replace
 what was there. Paid means a successful credit or cash handed over (status ``paid``);
-cashless means paid through a bank account or an e-wallet.
+cashless means paid through a bank account or an e-wallet. People are counted once per ward
+and group (:class:`PaidPeople`) and once per ward across the groups (:class:`PaidPeopleAll`):
+a person paid in both groups in a month is one person of the month, and counts as cashless
+when at least one of their items of the month (of the group, or of any group) was.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from chitra.registry.models import (
     Channel,
 )
 from chitra.registry.queries import CASHLESS_CHANNELS
-from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople, RegisteredFigure
+from chitra.reporting.models import (
+    FigureRefresh,
+    PaidFigure,
+    PaidPeople,
+    PaidPeopleAll,
+    RegisteredFigure,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ def refresh_cycle(cycle_id: int, actor: str, *, registry_now: bool = False) -> R
         key = {"period": cycle.period, "province_code": cycle.province_code}
         PaidFigure.objects.filter(**key).delete()
         PaidPeople.objects.filter(**key).delete()
+        PaidPeopleAll.objects.filter(**key).delete()
         snapshot = registry_now or not RegisteredFigure.objects.filter(**key).exists()
         if snapshot:
             RegisteredFigure.objects.filter(**key).delete()
@@ -67,18 +77,27 @@ def refresh_cycle(cycle_id: int, actor: str, *, registry_now: bool = False) -> R
             .annotate(people=Count("beneficiary_id", distinct=True),
                       cashless=Count("beneficiary_id", distinct=True,
                                      filter=~Q(channel=Channel.CASH))).order_by()]
+        everyone = [
+            PaidPeopleAll(**key, ward_code=r["ward_code"], people=r["people"],
+                          cashless=r["cashless"])
+            for r in paid.values("ward_code")
+            .annotate(people=Count("beneficiary_id", distinct=True),
+                      cashless=Count("beneficiary_id", distinct=True,
+                                     filter=~Q(channel=Channel.CASH))).order_by()]
         registered = _registered(key) if snapshot else []
         PaidFigure.objects.bulk_create(figures, batch_size=2000)
         PaidPeople.objects.bulk_create(people, batch_size=2000)
+        PaidPeopleAll.objects.bulk_create(everyone, batch_size=2000)
         RegisteredFigure.objects.bulk_create(registered, batch_size=2000)
         items = sum(f.items for f in figures)
         FigureRefresh.objects.update_or_create(
             period=cycle.period, province_code=cycle.province_code,
             defaults={"refreshed_at": timezone.now(), "items": items})
         audit.record(actor, "kpi.refresh", "payment_cycle", cycle.pk,
-                     after={"items": items, "rows": len(figures) + len(people)})
+                     after={"items": items,
+                            "rows": len(figures) + len(people) + len(everyone)})
     return Refreshed(cycle.province_code, cycle.period, items,
-                     len(figures) + len(people) + len(registered))
+                     len(figures) + len(people) + len(everyone) + len(registered))
 
 
 def _registered(key: dict[str, object]) -> list[RegisteredFigure]:

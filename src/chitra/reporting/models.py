@@ -29,7 +29,9 @@ class PaidFigure(models.Model):
     amount = models.BigIntegerField()  # đồng
 
     class Meta:
-        indexes = [models.Index(fields=["province_code", "period"])]
+        # A province's month, and the nation's month (every province: the overview).
+        indexes = [models.Index(fields=["province_code", "period"]),
+                   models.Index(fields=["period"], name="paid_figure_period")]
         _slice = ["period", "province_code", "ward_code", "benefit_group", "benefit_type",
                   "channel"]
         constraints = [
@@ -63,6 +65,27 @@ class PaidPeople(models.Model):
                                             "benefit_group"], name="paid_people_once"),
             models.CheckConstraint(condition=Q(cashless__lte=F("people")),
                                    name="paid_people_cashless_within"),
+        ]
+
+
+class PaidPeopleAll(models.Model):
+    """The people paid in one month per ward, whatever their benefit group: a person paid a
+    monthly benefit and a one-time benefit in the same month is one person here (and two
+    rows of :class:`PaidPeople`, one per group). Cashless: paid at least one item cashless
+    in the month, as :class:`PaidPeople` counts within a group."""
+
+    period = models.DateField()
+    province_code = models.CharField(max_length=2)
+    ward_code = models.CharField(max_length=5)
+    people = models.PositiveIntegerField()
+    cashless = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["period", "province_code", "ward_code"],
+                                    name="paid_people_all_once"),
+            models.CheckConstraint(condition=Q(cashless__lte=F("people")),
+                                   name="paid_people_all_cashless_within"),
         ]
 
 

@@ -13,7 +13,13 @@ from django.db.models import Q, QuerySet, Sum
 from chitra.core.dbrouting import reporting_db
 from chitra.registry.models import BenefitGroup, Channel
 from chitra.reporting import shares, targets
-from chitra.reporting.models import FigureRefresh, PaidFigure, PaidPeople, RegisteredFigure
+from chitra.reporting.models import (
+    FigureRefresh,
+    PaidFigure,
+    PaidPeople,
+    PaidPeopleAll,
+    RegisteredFigure,
+)
 
 GROUPS = (BenefitGroup.MONTHLY.value, BenefitGroup.ONE_TIME.value)
 
@@ -142,7 +148,8 @@ def _goal(area: Area, period: date, group: str) -> targets.Goal:
     if area.province_code is None:  # the nation: the plan's
         plan = targets.PLAN_BP.get(group, shares.FULL)
         return targets.Goal(plan, plan, "plan")
-    return targets.goal(period.year, area.province_code, area.ward_code or "", group)
+    return targets.goal(period.year, area.province_code, area.ward_code or "", group,
+                        month=period)
 
 
 def trend(area: Area, group: str, last: date, months: int = 12) -> list[tuple[date, int | None]]:
@@ -205,3 +212,27 @@ def amounts_by_ward(area: Area, period: date) -> list[tuple[str, int, int]]:
     rows = (_paid(area, period).values("ward_code")
             .annotate(a=Sum("amount"), c=Sum("amount", filter=~Q(channel=Channel.CASH))))
     return [(r["ward_code"], r["a"], r["c"] or 0) for r in rows]
+
+
+def people_all_by_ward(area: Area, period: date) -> list[tuple[str, int, int]]:
+    """(ward, people paid, of them cashless) of the month, each person once whatever the
+    number of their benefit groups (:class:`~chitra.reporting.models.PaidPeopleAll`)."""
+    rows = area.of(PaidPeopleAll.objects.using(reporting_db()).filter(period=period)).values(
+        "ward_code", "people", "cashless")
+    return [(r["ward_code"], r["people"], r["cashless"]) for r in rows]
+
+
+def people_all(area: Area, period: date) -> tuple[int, int]:
+    """(people paid, of them cashless) of the area's month, each person once across the
+    benefit groups."""
+    got = area.of(PaidPeopleAll.objects.using(reporting_db()).filter(period=period)).aggregate(
+        p=Sum("people"), c=Sum("cashless"))
+    return got["p"] or 0, got["c"] or 0
+
+
+def counted_months(area: Area) -> list[date]:
+    """The months counted for the area (a province's, or any province's), oldest first."""
+    rows = FigureRefresh.objects.using(reporting_db())
+    if area.province_code is not None:
+        rows = rows.filter(province_code=area.province_code)
+    return sorted(set(rows.values_list("period", flat=True)))

@@ -3,11 +3,12 @@ KPIs the dashboards show (:mod:`chitra.reporting.queries`): a ward's monthly rep
 province's People's Committee (through BHXH), the province's monthly summary with proposals
 for commendation, the annual report to the State Bank (due 30 October) and the indicators of
 Decision 241/QĐ-TTg and Resolution 02/NQ-CP (shares of people and of amounts paid cashless,
-urban and rural)."""
+urban and rural), and the province's summary at the end of an outreach campaign
+(:mod:`chitra.reporting.campaign_report`); the parts they share are in
+:mod:`chitra.reporting.report_parts`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import BinaryIO
@@ -16,14 +17,24 @@ from django.utils import timezone
 
 from chitra.access.models import User
 from chitra.core import audit
-from chitra.core.admin_units import current_provinces, current_wards
+from chitra.core.admin_units import current_wards
 from chitra.core.errors import DomainError, NotInScope
 from chitra.reporting import charts, documents, queries, shares, targets
 from chitra.reporting.areas import area_for
+from chitra.reporting.campaign_report import campaign_summary
 from chitra.reporting.documents import AdminDocument, Section, Table
-from chitra.reporting.queries import Area, GroupKpi
-
-GROUP_LABELS = {"monthly": "Hưởng hàng tháng", "one_time": "Hưởng một lần, ngắn hạn"}
+from chitra.reporting.queries import Area
+from chitra.reporting.report_parts import (
+    Period,
+    bhxh,
+    kpi_table,
+    parse_period,
+    province_name,
+    summary,
+    trend_section,
+    urban,
+    ward_name,
+)
 
 
 class ReportKind(StrEnum):
@@ -31,58 +42,16 @@ class ReportKind(StrEnum):
     PROVINCE_MONTHLY = "province-monthly"
     ANNUAL_SBV = "annual-sbv"
     DECISION_241 = "decision-241"
-
-
-@dataclass(frozen=True)
-class Period:
-    """A month (``2026-11``) or a year (``2026``)."""
-
-    year: int
-    month: int | None = None
-
-    @property
-    def first(self) -> date:
-        return date(self.year, self.month or 1, 1)
-
-    @property
-    def last(self) -> date:
-        return date(self.year, self.month or 12, 1)
-
-    @property
-    def label(self) -> str:
-        return f"tháng {self.month:02d}/{self.year}" if self.month else f"năm {self.year}"
-
-    @property
-    def label_slug(self) -> str:
-        return f"{self.year}-{self.month:02d}" if self.month else f"{self.year}"
-
-    def months(self) -> list[date]:
-        return [date(self.year, m, 1) for m in ([self.month] if self.month else range(1, 13))]
-
-
-def parse_period(text: str) -> Period:
-    """``YYYY-MM`` or ``YYYY``; a clear error otherwise."""
-    parts = text.strip().split("-") if text.strip().isascii() else []
-    try:
-        if (len(parts) == 1 and len(parts[0]) == 4 and parts[0].isdigit()
-                and 2000 <= int(parts[0]) <= 2100):
-            return Period(int(parts[0]))
-        if (len(parts) == 2 and len(parts[0]) == 4 and len(parts[1]) == 2
-                and parts[0].isdigit() and parts[1].isdigit()):
-            year, month = int(parts[0]), int(parts[1])
-            if 1 <= month <= 12 and 2000 <= year <= 2100:
-                return Period(year, month)
-    except ValueError:
-        pass
-    raise DomainError("bad_period", "Kỳ báo cáo không hợp lệ (YYYY-MM hoặc YYYY, năm 2000–2100).",
-                      "Invalid report period (YYYY-MM or YYYY, years 2000–2100).")
+    CAMPAIGN_SUMMARY = "campaign-summary"
 
 
 # What each kind needs: the level of its area, and a month or a year.
 NEEDS = {ReportKind.WARD_MONTHLY: ("ward", "month"),
          ReportKind.PROVINCE_MONTHLY: ("province", "month"),
          ReportKind.ANNUAL_SBV: ("province", "year"),
-         ReportKind.DECISION_241: ("province", "any")}
+         ReportKind.DECISION_241: ("province", "any"),
+         # The month the campaign ends (or any month after: the latest ended by then).
+         ReportKind.CAMPAIGN_SUMMARY: ("province", "month")}
 
 
 def check(kind: ReportKind, area: Area, period: Period) -> None:
@@ -104,85 +73,20 @@ def build(kind: ReportKind, area: Area, period: Period, today: date | None = Non
     return {ReportKind.WARD_MONTHLY: _ward_monthly,
             ReportKind.PROVINCE_MONTHLY: _province_monthly,
             ReportKind.ANNUAL_SBV: _annual_sbv,
-            ReportKind.DECISION_241: _decision_241}[kind](area, period, day)
-
-
-# --- the parts ----------------------------------------------------------------------------
-
-def _province_name(area: Area) -> str:
-    return current_provinces().get(area.province_code or "", area.province_code or "")
-
-
-def _place(area: Area) -> str:
-    return _province_name(area).removeprefix("Tỉnh ").removeprefix("Thành phố ")
-
-
-def _ward_name(code: str) -> str:
-    ward = current_wards().get(code)
-    return ward.name if ward else code
-
-
-def _bhxh(area: Area, day: date, *, title: str, addressee: str,
-          sections: tuple[Section, ...], recipients: tuple[str, ...]) -> AdminDocument:
-    """A report of the province's BHXH office, its number left to fill in by hand."""
-    return AdminDocument(
-        issuer_parent="BẢO HIỂM XÃ HỘI VIỆT NAM",
-        issuer=f"BẢO HIỂM XÃ HỘI {_province_name(area).upper()}",
-        number="Số:        /BC-BHXH", place=_place(area), issued_on=day, kind_title="BÁO CÁO",
-        title=title, addressee=addressee, sections=sections, recipients=recipients,
-        signer_title="GIÁM ĐỐC")
-
-
-def kpi_table(kpi: queries.MonthKpi) -> Table:
-    """Per benefit group: people paid, of them cashless and the share; amounts likewise; the
-    target in force and whether it is met."""
-    rows = []
-    for g in kpi.groups.values():
-        rows.append((GROUP_LABELS[g.group], g.people, g.cashless_people,
-                     shares.percent_text(g.people_bp), g.amount, g.cashless_amount,
-                     shares.percent_text(g.amount_bp), _target_text(g),
-                     "Đạt" if g.met else f"Thiếu {g.still_needed} người" if g.people else "—"))
-    return Table(("Nhóm chế độ", "Số người đã nhận", "Nhận không dùng tiền mặt",
-                  "Tỷ lệ theo người", "Số tiền đã chi (đồng)", "Chi không dùng tiền mặt (đồng)",
-                  "Tỷ lệ theo số tiền", "Chỉ tiêu", "Đánh giá"), tuple(rows),
-                 (False, True, True, True, True, True, True, False, False))
-
-
-def _target_text(g: GroupKpi) -> str:
-    bp = g.goal.people_bp
-    return "100 %" if bp >= shares.FULL else f"> {shares.percent_text(bp)}"
-
-
-def _summary(kpi: queries.MonthKpi, where: str) -> str:
-    m = kpi.groups["monthly"]
-    o = kpi.groups["one_time"]
-    return (f"Trong tháng {kpi.period:%m/%Y}, {where} đã chi trả cho {m.people:,} người hưởng "
-            f"hàng tháng, trong đó {m.cashless_people:,} người nhận qua tài khoản "
-            f"({shares.percent_text(m.people_bp)}); {o.people:,} người hưởng một lần, ngắn hạn, "
-            f"trong đó {o.cashless_people:,} người nhận qua tài khoản "
-            f"({shares.percent_text(o.people_bp)}).").replace(",", ".")
-
-
-def _trend_section(area: Area, last: date) -> Section:
-    points = [charts.Point(f"{m:%m/%Y}", bp)
-              for m, bp in queries.trend(area, "monthly", last) if bp is not None]
-    target = queries.month_kpi(area, last).groups["monthly"].goal.people_bp
-    return Section("Diễn biến tỷ lệ nhận không dùng tiền mặt (hưởng hàng tháng)",
-                   chart_svg=charts.trend(points, target_bp=target, id_prefix="trend",
-                                          title="Tỷ lệ theo tháng"),
-                   chart_caption="Tỷ lệ người hưởng hàng tháng nhận qua tài khoản, 12 tháng")
+            ReportKind.DECISION_241: _decision_241,
+            ReportKind.CAMPAIGN_SUMMARY: campaign_summary}[kind](area, period, day)
 
 
 def _ward_monthly(area: Area, period: Period, day: date) -> AdminDocument:
     kpi = queries.month_kpi(area, period.first)
-    ward = _ward_name(area.ward_code or "")
-    return _bhxh(
+    ward = ward_name(area.ward_code or "")
+    return bhxh(
         area, day, title=f"Kết quả chi trả không dùng tiền mặt {period.label} của {ward}",
-        addressee=f"Kính gửi: Ủy ban nhân dân {_province_name(area)}",
-        sections=(Section("I. Kết quả", paragraphs=(_summary(kpi, ward),),
+        addressee=f"Kính gửi: Ủy ban nhân dân {province_name(area)}",
+        sections=(Section("I. Kết quả", paragraphs=(summary(kpi, ward),),
                           table=kpi_table(kpi)),
-                  _trend_section(area, period.first)),
-        recipients=(f"Ủy ban nhân dân {_province_name(area)};", f"UBND {ward};",
+                  trend_section(area, period.first)),
+        recipients=(f"Ủy ban nhân dân {province_name(area)};", f"UBND {ward};",
                     "Lưu: VT."))
 
 
@@ -190,20 +94,22 @@ def _province_monthly(area: Area, period: Period, day: date) -> AdminDocument:
     kpi = queries.month_kpi(area, period.first)
     ranking = queries.ranking(area, period.first, "monthly")
     target = kpi.groups["monthly"].goal.people_bp
-    rows = tuple((n, _ward_name(code), people, cashless, shares.percent_text(bp))
+    rows = tuple((n, ward_name(code), people, cashless, shares.percent_text(bp))
                  for n, (code, people, cashless, bp) in enumerate(ranking, 1))
     # Each ward against its own target in force (as the dashboard's chips say).
-    best = [_ward_name(code) for code, people, cashless, _bp in ranking
-            if shares.met(cashless, people, targets.goal(period.year, area.province_code or "",
-                                                         code, "monthly").people_bp)]
-    bars = charts.share_bars([charts.Bar(_ward_name(c), bp or 0) for c, _p, _c, bp in ranking],
+    province = area.province_code or ""
+    goals = targets.goals(period.year, [(province, code) for code, *_ in ranking], "monthly",
+                          month=period.first)
+    best = [ward_name(code) for code, people, cashless, _bp in ranking
+            if shares.met(cashless, people, goals[(province, code)].people_bp)]
+    bars = charts.share_bars([charts.Bar(ward_name(c), bp or 0) for c, _p, _c, bp in ranking],
                              target_bp=target, id_prefix="wards",
                              title="Tỷ lệ theo phường/xã (hưởng hàng tháng)")
-    return _bhxh(
+    return bhxh(
         area, day, title=f"Kết quả chi trả không dùng tiền mặt {period.label}",
-        addressee=f"Kính gửi: Ủy ban nhân dân {_province_name(area)}",
+        addressee=f"Kính gửi: Ủy ban nhân dân {province_name(area)}",
         sections=(
-            Section("I. Kết quả chung", paragraphs=(_summary(kpi, _province_name(area)),),
+            Section("I. Kết quả chung", paragraphs=(summary(kpi, province_name(area)),),
                     table=kpi_table(kpi)),
             Section("II. Theo phường/xã (hưởng hàng tháng)",
                     table=Table(("STT", "Phường/xã", "Số người đã nhận",
@@ -211,26 +117,29 @@ def _province_monthly(area: Area, period: Period, day: date) -> AdminDocument:
                                 (True, False, True, True, True)),
                     chart_svg=bars if ranking else None,
                     chart_caption="Đường đứt: chỉ tiêu"),
-            _trend_section(area, period.first),
+            trend_section(area, period.first),
             Section("III. Đề xuất khen thưởng", paragraphs=(
                 ("Đề nghị khen thưởng các phường/xã đạt chỉ tiêu: " + ", ".join(best) + ".")
                 if best else "Chưa có phường/xã nào đạt chỉ tiêu trong tháng.",))),
-        recipients=(f"Ủy ban nhân dân {_province_name(area)};", "BHXH Việt Nam;",
+        recipients=(f"Ủy ban nhân dân {province_name(area)};", "BHXH Việt Nam;",
                     "Lưu: VT, KHTC."))
 
 
 def _annual_sbv(area: Area, period: Period, day: date) -> AdminDocument:
+    """Each month of the year: the people paid, each counted once whatever the number of
+    their benefit groups (a pensioner also paid a sickness benefit that month is one
+    person), and of them those paid cashless — at least one item of the month paid through
+    an account; the amounts are every item's."""
     rows = []
     for m in period.months():
         g = queries.month_kpi(area, m).groups
-        people = sum(x.people for x in g.values())
-        cashless = sum(x.cashless_people for x in g.values())
+        people, cashless = queries.people_all(area, m)
         amount = sum(x.amount for x in g.values())
         cashless_amount = sum(x.cashless_amount for x in g.values())
         rows.append((f"{m:%m/%Y}", people, cashless, shares.percent_text(
             shares.share_bp(cashless, people)), amount, cashless_amount,
             shares.percent_text(shares.share_bp(cashless_amount, amount))))
-    return _bhxh(
+    return bhxh(
         area, day, title=f"Tình hình chi trả lương hưu, trợ cấp BHXH không dùng tiền mặt "
                          f"{period.label}",
         addressee="Kính gửi: Ngân hàng Nhà nước Việt Nam, chi nhánh khu vực",
@@ -241,20 +150,17 @@ def _annual_sbv(area: Area, period: Period, day: date) -> AdminDocument:
         recipients=("Như trên;", "BHXH Việt Nam;", "Lưu: VT, KHTC."))
 
 
-def urban(ward_code: str) -> bool:
-    """Urban or rural by the kind of administrative unit: a phường is urban; a xã or a
-    đặc khu rural."""
-    return _ward_name(ward_code).startswith("Phường")
-
-
 def _decision_241(area: Area, period: Period, day: date) -> AdminDocument:
+    """Urban and rural: the people paid in a month counted once whatever their benefit
+    groups (cashless: at least one item of the month through an account), as in the annual
+    report; over a year the months add up, so the figure is person-months ("lượt người")
+    and the share is of them."""
     totals = {True: [0, 0, 0, 0], False: [0, 0, 0, 0]}  # people, cashless, amount, cashless
     for m in period.months():
-        for code, groups in queries.groups_by_ward(area, m).items():
+        for code, people, cashless in queries.people_all_by_ward(area, m):
             t = totals[urban(code)]
-            for people, cashless in groups.values():
-                t[0] += people
-                t[1] += cashless
+            t[0] += people
+            t[1] += cashless
         for code, amount, cashless_amount in queries.amounts_by_ward(area, m):
             t = totals[urban(code)]
             t[2] += amount
@@ -268,15 +174,16 @@ def _decision_241(area: Area, period: Period, day: date) -> AdminDocument:
     rows.append(("Tổng cộng", all_[0], all_[1],
                  shares.percent_text(shares.share_bp(all_[1], all_[0])), all_[2], all_[3],
                  shares.percent_text(shares.share_bp(all_[3], all_[2]))))
-    return _bhxh(
+    return bhxh(
         area, day, title=f"Kết quả thực hiện chỉ tiêu thanh toán không dùng tiền mặt theo "
                          f"Quyết định 241/QĐ-TTg và Nghị quyết 02/NQ-CP, {period.label}",
-        addressee=f"Kính gửi: Ủy ban nhân dân {_province_name(area)}",
+        addressee=f"Kính gửi: Ủy ban nhân dân {province_name(area)}",
         sections=(Section("Tỷ lệ người hưởng và số tiền chi trả không dùng tiền mặt", table=Table(
-            ("Khu vực", "Lượt người đã nhận", "Nhận qua tài khoản", "Tỷ lệ theo người",
+            ("Khu vực", "Số người đã nhận" if period.month else
+             "Lượt người đã nhận (cộng các tháng)", "Nhận qua tài khoản", "Tỷ lệ theo người",
              "Số tiền đã chi (đồng)", "Chi qua tài khoản (đồng)", "Tỷ lệ theo số tiền"),
             tuple(rows), (False, True, True, True, True, True, True))),),
-        recipients=(f"Ủy ban nhân dân {_province_name(area)};", "BHXH Việt Nam;",
+        recipients=(f"Ủy ban nhân dân {province_name(area)};", "BHXH Việt Nam;",
                     "Lưu: VT, KHTC."))
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from chitra.access.models import User
 from chitra.core.errors import DomainError, NotInScope
 from chitra.payments.services import parse_period
-from chitra.reporting import dashboards, deadlines, documents, reports
+from chitra.reporting import campaign_report, dashboards, deadlines, documents, reports
 from chitra.reporting.areas import area_for, home_area, name_of
 from chitra.reporting.queries import GROUPS, Area
 
@@ -128,4 +128,7 @@ def _default_period(area: Area, kind: str) -> str:
     if not counted:
         return ""
     latest = counted[0]
+    if kind == reports.ReportKind.CAMPAIGN_SUMMARY:  # the latest campaign that has ended
+        return (campaign_report.latest_campaign_month(area, timezone.localdate())
+                or f"{latest:%Y-%m}")
     return f"{latest:%Y}" if kind == reports.ReportKind.ANNUAL_SBV else f"{latest:%Y-%m}"

@@ -38,3 +38,20 @@ def translated(text: str) -> str:
     """A label kept in Vietnamese in Python (``gettext_noop`` in web.labels), translated
     for the page."""
     return gettext(text)
+
+
+@register.filter
+def exact_percent(bp: int | None) -> str:
+    """A target as it was set, every decimal kept: "90 %", "92,5 %", "92,25 %"."""
+    if bp is None:
+        return "—"
+    whole, frac = divmod(bp, 100)
+    return (f"{whole},{frac:02d}".rstrip("0") if frac else str(whole)) + " %"
+
+
+@register.filter
+def exact_target(bp: int | None) -> str:
+    """A target as set and as the plan says it: "> 92,25 %" below everyone, "100 %"."""
+    if bp is None:
+        return "—"
+    return "100 %" if bp >= shares.FULL else f"> {exact_percent(bp)}"

@@ -13,8 +13,9 @@ from chitra.reporting import reports
 
 class Command(BaseCommand):
     help = ("Báo cáo / official report: KIND (ward-monthly | province-monthly | annual-sbv | "
-            "decision-241) --area CODE --period YYYY-MM|YYYY --format xlsx|pdf|docx "
-            "--out FILE --as USERNAME")
+            "decision-241 | campaign-summary) --area CODE --period YYYY-MM|YYYY "
+            "--format xlsx|pdf|docx --out FILE --as USERNAME "
+            "(campaign-summary: tháng kết thúc chiến dịch / the month the campaign ends)")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=[k.value for k in reports.ReportKind])

@@ -13,10 +13,10 @@ from chitra.reporting import shares, targets
 
 def _bp(text: str) -> int:
     """"90" or "90,5" or "90.5" (percent) → basis points."""
-    whole, _, frac = text.strip().replace(",", ".").partition(".")
-    if not whole.isdigit() or (frac and not (frac.isdigit() and len(frac) <= 2)):
+    bp = targets.parse_percent(text)
+    if bp is None:
         raise CommandError(f"Tỷ lệ không hợp lệ / invalid percent: {text!r}")
-    return int(whole) * 100 + int((frac + "00")[:2])
+    return bp
 
 
 class Command(BaseCommand):
