@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "chitra.access",
     "chitra.registry",
     "chitra.payments",
+    "chitra.verification",
     "chitra.outreach",
     "chitra.reporting",
     "chitra.web",

@@ -16,7 +16,8 @@ may too, and it moves the cycle) waits, items moved, until every file before it 
 what the files before it did, the outcome is the one of applying the files one by one in
 the order given, and the results come back in that order. A file that fails (another upload
 moved one of its items meanwhile) comes back refused with the reason, and the others go on,
-as with any refusal.
+as with any refusal. The cycles whose items the files moved are announced once, after the
+last file (:func:`~chitra.payments.status.ingest.announce_applied`).
 """
 
 from __future__ import annotations
@@ -35,11 +36,19 @@ from chitra.core.workerpool import ThreadPool, WorkerPool, each
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import StatusSource
 from chitra.payments.status import read as statuslines
-from chitra.payments.status.ingest import IngestResult, ingest_status_file, sniff
+from chitra.payments.status.ingest import (
+    IngestResult,
+    after_commit,
+    announce_applied,
+    ingest_status_file,
+    sniff,
+)
 from chitra.payments.status.scope import office_accounts
 
 # What a file may touch: the msg ids of the payment files it names; None: any item.
 Reach = frozenset[str] | None
+# Told the cycles a file moved, once it has committed.
+Announce = Callable[[frozenset[int]], object]
 
 
 def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestResult]:
@@ -50,17 +59,24 @@ def ingest_status_files(paths: Iterable[Path], user: User) -> Iterator[IngestRes
     a time: another connection would not see what it holds.
     """
     todo = list(paths)
-    if connection.vendor != "postgresql" or len(todo) < 2:
-        for path in todo:
-            yield _apply(path, user, None, None)
-        return
-    appliers = 1 if connection.in_atomic_block else max(1, CONFIG.status_appliers)
-    yield from _Batch(todo, user, appliers).run()
+    moved: set[int] = set()  # gathered as each file commits (in its thread)
+    try:
+        if connection.vendor != "postgresql" or len(todo) < 2:
+            for path in todo:
+                yield _apply(path, user, None, None, moved.update)
+            return
+        appliers = 1 if connection.in_atomic_block else max(1, CONFIG.status_appliers)
+        yield from _Batch(todo, user, appliers, moved.update).run()
+    finally:
+        # After the files' own commits (inside a caller's transaction, their hooks come
+        # first): every cycle once, however many files moved it.
+        after_commit(partial(announce_applied, moved))
 
 
 class _Batch:
-    def __init__(self, paths: list[Path], user: User, appliers: int) -> None:
-        self.paths, self.user, self.appliers = paths, user, appliers
+    def __init__(self, paths: list[Path], user: User, appliers: int,
+                 announce: Announce) -> None:
+        self.paths, self.user, self.appliers, self.announce = paths, user, appliers, announce
         self.sources = [_sniff_quietly(path) for path in paths]  # its first 4 KiB each
         # The accounts a camt.054 may be about, for the reader (which has no database).
         self.accounts = (office_accounts(user) if StatusSource.CAMT054 in self.sources
@@ -142,7 +158,7 @@ class _Batch:
         if self.appliers == 1:  # here, on the caller's connection
             done: Future[IngestResult] = Future()
             try:
-                done.set_result(_apply(path, self.user, parsed, None))
+                done.set_result(_apply(path, self.user, parsed, None, self.announce))
             except Exception as e:  # raised again, in turn, by run()
                 done.set_exception(e)
             return done
@@ -150,7 +166,7 @@ class _Batch:
         # refusal) must not let this one pass another still running. Files start in order,
         # so those have started, and none waits on a later one.
         turn = partial(wait, before) if before else None
-        return pool.submit(_apply, path, self.user, parsed, turn)
+        return pool.submit(_apply, path, self.user, parsed, turn, self.announce)
 
     def _finished(self) -> Iterator[IngestResult]:
         """The results ready, in file order (one still running holds back those after)."""
@@ -160,10 +176,10 @@ class _Batch:
 
 
 def _apply(path: Path, user: User, parsed: Future[statuslines.Parsed] | None,
-           turn: Callable[[], object] | None) -> IngestResult:
+           turn: Callable[[], object] | None, announce: Announce) -> IngestResult:
     """One file; refused, with the reason, if it could not be applied."""
     try:
-        return ingest_status_file(path, user, parsed=parsed, turn=turn)
+        return ingest_status_file(path, user, parsed=parsed, turn=turn, announce=announce)
     except DomainError as e:
         return IngestResult(file_name=path.name, problems=[
             Problem(None, "", "", e.code, e.message_vi, e.message_en)])

@@ -19,15 +19,18 @@ file comes in (web, CLI, batch): an item or payment file outside the uploader's 
 answered exactly as one that does not exist.
 
 The lines are checked and applied set-based (:mod:`chitra.payments.status.stage`), inside one
-transaction that a refusal rolls back.
+transaction that a refusal rolls back. Once a file that moved items has committed, the
+contexts above are told which cycles (:data:`~chitra.payments.signals.statuses_applied`:
+reporting counts their months again in the background).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.db import OperationalError, connection, transaction
@@ -46,6 +49,7 @@ from chitra.payments.models import (
     StatusFile,
     StatusSource,
 )
+from chitra.payments.signals import statuses_applied
 from chitra.payments.status import cashresults, followups
 from chitra.payments.status import read as statuslines
 from chitra.payments.status import stage as statusload
@@ -114,13 +118,18 @@ class _Refused(Exception):
 
 def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
                        parsed: Future[statuslines.Parsed] | None = None,
-                       turn: Callable[[], object] | None = None) -> IngestResult:
+                       turn: Callable[[], object] | None = None,
+                       announce: Callable[[frozenset[int]], object] | None = None
+                       ) -> IngestResult:
     """Check a status file and apply what is ours, or refuse it whole (one transaction).
 
     ``parsed``: the file being read ahead into ``COPY`` text by a worker process
     (PostgreSQL; see :mod:`chitra.payments.status.batch`), instead of reading it here.
     ``turn``: waits, once the file's items have moved, until the files before it in a batch
-    have ended, so what follows (people, accounts, the cycle) happens in file order."""
+    have ended, so what follows (people, accounts, the cycle) happens in file order.
+    ``announce``: told, once the file's transaction has committed and only if the file moved
+    items, the cycles of its lines about our items (default :func:`announce_applied`; a
+    batch gathers them to tell them once)."""
     name = file_name or path.name
     result = IngestResult(file_name=name)
     digest = sha256_of(path)
@@ -139,6 +148,8 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
             if result.problems or decided is None:
                 raise _Refused
             _apply(source, digest, name, user, result, staged, decided, turn)
+            if result.applied:
+                after_commit(partial(announce or announce_applied, frozenset(decided.cycles)))
         return result
     except OperationalError as e:
         if getattr(e.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
@@ -155,6 +166,23 @@ def ingest_status_file(path: Path, user: User, file_name: str | None = None, *,
         pass
     _keep_refusal(digest, name, user, result)
     return result
+
+
+def announce_applied(cycle_ids: Iterable[int]) -> None:
+    """Tell the contexts above that status files moved these cycles' items
+    (:data:`~chitra.payments.signals.statuses_applied`; a listener's failure is logged)."""
+    if cycles := sorted(set(cycle_ids)):
+        statuses_applied.send_robust(sender=StatusFile, cycle_ids=cycles)
+
+
+def after_commit(tell: Callable[[], object]) -> None:
+    """``tell()`` once the current transaction commits (at once outside one), never if it
+    rolls back; its failure is logged and undoes nothing."""
+
+    def announce_cycles() -> None:
+        tell()
+
+    transaction.on_commit(announce_cycles, robust=True)
 
 
 def _stage(path: Path, source: StatusSource, parsed: Future[statuslines.Parsed] | None,

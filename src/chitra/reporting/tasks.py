@@ -1,0 +1,31 @@
+"""Background tasks of reporting (django-tasks; the DB backend runs them in
+``chitra db_worker``): count a cycle's month again while it is being reconciled, out of the
+upload request and of the status files' transaction (a big province takes tens of seconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django_tasks import task
+
+from chitra.payments.models import PaymentCycle
+from chitra.reporting import kpi
+
+# Who counted, in the audit trail: the system (shown "Hệ thống"), not the file's uploader.
+ACTOR = "system:kpi_reconcile"
+
+
+@task()
+def refresh_reconciling_cycle_task(cycle_id: int) -> int | None:
+    """The figures of the cycle's province and month, counted again from its items
+    (:func:`kpi.refresh_cycle`); the paid items counted, or None for a cycle gone meanwhile."""
+    if not PaymentCycle.objects.filter(pk=cycle_id).exists():
+        return None
+    return kpi.refresh_cycle(cycle_id, ACTOR).items
+
+
+def queue_refresh(cycle_ids: Iterable[int]) -> None:
+    """One task per cycle, so one that fails leaves the others to count."""
+    for cycle_id in sorted(set(cycle_ids)):
+        refresh_reconciling_cycle_task.enqueue(cycle_id)
