@@ -296,3 +296,21 @@ def test_the_province_dashboard_offers_the_summary_of_the_latest_ended_campaign(
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(response.content)).paragraphs)
     assert "11/2026" in text
     assert campaign.name in text
+
+
+def test_the_upgrade_counts_the_months_counted_before_people_were_counted_once(campaign):
+    """Migration 0002 fills PaidPeopleAll for the months already counted, as a refresh
+    does (Mai, paid in both groups in October, once)."""
+    import importlib
+
+    from django.db import connection
+
+    backfill = importlib.import_module(
+        "chitra.reporting.migrations.0002_paid_people_all").BACKFILL
+    fields = ("period", "province_code", "ward_code", "people", "cashless")
+    counted = sorted(PaidPeopleAll.objects.values_list(*fields))
+    assert counted
+    PaidPeopleAll.objects.all().delete()
+    with connection.cursor() as cur:
+        cur.execute(backfill)
+    assert sorted(PaidPeopleAll.objects.values_list(*fields)) == counted

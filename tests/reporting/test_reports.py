@@ -70,6 +70,9 @@ def test_the_province_report_holds_the_dashboards_figures_in_every_format(
                      "BẢO HIỂM XÃ HỘI TỈNH LAI CHÂU", "Phường Đoàn Kết", "50,0 %",
                      "6.700.000", "4.200.000", "62,7 %", "Nơi nhận", "GIÁM ĐỐC"):
         assert expected in word, expected
+    # The sentence keeps its commas; only the numbers take thousands dots.
+    assert ("Trong tháng 11/2026, Tỉnh Lai Châu đã chi trả cho 2 người hưởng hàng tháng, "
+            "trong đó 1 người nhận qua tài khoản (50,0 %)") in word
     text = _pdf_text(_report(tmp_path, "province-monthly", "12", "2026-11", "pdf")
                      .read_bytes())
     for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Phường Đoàn Kết", "50,0 %",

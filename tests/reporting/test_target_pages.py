@@ -139,13 +139,14 @@ def test_an_empty_post_asks_for_every_field(login):
 @pytest.mark.parametrize("role", list(Role))
 def test_every_role_gets_its_answer(login, role):
     """Readers of the province see the page without a form and are refused a POST (403);
-    a bank does not see the province (404); who may set, sets."""
+    a bank, and a ward's team (every ward's targets and who set them are on the page), do
+    not see it (404); who may set, sets."""
     user = _national() if role == Role.BHXH_NATIONAL else f.user(role)
     client = login(user)
     page = client.get(PAGE)
     data = {"year": "2027", "ward": "" if role == Role.BHXH_NATIONAL else f.DOAN_KET,
             "group": "monthly", "people": "91", "amount": "91"}
-    if role == Role.BANK_OPERATOR:
+    if role in (Role.BANK_OPERATOR, Role.WARD_TEAM):  # a ward sees its own ward's page only
         assert page.status_code == 404
         assert client.post(PAGE, data).status_code == 404
     elif role in (Role.BHXH_OFFICER, Role.BHXH_APPROVER, Role.BHXH_NATIONAL):

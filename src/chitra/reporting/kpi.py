@@ -54,7 +54,7 @@ def refresh_cycle(cycle_id: int, actor: str, *, registry_now: bool = False) -> R
     closes (``registry_now``) or when the month has none yet; a later count of a past month
     keeps the one it has."""
     with transaction.atomic():
-        cycle = PaymentCycle.objects.select_for_update().get(pk=cycle_id)
+        cycle = PaymentCycle.objects.select_for_update(no_key=True).get(pk=cycle_id)
         key = {"period": cycle.period, "province_code": cycle.province_code}
         PaidFigure.objects.filter(**key).delete()
         PaidPeople.objects.filter(**key).delete()

@@ -109,11 +109,16 @@ def goal_text(bp: int) -> str:
 def summary(kpi: queries.MonthKpi, where: str) -> str:
     m = kpi.groups["monthly"]
     o = kpi.groups["one_time"]
-    return (f"Trong tháng {kpi.period:%m/%Y}, {where} đã chi trả cho {m.people:,} người hưởng "
-            f"hàng tháng, trong đó {m.cashless_people:,} người nhận qua tài khoản "
-            f"({shares.percent_text(m.people_bp)}); {o.people:,} người hưởng một lần, ngắn hạn, "
-            f"trong đó {o.cashless_people:,} người nhận qua tài khoản "
-            f"({shares.percent_text(o.people_bp)}).").replace(",", ".")
+    return (f"Trong tháng {kpi.period:%m/%Y}, {where} đã chi trả cho {_dots(m.people)} người "
+            f"hưởng hàng tháng, trong đó {_dots(m.cashless_people)} người nhận qua tài khoản "
+            f"({shares.percent_text(m.people_bp)}); {_dots(o.people)} người hưởng một lần, "
+            f"ngắn hạn, trong đó {_dots(o.cashless_people)} người nhận qua tài khoản "
+            f"({shares.percent_text(o.people_bp)}).")
+
+
+def _dots(n: int) -> str:
+    """1234567 → ``1.234.567`` (Vietnamese thousands)."""
+    return f"{n:,}".replace(",", ".")
 
 
 def trend_section(area: Area, last: date) -> Section:

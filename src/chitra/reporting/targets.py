@@ -129,10 +129,13 @@ def may_set(user: User, province_code: str, ward_code: str) -> bool:
 
 
 def may_read(user: User, province_code: str) -> bool:
-    """The province's own staff and leadership, BHXH Việt Nam, not a bank."""
+    """The province's own staff and leadership, BHXH Việt Nam, not a bank, and not a ward's
+    people (the screen shows every ward's targets and who set them): who may see the
+    province's dashboard (:func:`chitra.reporting.areas.area_for`)."""
     scope = scope_of(user)
-    return (user.is_active and scope.provider_id is None
-            and scope.province_code in (None, province_code))
+    if not user.is_active or scope.provider_id is not None or scope.ward_code:
+        return False
+    return scope.province_code in (None, province_code)
 
 
 def problems(change: TargetChange) -> list[tuple[str, str, str]]:

@@ -222,7 +222,7 @@ def _refuse_characters(decomposed: str) -> None:
             if not after_letter:
                 raise InvalidName("name_characters", "Họ tên có dấu không đi kèm chữ cái.",
                                   "Name has a diacritic that is not on a letter.")
-        elif ch.isspace() or ch in _SEPARATORS:
+        elif category == "Zs" or ch in "\t\n\r" or ch in _SEPARATORS:
             after_letter = False
         elif category == "Cc":
             raise InvalidName("name_control", "Họ tên có ký tự điều khiển.",

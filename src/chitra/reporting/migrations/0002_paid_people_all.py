@@ -2,11 +2,25 @@
 
 from django.db import migrations, models
 
+# The months counted before this table existed, counted for it from their paid items as
+# kpi.refresh_cycle does (each person once per ward, cashless when paid so at least once).
+BACKFILL = """
+INSERT INTO reporting_paidpeopleall (period, province_code, ward_code, people, cashless)
+SELECT c.period, c.province_code, i.ward_code, COUNT(DISTINCT i.beneficiary_id),
+       COUNT(DISTINCT CASE WHEN i.channel <> 'cash' THEN i.beneficiary_id END)
+FROM payments_paymentitem i
+JOIN payments_paymentcycle c ON c.id = i.cycle_id
+JOIN reporting_figurerefresh f ON f.period = c.period AND f.province_code = c.province_code
+WHERE i.status = 'paid'
+GROUP BY c.period, c.province_code, i.ward_code
+"""
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('reporting', '0001_initial'),
+        ('payments', '0020_exception_kinds_death_reported_duplicate'),
     ]
 
     operations = [
@@ -28,4 +42,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('period', 'province_code', 'ward_code'), name='paid_people_all_once'), models.CheckConstraint(condition=models.Q(('cashless__lte', models.F('people'))), name='paid_people_all_cashless_within')],
             },
         ),
+        migrations.RunSQL(BACKFILL, reverse_sql=migrations.RunSQL.noop),
     ]
