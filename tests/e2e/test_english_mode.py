@@ -21,6 +21,7 @@ from chitra.payments.models import PaymentCycle, PaymentFile, PaymentItem
 from chitra.payments.status.ingest import ingest_status_file
 from chitra.registry.models import Channel
 from tests import factories as f
+from tests.e2e.signin import sign_in
 from tests.e2e.test_payment_journey import office  # noqa: F401 - a fixture
 from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixture
     PHONE,
@@ -40,17 +41,7 @@ INTERNAL = ("citizen_id", "end_to_end_id", "pain002", "system:", "nha_cung_cap")
 
 
 def _login(browser, url: str, username: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True,
-                                  has_touch=True, locale="vi-VN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{url}/")
-    return context, page, errors
+    return sign_in(browser, url, username, PHONE, phone=True)
 
 
 def _english(page) -> None:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from django.utils import translation
 from chitra.access.models import OrganizationKind, Role
 from chitra.reporting import kpi
 from tests import factories as f
+from tests.e2e.signin import sign_in
 from tests.e2e.test_ward_journey import (  # noqa: F401 - http_cookies is a fixture
     PHONE,
     SCREENSHOTS,
@@ -71,18 +72,7 @@ def counted(transactional_db, reconciled):  # type: ignore[no-untyped-def]  # no
 
 
 def _login(browser, url: str, username: str, viewport):  # type: ignore[no-untyped-def]
-    phone = viewport == PHONE
-    context = browser.new_context(viewport=viewport, locale="vi-VN", device_scale_factor=1,
-                                  is_mobile=phone, has_touch=phone)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{url}/")
-    return context, page, errors
+    return sign_in(browser, url, username, viewport, phone=viewport == PHONE)
 
 
 def _screenshot(page, name: str, viewport) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,6 @@ from chitra.registry.models import Beneficiary, BeneficiaryStatus, PaymentAccoun
 from chitra.registry.queries import CASHLESS_CHANNELS, beneficiaries_visible_to
 from chitra.reporting import charts, queries, shares, targets
 from chitra.reporting.areas import name_of
-from chitra.reporting.models import FigureRefresh
 from chitra.reporting.queries import Area, GroupKpi, MonthKpi
 
 STILL_ON_CASH_SHOWN = 100
@@ -68,10 +67,7 @@ class Page:
 
 def counted_periods(area: Area) -> list[date]:
     """The months counted for the area, newest first."""
-    rows = FigureRefresh.objects.using(reporting_db())
-    if area.province_code is not None:
-        rows = rows.filter(province_code=area.province_code)
-    return sorted(set(rows.values_list("period", flat=True)), reverse=True)
+    return queries.counted_months(area)[::-1]
 
 
 def page(user: User, area: Area, period: date | None, group: str) -> Page:
