@@ -3,6 +3,7 @@ safe with any label, drawn only with what the page's CSP and svglib accept, to s
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from fractions import Fraction
@@ -10,6 +11,7 @@ from fractions import Fraction
 import pytest
 from lxml import etree
 
+from chitra.reporting import charts
 from chitra.reporting.charts import (
     AMBER,
     GREEN,
@@ -344,3 +346,16 @@ def test_counts_and_targets_are_written_the_vietnamese_way():
     assert format_count(0) == "0"
     assert format_target(9000) == "90 %"
     assert format_target(9250) == "92,5 %"
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0, "0.0"), (7, "7.0"), (-3, "-3.0"), (Fraction(1, 20), "0.1"), (Fraction(-1, 20), "0.0"),
+    (Fraction(3, 40), "0.1"), (Fraction(1, 3), "0.3"), (Fraction(2, 3), "0.7"),
+    (Fraction(-2, 3), "-0.7"), (Fraction(-21, 20), "-1.0"), (Fraction(12345, 7), "1763.6"),
+])
+def test_a_coordinate_is_rounded_half_up_to_one_decimal(value: Fraction | int,
+                                                        text: str) -> None:
+    # Integer arithmetic must give what floor(value * 10 + 1/2) gives, negatives included.
+    assert charts._num(value) == text
+    tenths = math.floor(value * 10 + Fraction(1, 2))
+    assert text == f"{'-' if tenths < 0 else ''}{abs(tenths) // 10}.{abs(tenths) % 10}"

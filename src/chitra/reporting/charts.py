@@ -11,6 +11,7 @@ value as text: colour is never the only sign.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -97,6 +98,7 @@ def rag(share_bp: int, target_bp: int, amber_within_bp: int = 500) -> Rag:
 # --- SVG text ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # a page repeats its colours, classes and labels
 def _clean(text: str) -> str:
     """Text safe for XML 1.0 on one line (escaping is done where it is written)."""
     return " ".join(unicodedata.normalize("NFC", _NOT_XML.sub("", text)).split())
@@ -109,7 +111,13 @@ def _short(text: str, limit: int = LABEL_CHARS) -> str:
 
 def _num(value: Num) -> str:
     """A coordinate with one decimal, rounded half up ("{:.1f}" without float noise)."""
-    tenths = math.floor(value * 10 + Fraction(1, 2))
+    # Integer arithmetic: a chart writes thousands of coordinates, and Fraction's
+    # operators cost microseconds each.
+    if type(value) is int:
+        tenths = value * 10
+    else:
+        num, den = value.numerator, value.denominator
+        tenths = (num * 20 + den) // (2 * den)  # floor(value * 10 + 1/2)
     sign = "-" if tenths < 0 else ""
     return f"{sign}{abs(tenths) // 10}.{abs(tenths) % 10}"
 
