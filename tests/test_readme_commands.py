@@ -51,6 +51,10 @@ RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
         "tests/reporting/test_reports.py::"
         "test_the_province_report_holds_the_dashboards_figures_in_every_format",
         "tests/reporting/test_reports.py::test_bad_requests_write_nothing"),
+    ("popdb_sim", None): (
+        "tests/verification/test_popdb_sim.py::"
+        "test_the_adapter_finds_every_planted_discrepancy_over_the_socket",
+        "tests/verification/test_popdb_sim.py::test_bad_arguments_are_refused_cleanly"),
     ("seed_demo_payments", None): (
         "tests/reporting/test_demo_figures.py::test_two_paid_months_are_closed_and_counted",),
     ("kpi", "refresh"): ("tests/reporting/test_kpi.py::test_the_command_counts_what_was_paid",

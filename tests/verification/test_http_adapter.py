@@ -11,7 +11,8 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pytest
@@ -379,6 +380,134 @@ def test_a_closed_port_is_unavailable(batch):
         adapter(f"http://127.0.0.1:{port}").verify(batch)
 
 
+# --- the deadline covers the whole attempt, over raw sockets ------------------------------
+
+DEADLINE_MS = 400
+SLACK_S = 0.8  # thread scheduling; a step that restarted the clock would take seconds
+
+
+@contextmanager
+def raw_server(handle: Callable[[socket.socket, threading.Event], None]) -> Iterator[tuple[
+        int, list[socket.socket]]]:
+    """A TCP server on 127.0.0.1 running ``handle(connection, stop)`` for each connection it
+    accepts, until the block ends; yields its port and the connections accepted."""
+    stop = threading.Event()
+    accepted: list[socket.socket] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            accepted.append(conn)
+            threading.Thread(target=handle, args=(conn, stop), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], accepted
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+        for conn in accepted:
+            conn.close()
+
+
+def drip(conn: socket.socket, stop: threading.Event, data: bytes) -> None:
+    """Send ``data`` one byte every 20 ms (10 s at most) until stopped or cut off."""
+    for byte in data[:500]:
+        if stop.wait(0.02):
+            return
+        try:
+            conn.sendall(bytes([byte]))
+        except OSError:
+            return
+
+
+def read_request(conn: socket.socket) -> None:
+    conn.settimeout(5)
+    seen = b""
+    while b"\r\n\r\n" not in seen:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return
+        seen += chunk
+
+
+def timed_out(url: str, batch: list[PersonCheck]) -> float:
+    """Seconds until ``verify`` raised PopulationTimeout (which it must)."""
+    start = time.monotonic()
+    with pytest.raises(PopulationTimeout, match="population_timeout"):
+        adapter(url, timeout_ms=DEADLINE_MS, retries=3).verify(batch)
+    return time.monotonic() - start
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_connect_that_never_completes_times_out_within_the_deadline(batch, scheme):
+    # A listener whose queue is full drops the SYN: the connect hangs as if blackholed.
+    with socket.create_server(("127.0.0.1", 0), backlog=0) as listener:
+        port = listener.getsockname()[1]
+        queued = []
+        while True:
+            probe = socket.socket()
+            probe.settimeout(0.2)
+            try:
+                probe.connect(("127.0.0.1", port))
+            except TimeoutError:
+                probe.close()
+                break
+            queued.append(probe)
+        try:
+            assert timed_out(f"{scheme}://127.0.0.1:{port}", batch) < (
+                DEADLINE_MS / 1000 + SLACK_S)
+        finally:
+            for probe in queued:
+                probe.close()
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_server_that_takes_the_connection_and_never_answers_times_out(batch, scheme):
+    # The kernel completes the connection; nobody ever reads the request or starts TLS.
+    with socket.create_server(("127.0.0.1", 0), backlog=8) as listener:
+        port = listener.getsockname()[1]
+        assert timed_out(f"{scheme}://127.0.0.1:{port}", batch) < (
+            DEADLINE_MS / 1000 + SLACK_S)
+
+
+def test_a_tls_handshake_sent_a_byte_at_a_time_hits_the_deadline(batch):
+    # A TLS handshake record announcing 16 KiB, then its bytes one by one: each read gets
+    # a byte well within any per-read timeout, so only a deadline on the whole stops it.
+    def handshake(conn: socket.socket, stop: threading.Event) -> None:
+        drip(conn, stop, b"\x16\x03\x03\x40\x00" + b"\x00" * 1000)
+
+    with raw_server(handshake) as (port, accepted):
+        assert timed_out(f"https://127.0.0.1:{port}", batch) < DEADLINE_MS / 1000 + SLACK_S
+        assert len(accepted) == 1  # a timeout is not retried
+
+
+def test_headers_sent_a_byte_at_a_time_hit_the_deadline(batch):
+    def headers(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        drip(conn, stop, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: "
+             + b"a" * 1000)
+
+    with raw_server(headers) as (port, accepted):
+        assert timed_out(f"http://127.0.0.1:{port}", batch) < DEADLINE_MS / 1000 + SLACK_S
+        assert len(accepted) == 1
+
+
+def test_a_host_name_is_looked_up_and_each_address_tried(batch, simulator):
+    # "localhost" may give ::1 first, where nothing listens: the next address is tried.
+    with serving(simulator) as url:
+        port = url.rsplit(":", 1)[1]
+        answers = adapter(f"http://localhost:{port}").verify(batch)
+    assert len(answers) == len(batch)
+
+
 def _drop_first(answer: dict) -> None:
     del answer["results"][0]
 
@@ -506,6 +635,8 @@ def test_the_adapter_does_not_show_its_token():
     ["--port", "0", "--error-rate", "101"],
     ["--port", "0", "--latency-ms", "-5"],
     ["--port", "0", "--province", "99"],
+    ["--port", "0", "--host", "0.0.0.0"],
+    ["--port", "0", "--host", "10.1.2.3"],
     [],
 ])
 def test_the_simulator_command_refuses_bad_arguments(argv):

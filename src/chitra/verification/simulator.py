@@ -19,11 +19,12 @@ from __future__ import annotations
 import hmac
 import logging
 import random
+import socket
 import threading
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
@@ -160,9 +161,15 @@ class _QuietHandler(WSGIRequestHandler):
         logger.info("%s %s", self.address_string(), format % args)
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 def make_server(app: Any, host: str = "127.0.0.1", port: int = 0) -> WSGIServer:
-    """A threading HTTP server for ``app`` on ``host:port`` (0: any free port), not started."""
-    return _make_wsgi_server(host, port, app, server_class=_Server,
+    """A threading HTTP server for ``app`` on ``host:port`` (0: any free port), not started.
+    An IPv6 address literal (``::1``) listens on IPv6."""
+    return _make_wsgi_server(host, port, app,
+                             server_class=_Server6 if ":" in host else _Server,
                              handler_class=_QuietHandler)
 
 
@@ -217,53 +224,69 @@ DEFAULT_RATES_BP = dict.fromkeys(Planted, 100)
 """Share of the people given each discrepancy, in basis points (100 = 1 %)."""
 
 
+def checks_from(rows: Iterable[Sequence[Any]], skipped: list[str]) -> Iterator[PersonCheck]:
+    """The registry's rows (citizen ID, full name, date of birth, sex, ward code, address:
+    :class:`chitra.registry.population_checks.PersonOnFile`) as checks, in a stream; the
+    personal ID of each row a request could not carry (a check refuses it) goes to
+    ``skipped``."""
+    for row in rows:
+        try:
+            yield PersonCheck(*row)
+        except (TypeError, ValueError):
+            skipped.append(str(row[0]))
+
+
 def population_from(
     people: Iterable[PersonCheck], seed: int, *,
     rates_bp: Mapping[Planted, int] = DEFAULT_RATES_BP, as_of: date | None = None,
 ) -> tuple[dict[str, PopulationRecord], dict[str, Planted]]:
     """A population for ``people`` with planted discrepancies, and which person got which.
 
-    Of ``n`` people, ``n × rate // 10 000`` get each discrepancy (fewer if not enough can:
-    a name without any mark cannot lose its accents, a day above 12 cannot swap with the
-    month, a ward alone in its province has nowhere to move); nobody gets two. Who gets what
-    depends only on ``seed`` and the people, not their order. A death is dated in the year
-    before ``as_of`` (default: today), never before the birth.
+    ``people`` is read once, as it comes (a stream from the registry will do): the
+    population is built from it directly, and nothing else holds the records. Of ``n``
+    people, ``n × rate // 10 000`` get each discrepancy (fewer if not enough can: a name
+    without any mark cannot lose its accents, a day above 12 cannot swap with the month, a
+    ward alone in its province has nowhere to move); nobody gets two. Who gets what depends
+    only on ``seed`` and the people, not their order. A death is dated in the year before
+    ``as_of`` (default: today), never before the birth. Raises ValueError for a rate out of
+    range or a personal ID given twice.
     """
     for kind, rate in rates_bp.items():
         if type(rate) is not int or not 0 <= rate <= 10_000:
             raise ValueError(f"the rate of {kind} must be 0–10 000 basis points, not {rate!r}")
     if as_of is None:
         as_of = timezone.localdate()
-    everyone = sorted(people, key=lambda check: check.citizen_id)
+    population: dict[str, PopulationRecord] = {}
+    for check in people:
+        if check.citizen_id in population:
+            raise ValueError(f"personal ID {check.citizen_id} given twice")
+        population[check.citizen_id] = _record(check)
+    size = len(population)
     rng = random.Random(seed)  # noqa: S311 — a simulation, not a secret
-    order = everyone[:]
-    rng.shuffle(order)
-    neighbours = _wards_by_province(check.ward_code for check in everyone)
+    ids = sorted(population)  # the IDs only: the records stay in the mapping
+    rng.shuffle(ids)
+    neighbours = _wards_by_province(record.ward_code for record in population.values())
     planted: dict[str, Planted] = {}
-    altered: dict[str, PopulationRecord | None] = {}
     for kind in Planted:
-        wanted = len(everyone) * rates_bp.get(kind, 0) // 10_000
-        for check in order:
+        wanted = size * rates_bp.get(kind, 0) // 10_000
+        for citizen_id in ids:
             if wanted == 0:
                 break
-            if check.citizen_id in planted:
+            if citizen_id in planted:
                 continue
             if kind == Planted.UNKNOWN_ID:
-                altered[check.citizen_id] = None
-            elif (record := _plant(kind, check, rng, neighbours, as_of)) is not None:
-                altered[check.citizen_id] = record
+                del population[citizen_id]
+            elif (changed := _plant(kind, population[citizen_id], rng, neighbours,
+                                    as_of)) is not None:
+                population[citizen_id] = changed
             else:
                 continue
-            planted[check.citizen_id] = kind
+            planted[citizen_id] = kind
             wanted -= 1
-    population: dict[str, PopulationRecord] = {}
-    for check in everyone:
-        if check.citizen_id in altered:
-            changed = altered[check.citizen_id]
-            if changed is not None:
-                population[check.citizen_id] = changed
-        else:
-            population[check.citizen_id] = _clean(check, capitals=rng.randrange(2) == 0)
+    ids.sort()
+    for citizen_id in ids:
+        if citizen_id not in planted and rng.randrange(2) == 0:
+            population[citizen_id] = _in_capitals(population[citizen_id])
     return population, planted
 
 
@@ -272,11 +295,11 @@ def _record(check: PersonCheck) -> PopulationRecord:
                             check.ward_code)
 
 
-def _clean(check: PersonCheck, *, capitals: bool) -> PopulationRecord:
-    record = _record(check)
-    upper = check.full_name.upper()
-    if capitals and _reason(check.full_name, upper) in (NameReason.EXACT,
-                                                       NameReason.SAME_AFTER_NORMALIZING):
+def _in_capitals(record: PopulationRecord) -> PopulationRecord:
+    """The record with its name in capitals, if that is still the same name."""
+    upper = record.full_name.upper()
+    if _reason(record.full_name, upper) in (NameReason.EXACT,
+                                            NameReason.SAME_AFTER_NORMALIZING):
         return replace(record, full_name=upper)
     return record
 
@@ -300,29 +323,29 @@ def _wards_by_province(codes: Iterable[str]) -> dict[str, list[str]]:
             for same in by_province.values() for code in same}
 
 
-def _plant(kind: Planted, check: PersonCheck, rng: random.Random,
+def _plant(kind: Planted, record: PopulationRecord, rng: random.Random,
            neighbours: Mapping[str, list[str]],
            as_of: date) -> PopulationRecord | None:
-    """The record with ``kind`` planted, or None if ``check`` cannot take it."""
-    record = _record(check)
+    """``record`` (a person as we hold them) with ``kind`` planted, or None if it cannot
+    take it."""
     if kind == Planted.DECEASED:
         died = as_of - timedelta(days=rng.randint(1, 365))
-        return replace(record, death_date=max(died, check.date_of_birth))
+        return replace(record, death_date=max(died, record.date_of_birth))
     if kind == Planted.NO_ACCENTS:
-        bare = to_ascii(check.full_name).upper()
+        bare = to_ascii(record.full_name).upper()
         return (replace(record, full_name=bare)
-                if _reason(check.full_name, bare) == NameReason.ACCENTS_MISSING else None)
+                if _reason(record.full_name, bare) == NameReason.ACCENTS_MISSING else None)
     if kind == Planted.MIDDLE_NAME_VARIANT:
-        variant = _middle_name_variant(check.full_name, drop=rng.randrange(2) == 0)
+        variant = _middle_name_variant(record.full_name, drop=rng.randrange(2) == 0)
         return (replace(record, full_name=variant) if variant is not None and _reason(
-            check.full_name, variant) == NameReason.MIDDLE_NAME_VARIANT else None)
+            record.full_name, variant) == NameReason.MIDDLE_NAME_VARIANT else None)
     if kind == Planted.DAY_MONTH_SWAPPED:
-        born = check.date_of_birth
+        born = record.date_of_birth
         if born.day > 12 or born.day == born.month:
             return None
         return replace(record, date_of_birth=date(born.year, born.day, born.month))
     if kind == Planted.MOVED:
-        others = neighbours.get(check.ward_code)
+        others = neighbours.get(record.ward_code)
         return replace(record, ward_code=rng.choice(others)) if others else None
     raise AssertionError(kind)
 

@@ -38,8 +38,11 @@ How the client behaves
 ----------------------
 
 - A batch is sent in chunks of at most ``max_batch`` people, one request each.
-- Each attempt has a hard deadline of ``timeout_ms`` from connecting to the last byte of the
-  answer: past it the connection is cut and :class:`~.base.PopulationTimeout` raised.
+- Each attempt has a hard deadline of ``timeout_ms`` from looking up the host to the last
+  byte of the answer, TCP connect and TLS handshake included: every step waits at most what
+  is left of it, and at the deadline a watchdog cuts the connection whatever it is doing
+  (a connect that never completes, a handshake or headers sent a byte at a time); then
+  :class:`~.base.PopulationTimeout` is raised.
 - ``429`` and ``5xx`` are retried up to ``retries`` times, with the same ``batch_id``, after
   ``backoff_ms × 2^n`` or the ``Retry-After`` the service asked for, never more than
   ``retry_after_cap_ms``. Nothing else is retried: not a timeout, not a refused connection,
@@ -74,6 +77,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from chitra.verification import wire
@@ -128,11 +132,12 @@ class HttpPopulationAdapter(PopulationAdapter):
             raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
         if parts.username or parts.password or parts.query or parts.fragment:
             raise ValueError("base_url must not hold credentials, a query or a fragment")
-        if parts.scheme == "http" and not (allow_plain_http or _is_loopback(parts.hostname)):
+        if parts.scheme == "http" and not (allow_plain_http or is_loopback(parts.hostname)):
             raise ValueError("the token would travel in clear: use https (plain http only to "
                              "this machine, or with allow_plain_http=True)")
         self.base_url = base_url
-        self._scheme = parts.scheme
+        # Made once: loading the system's certificates would eat into each deadline.
+        self._tls = ssl.create_default_context() if parts.scheme == "https" else None
         self._host = parts.hostname
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._path = parts.path.rstrip("/") + wire.API_PATH
@@ -193,50 +198,31 @@ class HttpPopulationAdapter(PopulationAdapter):
 
     # --- one exchange ---------------------------------------------------------------------
 
-    def _connection(self) -> http.client.HTTPConnection:
-        timeout = self.timeout_ms / 1000
-        if self._scheme == "https":
-            return http.client.HTTPSConnection(self._host, self._port, timeout=timeout,
-                                               context=ssl.create_default_context())
-        return http.client.HTTPConnection(self._host, self._port, timeout=timeout)
-
     def _post(self, body: bytes) -> _Reply:
-        """One attempt, within ``timeout_ms`` in all: a watchdog cuts the connection."""
-        connection = self._connection()
-        expired = threading.Event()
-        lock = threading.Lock()
-        sockets: list[socket.socket] = []
-
-        def cut() -> None:
-            with lock:
-                expired.set()
-                for sock in sockets:
-                    with contextlib.suppress(OSError):  # closed already: nothing to cut
-                        sock.shutdown(socket.SHUT_RDWR)
-
-        watchdog = threading.Timer(self.timeout_ms / 1000, cut)
+        """One attempt, within ``timeout_ms`` in all, name lookup, connect and TLS handshake
+        included: every step waits at most what is left, and a watchdog cuts the connection
+        at the deadline whatever step it is in."""
+        attempt = _Attempt(self.timeout_ms)
+        connection = _Connection(attempt, self._host, self._port, self._tls)
+        watchdog = threading.Timer(self.timeout_ms / 1000, attempt.cut)
         watchdog.daemon = True
         watchdog.start()
         try:
-            connection.connect()
-            with lock:
-                # Kept here: http.client forgets the socket once it hands it to the response.
-                if connection.sock is not None:
-                    sockets.append(connection.sock)
             reply = self._exchange(connection, body)
-            if expired.is_set():  # cut mid-answer: what was read may be incomplete
+            if attempt.expired.is_set():  # cut mid-answer: what was read may be incomplete
                 raise PopulationTimeout(f"{self.timeout_ms} ms")
             return reply
-        except (OSError, http.client.HTTPException) as error:
-            if expired.is_set() or isinstance(error, TimeoutError):
+        except (OSError, http.client.HTTPException, PopulationBadAnswer) as error:
+            # Cut short, an answer may look bad (headers ended early): the deadline is why.
+            if attempt.expired.is_set() or isinstance(error, TimeoutError):
                 raise PopulationTimeout(f"{self.timeout_ms} ms") from error
+            if isinstance(error, PopulationBadAnswer):
+                raise
             raise PopulationUnavailable(type(error).__name__) from error
         finally:
             watchdog.cancel()
-            with lock:
-                connection.close()
-                for sock in sockets:
-                    sock.close()
+            connection.close()
+            attempt.close()
 
     def _exchange(self, connection: http.client.HTTPConnection, body: bytes) -> _Reply:
         connection.request("POST", self._path, body=body, headers={
@@ -271,7 +257,128 @@ class HttpPopulationAdapter(PopulationAdapter):
             f"longer than {self.max_answer_bytes} bytes.")
 
 
-def _is_loopback(host: str) -> bool:
+class _Attempt:
+    """The deadline of one attempt and the sockets it opened, for the watchdog to cut.
+
+    The watchdog holds a duplicate of each socket's descriptor: shutting it down ends the
+    connection whoever holds the other (http.client hands its socket to the response; the
+    TLS layer takes over the descriptor of the plain socket), and ends a connect in progress.
+    """
+
+    def __init__(self, timeout_ms: int) -> None:
+        self.deadline = time.monotonic() + timeout_ms / 1000
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._watched: list[socket.socket] = []
+
+    def left(self) -> float:
+        """Seconds left; TimeoutError if none."""
+        left = self.deadline - time.monotonic()
+        if left <= 0 or self.expired.is_set():
+            raise TimeoutError("deadline passed")
+        return left
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self.expired.is_set():
+                raise TimeoutError("deadline passed")
+            self._watched.append(sock.dup())
+
+    def cut(self) -> None:
+        with self._lock:
+            self.expired.set()
+            for sock in self._watched:
+                with contextlib.suppress(OSError):  # not connected (yet): nothing to cut
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        with self._lock:
+            for sock in self._watched:
+                sock.close()
+            self._watched.clear()
+
+    def open(self, host: str, port: int, tls: ssl.SSLContext | None) -> socket.socket:
+        """A socket connected to ``host:port`` (TLS handshake done if ``tls``), within the
+        deadline. Each address is tried in turn, within what is left."""
+        error: OSError = OSError(f"no address for {host}")
+        for family, kind, proto, _, address in _resolve(host, port, self.left()):
+            sock = socket.socket(family, kind, proto)
+            try:
+                self.watch(sock)
+                sock.settimeout(self.left())
+                sock.connect(address)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError as failed:
+                sock.close()
+                if isinstance(failed, TimeoutError) or self.expired.is_set():
+                    raise
+                error = failed
+                continue
+            if tls is None:
+                return sock
+            try:
+                wrapped = tls.wrap_socket(sock, server_hostname=host,
+                                          do_handshake_on_connect=False)
+            except BaseException:
+                sock.close()
+                raise
+            try:
+                wrapped.settimeout(self.left())
+                wrapped.do_handshake()
+            except BaseException:
+                wrapped.close()
+                raise
+            return wrapped
+        raise error
+
+
+def _resolve(host: str, port: int,
+             seconds: float) -> list[tuple[Any, Any, int, str, Any]]:
+    """``getaddrinfo`` for a TCP connection, given at most ``seconds``: the C library's
+    lookup has no timeout of its own, so a name is looked up in a thread not waited for
+    past the deadline (an address literal needs no lookup)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                  flags=socket.AI_NUMERICHOST)
+    found: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as error:
+            found.append(error)
+
+    thread = threading.Thread(target=lookup, name="popdb-resolve", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not found:
+        raise TimeoutError(f"looking up {host}")
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return list(found[0])
+
+
+class _Connection(http.client.HTTPConnection):
+    """http.client's connection, connecting through :meth:`_Attempt.open` (within the
+    deadline, TLS included), never through a proxy."""
+
+    def __init__(self, attempt: _Attempt, host: str, port: int,
+                 tls: ssl.SSLContext | None) -> None:
+        super().__init__(host, port)
+        self._attempt = attempt
+        self._tls = tls
+        self.default_port = 443 if tls is not None else 80  # the Host header leaves it out
+
+    def connect(self) -> None:
+        self.sock = self._attempt.open(self.host, self.port, self._tls)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost`` or a loopback address literal."""
     if host == "localhost":
         return True
     try:
