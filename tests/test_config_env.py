@@ -53,6 +53,9 @@ READS: dict[str, tuple[str, str, Any]] = {
     "CHITRA_HOTLINE": (" 0213  3876 543 ", "hotline", "0213 3876 543"),
     "CHITRA_OFFICE_ADDRESS": ("Số 5, đường Trần Hưng Đạo,\n phường Đoàn Kết", "office_address",
                               "Số 5, đường Trần Hưng Đạo, phường Đoàn Kết"),
+    "CHITRA_POPULATION_URL": (" https://popdb.example.gov.vn/api ", "population_url",
+                              "https://popdb.example.gov.vn/api"),
+    "CHITRA_POPULATION_TOKEN": ("s3cret-token\n", "population_token", "s3cret-token"),
 }
 
 
@@ -126,3 +129,11 @@ def test_var_dir_holds_the_database_secret_key_media_and_keys(tmp_path):
     assert shown["media"] == shown["storage"] == str(var / "media")
     assert shown["static"] == str(var / "static")
     assert shown["keystore"] == str(var / "keys" / "bhxh-demo.p12")
+
+
+@pytest.mark.parametrize("url", ["ftp://popdb.example/", "popdb.example.gov.vn",
+                                 "https://popdb example/", "javascript:alert(1)"])
+def test_a_population_url_that_is_not_http_is_refused(url, monkeypatch):
+    monkeypatch.setenv("CHITRA_POPULATION_URL", url)
+    with pytest.raises(ValueError, match="CHITRA_POPULATION_URL"):
+        config.load()

@@ -51,6 +51,13 @@ RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
         "tests/reporting/test_reports.py::"
         "test_the_province_report_holds_the_dashboards_figures_in_every_format",
         "tests/reporting/test_reports.py::test_bad_requests_write_nothing"),
+    ("verify_population", None): (
+        "tests/verification/test_verify_command.py::"
+        "test_a_simulated_run_on_the_demo_finds_every_planted_discrepancy",
+        "tests/verification/test_verify_command.py::"
+        "test_the_http_adapter_calls_the_configured_service",
+        "tests/verification/test_verify_command.py::"
+        "test_the_file_path_writes_the_request_and_records_the_polices_answer"),
     ("popdb_sim", None): (
         "tests/verification/test_popdb_sim.py::"
         "test_the_adapter_finds_every_planted_discrepancy_over_the_socket",

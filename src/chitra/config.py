@@ -6,6 +6,7 @@ Nothing else in chitra reads ``os.environ``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +48,15 @@ def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
     if not all(c.isascii() and (c.isalnum() or c in "-_") for c in name):
         raise ValueError(f"CHITRA_PROXY_SSL_HEADER: not a header name: {name!r}")
     return "HTTP_" + name.upper().replace("-", "_"), "https"
+
+
+def _population_url(value: str) -> str:
+    """The population service's base URL ("" none): http(s) only; the adapter itself refuses
+    to send its token over plain http except to this machine."""
+    value = value.strip()
+    if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+        raise ValueError(f"CHITRA_POPULATION_URL: not an http(s) URL: {value!r}")
+    return value
 
 
 _HOTLINE = frozenset("0123456789 .+()-")
@@ -110,6 +120,10 @@ class Config:
     # The office on letters to beneficiaries: its hotline and its postal address ("" none).
     hotline: str
     office_address: str
+    # The national population database's verification service (issue 16): base URL and
+    # bearer token ("" none: `verify_population --adapter http` says it is not configured).
+    population_url: str
+    population_token: str
     # Crash points of the crash tests (:mod:`chitra.core.faults`): point → the pass at which
     # the process exits. Empty unless CHITRA_TEST_FAULTS=1, so a production process that
     # inherits a stray CHITRA_FAULT_* variable ignores it.
@@ -146,6 +160,8 @@ def load() -> Config:
         status_appliers=int(os.environ.get("CHITRA_STATUS_APPLIERS", "2")),
         hotline=_hotline(os.environ.get("CHITRA_HOTLINE", "1900 9068")),
         office_address=" ".join(os.environ.get("CHITRA_OFFICE_ADDRESS", "").split())[:200],
+        population_url=_population_url(os.environ.get("CHITRA_POPULATION_URL", "")),
+        population_token=os.environ.get("CHITRA_POPULATION_TOKEN", "").strip(),
         faults=_faults(),
     )
 

@@ -15,6 +15,20 @@ class BeneficiaryStatus(models.TextChoices):
     DECEASED = "deceased", "Đã chết"
 
 
+class VerificationOutcome(models.TextChoices):
+    """The outcome of the last verification against the national population database.
+
+    The same values as ``chitra.verification.outcomes.Outcome`` (registry does not import
+    verification; a test keeps the two in step)."""
+
+    MATCH = "match", "Khớp"
+    NAME_DIFFERS = "name_differs", "Họ tên khác"
+    BIRTH_DATE_DIFFERS = "birth_date_differs", "Ngày sinh khác"
+    NOT_FOUND = "not_found", "Không tìm thấy"
+    DECEASED = "deceased", "Đã chết"
+    MOVED = "moved", "Đã chuyển nơi cư trú"
+
+
 class SexChoice(models.TextChoices):
     MALE = Sex.MALE.value, "Nam"
     FEMALE = Sex.FEMALE.value, "Nữ"
@@ -58,6 +72,15 @@ class Beneficiary(models.Model):
     status_reason = models.CharField(max_length=300, blank=True)
     payment_point = models.ForeignKey(PaymentPoint, null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="beneficiaries")
+    # Recorded by services.record_deaths (e.g. from the police's answer): set only together
+    # with the status deceased. A person marked deceased before this field may have none.
+    death_date = models.DateField(null=True, blank=True)
+    # The last verification against the national population database (issue 16): when, and
+    # its outcome; both or neither.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # A database default too: the import's set-based INSERT … SELECT names its columns.
+    verification_outcome = models.CharField(max_length=20, blank=True, default="",
+                                            db_default="", choices=VerificationOutcome.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,8 +94,22 @@ class Beneficiary(models.Model):
                 condition=Q(status=BeneficiaryStatus.ACTIVE) | ~Q(status_reason=""),
                 name="beneficiary_inactive_has_reason"),
             models.UniqueConstraint(fields=["citizen_id"], name="beneficiary_citizen_id_unique"),
+            models.CheckConstraint(
+                condition=Q(death_date__isnull=True) | Q(status=BeneficiaryStatus.DECEASED),
+                name="beneficiary_death_date_means_deceased"),
+            models.CheckConstraint(
+                condition=Q(death_date__isnull=True) | Q(death_date__gte=F("date_of_birth")),
+                name="beneficiary_death_after_birth"),
+            models.CheckConstraint(
+                condition=Q(verification_outcome="", verified_at__isnull=True)
+                | (Q(verification_outcome__in=VerificationOutcome.values)
+                   & Q(verified_at__isnull=False)),
+                name="beneficiary_verification_valid"),
         ]
         indexes = [models.Index(fields=["province_code", "ward_code"]),
+                   # Who is due a verification (registry.verification_due).
+                   models.Index(fields=["province_code", "verified_at"],
+                                name="beneficiary_verified_idx"),
                    models.Index(fields=["bhxh_code"], name="beneficiary_bhxh_code_idx"),
                    models.Index(fields=["name_key"], name="beneficiary_name_key_idx"),
                    # The few not paid: what a payment cycle lists as excluded.
@@ -82,6 +119,34 @@ class Beneficiary(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class IdentityCorrection(models.Model):
+    """Before and after of one identity field corrected (name, date of birth, ward), e.g.
+    after a verification against the population database: the detail of the one audit entry
+    ``beneficiary.correct_identity`` (:func:`registry.services.correct_identity`)."""
+
+    beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT,
+                                    related_name="identity_corrections")
+    audit_entry = models.ForeignKey("core.AuditEntry", on_delete=models.PROTECT,
+                                    related_name="+")
+    field = models.CharField(max_length=20)
+    old_value = models.CharField(max_length=200)
+    new_value = models.CharField(max_length=200)
+    reason = models.CharField(max_length=300)
+    actor = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(field__in=["full_name", "date_of_birth",
+                                                          "ward_code"]),
+                                   name="identity_correction_field_valid"),
+            models.CheckConstraint(condition=~Q(old_value=F("new_value")),
+                                   name="identity_correction_changes"),
+            models.CheckConstraint(condition=~Q(reason=""), name="identity_correction_reason"),
+        ]
 
 
 class BenefitType(models.TextChoices):

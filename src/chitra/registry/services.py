@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -14,6 +14,7 @@ from chitra.access.models import Role, User
 from chitra.access.scoping import NOTHING, scope_of
 from chitra.core import audit
 from chitra.core.accounts import check_account_number
+from chitra.core.admin_units import current_wards
 from chitra.core.errors import DomainError, NotInScope
 from chitra.core.identifiers import check_citizen_id
 from chitra.core.models import PaymentProvider
@@ -27,8 +28,10 @@ from chitra.registry.models import (
     Benefit,
     BenefitStatus,
     Channel,
+    IdentityCorrection,
     PaymentAccount,
     PendingAccountChange,
+    VerificationOutcome,
 )
 
 _T = TypeVar("_T")
@@ -392,3 +395,148 @@ def _decide(change: PendingAccountChange, actor: User, status: AccountChangeStat
                          "first_approved_by": change.first_approved_by},
                  after={"change": change.pk, "status": status, "account": account,
                         "note": change.decision_note})
+
+
+# --- what the national population database says (issue 16) -----------------------------------
+
+def _death_refused(message_vi: str, message_en: str) -> DomainError:
+    return DomainError("death_invalid", message_vi, message_en)
+
+
+@transaction.atomic
+def record_deaths(deaths: Mapping[int, date], *, source: str, actor: str) -> list[int]:
+    """Record that these beneficiaries died (beneficiary id → date of death, e.g. from the
+    police's answer; ``source`` says where from) and stop their payment through
+    :func:`stop_payments` with the status deceased, so no later cycle computes an item for
+    them. A date already recorded stays. The ids whose date of death was recorded now, in id
+    order.
+
+    All or nothing: refused if one of them does not exist, or died before being born or in
+    the future. Locks the beneficiary rows (id order)."""
+    source = source.strip()
+    if not source:
+        raise _death_refused("Cần nêu nguồn thông tin người hưởng đã chết.",
+                             "The source of the death is required.")
+    today = timezone.localdate()
+    rows = {pk: (born, died) for pk, born, died in _lock_people(
+        sorted(deaths), "date_of_birth", "death_date")}
+    if missing := sorted(set(deaths) - set(rows)):
+        raise _death_refused(f"Không có người hưởng số {missing[0]}.",
+                             f"There is no beneficiary {missing[0]}.")
+    for pk in sorted(deaths):
+        died = deaths[pk]
+        if not isinstance(died, date) or isinstance(died, datetime):
+            raise TypeError(f"a date of death must be a date, not {type(died).__name__}")
+        if died < rows[pk][0] or died > today:
+            raise _death_refused(
+                f"Ngày chết {died:%d/%m/%Y} của người hưởng số {pk} không hợp lệ (trước ngày "
+                "sinh hoặc sau hôm nay).",
+                f"Date of death {died:%d/%m/%Y} of beneficiary {pk} is invalid (before the "
+                "date of birth or after today).")
+    new = [pk for pk in sorted(deaths) if rows[pk][1] is None]
+    # Deceased first: the database allows a date of death only on a deceased person.
+    stop_payments({pk: f"Đã chết ngày {deaths[pk]:%d/%m/%Y} ({source})"[:300] for pk in new},
+                  status=BeneficiaryStatus.DECEASED, actor=actor)
+    for died, pks in _grouped(new, lambda pk: deaths[pk]).items():
+        for part in _parts(pks):
+            Beneficiary.objects.filter(pk__in=part).update(death_date=died)
+    audit.record_many(actor, "beneficiary.record_death", "beneficiary", [
+        (pk, {"death_date": None}, {"death_date": deaths[pk].isoformat(), "source": source})
+        for pk in new])
+    return new
+
+
+@transaction.atomic
+def record_verification(outcomes: Mapping[int, str], *, at: datetime, source: str,
+                        actor: str) -> int:
+    """Stamp each beneficiary (id → :class:`VerificationOutcome` value) as verified against
+    the population database ``at`` with that outcome, in a few statements; one audit entry
+    for them all (the detail stays with ``source``, e.g. a verification batch). The number
+    stamped."""
+    if bad := sorted(set(outcomes.values()) - set(VerificationOutcome.values)):
+        raise DomainError("verification_outcome_invalid",
+                          f"Kết quả đối chiếu không hợp lệ: {bad[0]!r}.",
+                          f"Invalid verification outcome: {bad[0]!r}.")
+    stamped = 0
+    for outcome, pks in _grouped(sorted(outcomes), lambda pk: outcomes[pk]).items():
+        for part in _parts(pks):
+            stamped += Beneficiary.objects.filter(pk__in=part).update(
+                verified_at=at, verification_outcome=outcome)
+    if stamped:
+        counts: dict[str, int] = {}
+        for outcome in outcomes.values():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        audit.record(actor, "beneficiary.verified", "verification", source,
+                     after={"at": at.isoformat(), "outcomes": counts})
+    return stamped
+
+
+IDENTITY_FIELDS = ("full_name", "date_of_birth", "ward_code")
+_NAME_MAX = 120  # Beneficiary.full_name
+
+
+def _identity_refused(message_vi: str, message_en: str) -> DomainError:
+    return DomainError("identity_invalid", message_vi, message_en)
+
+
+@transaction.atomic
+def correct_identity(beneficiary_id: int, *, full_name: str | None = None,
+                     date_of_birth: date | None = None, ward_code: str | None = None,
+                     actor: str, reason: str) -> list[IdentityCorrection]:
+    """Correct a beneficiary's name, date of birth or ward (``None``: unchanged), keeping
+    ``name_key`` in step; the old and new value of each field changed are kept as
+    :class:`IdentityCorrection` rows under one audit entry ``beneficiary.correct_identity``.
+    The rows, in field order.
+
+    Refused if nothing changes, without a reason, or with a value that cannot be: an empty
+    or overlong name, a birth in the future or after the recorded death, a ward that is not a
+    current ward of the beneficiary's province (a move to another province is a transfer of
+    the file, not a correction). Locks the beneficiary row."""
+    reason = nfc(reason)[:300]
+    if not reason:
+        raise _identity_refused("Cần ghi lý do sửa.", "A reason for the correction is required.")
+    person = Beneficiary.objects.select_for_update().filter(pk=beneficiary_id).first()
+    if person is None:
+        raise NotInScope()
+    wanted: dict[str, object] = {}
+    if full_name is not None:
+        name = nfc(full_name)
+        if not name or len(name) > _NAME_MAX:
+            raise _identity_refused("Họ tên trống hoặc quá dài.",
+                                    "The name is empty or too long.")
+        wanted["full_name"] = name
+    if date_of_birth is not None:
+        if not isinstance(date_of_birth, date) or isinstance(date_of_birth, datetime):
+            raise TypeError("date_of_birth must be a date")
+        if date_of_birth > timezone.localdate() or (
+                person.death_date is not None and date_of_birth > person.death_date):
+            raise _identity_refused("Ngày sinh sau hôm nay hoặc sau ngày chết.",
+                                    "The date of birth is after today or after the death.")
+        wanted["date_of_birth"] = date_of_birth
+    if ward_code is not None:
+        ward = current_wards().get(ward_code)
+        if ward is None or ward.province_code != person.province_code:
+            raise _identity_refused(
+                f"Mã phường/xã {ward_code!r} không thuộc tỉnh của người hưởng.",
+                f"Ward code {ward_code!r} is not a ward of the beneficiary's province.")
+        wanted["ward_code"] = ward_code
+    changed = {field: (getattr(person, field), value) for field, value in wanted.items()
+               if getattr(person, field) != value}
+    if not changed:
+        raise DomainError("identity_unchanged", "Không có gì thay đổi.", "Nothing changes.")
+    for field, (_old, value) in changed.items():
+        setattr(person, field, value)
+    fields = list(changed)
+    if "full_name" in changed:
+        person.name_key = fold_key(person.full_name)
+        fields.append("name_key")
+    person.save(update_fields=[*fields, "updated_at"])
+    entry = audit.record(actor, "beneficiary.correct_identity", "beneficiary", person.pk,
+                         before={f: str(old) for f, (old, _) in changed.items()},
+                         after={**{f: str(new) for f, (_, new) in changed.items()},
+                                "reason": reason})
+    return IdentityCorrection.objects.bulk_create([
+        IdentityCorrection(beneficiary=person, audit_entry=entry, field=field,
+                           old_value=str(old), new_value=str(new), reason=reason, actor=actor)
+        for field in IDENTITY_FIELDS if field in changed
+        for old, new in [changed[field]]])

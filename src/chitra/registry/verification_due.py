@@ -1,0 +1,34 @@
+"""Who is due a verification against the national population database (issue 16, item 4):
+before each cycle, every active beneficiary not verified in the last 12 months is listed."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from chitra.registry.models import Beneficiary, BeneficiaryStatus
+
+
+def months_before(day: date, months: int) -> date:
+    """``day`` moved back ``months`` calendar months (31/03 − 1 month → 28 or 29/02)."""
+    if type(months) is not int or months < 0:
+        raise ValueError(f"months must be an integer ≥ 0, not {months!r}")
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def not_verified_since(province_code: str, months: int = 12,
+                       today: date | None = None) -> QuerySet[Beneficiary]:
+    """The province's active beneficiaries never verified, or last verified before the same
+    day ``months`` months ago (local time), by id."""
+    today = today or timezone.localdate()
+    cutoff = timezone.make_aware(datetime.combine(months_before(today, months), time.min))
+    return (Beneficiary.objects
+            .filter(province_code=province_code, status=BeneficiaryStatus.ACTIVE)
+            .filter(Q(verified_at__isnull=True) | Q(verified_at__lt=cutoff))
+            .order_by("pk"))

@@ -1,0 +1,347 @@
+"""Verification use cases (issue 16, items 4 and 5): create a batch, run it through an
+adapter, record the answers and their effects.
+
+The effects of an answer go through the registry's services: deceased →
+:func:`~chitra.registry.services.record_deaths` (payment stopped, so no item in the next
+cycle; what was paid after the death is listed by ``payments.recovery``); every answer
+stamps the person verified with its outcome
+(:func:`~chitra.registry.services.record_verification`); a discrepancy opens a review
+(:mod:`chitra.verification.review`).
+
+:func:`run_batch` asks in chunks of the adapter's ``max_batch`` people, read from the
+database by id (never the whole province in memory); each chunk's results, effects and
+progress commit together, so a page polling the batch sees the progress, and a batch that
+failed half-way is run again from where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from django.db import transaction
+from django.db.models import F, Max, QuerySet
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from chitra.access.models import Organization, OrganizationKind, User
+from chitra.access.scoping import bhxh_province
+from chitra.core import audit
+from chitra.core.admin_units import current_provinces
+from chitra.core.errors import DomainError, NotInScope
+from chitra.registry import services as registry
+from chitra.registry.models import Beneficiary
+from chitra.verification.adapters.base import AdapterError, PopulationAdapter
+from chitra.verification.models import (
+    AdapterKind,
+    BatchStatus,
+    ReviewStatus,
+    VerificationBatch,
+    VerificationResult,
+)
+from chitra.verification.outcomes import Outcome, PersonAnswer, PersonCheck
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+CHECK_FIELDS = ("citizen_id", "full_name", "date_of_birth", "sex", "ward_code")
+# Outcomes that need BHXH's review. Deceased does not (payment stops at once), unless the
+# death cannot be recorded as given (before our date of birth).
+REVIEWED = frozenset({Outcome.NAME_DIFFERS, Outcome.BIRTH_DATE_DIFFERS, Outcome.NOT_FOUND,
+                      Outcome.MOVED})
+
+
+class BatchRefused(DomainError):
+    pass
+
+
+# --- who may ------------------------------------------------------------------------------
+
+def province_of(user: User, province_code: str | None = None) -> str:
+    """The province ``user`` verifies: a BHXH officer's or approver's own (``province_code``
+    must be it, if given); a superuser's is ``province_code``. Anyone else is refused."""
+    if user.is_active and user.is_superuser:
+        if not province_code or province_code not in current_provinces():
+            raise BatchRefused("province_required", "Cần mã tỉnh hợp lệ.",
+                               "A valid province code is required.")
+        return province_code
+    own = bhxh_province(user) if user.is_active else None
+    if own is None:
+        raise BatchRefused("verification_forbidden",
+                           "Chỉ cán bộ BHXH tỉnh được đối chiếu với CSDL dân cư.",
+                           "Only provincial BHXH staff may verify against the population "
+                           "database.")
+    if province_code and province_code != own:
+        raise NotInScope()
+    return own
+
+
+def create_batch(province_code: str, adapter_kind: AdapterKind | str, actor: User,
+                 police_org: Organization | None = None) -> VerificationBatch:
+    """A queued batch of ``province_code``'s beneficiaries, sent to ``police_org`` (a police
+    organization of the province; default: the province's only one, if it has exactly
+    one)."""
+    province = province_of(actor, province_code)
+    if adapter_kind not in AdapterKind.values:
+        raise BatchRefused("adapter_kind_invalid",
+                           f"Cách trao đổi không hợp lệ: {adapter_kind!r}.",
+                           f"Invalid exchange path: {adapter_kind!r}.")
+    if police_org is None:
+        police = list(Organization.objects.filter(kind=OrganizationKind.POLICE,
+                                                  province_code=province)[:2])
+        police_org = police[0] if len(police) == 1 else None
+    elif police_org.kind != OrganizationKind.POLICE or police_org.province_code != province:
+        raise BatchRefused("police_org_invalid",
+                           "Đơn vị nhận phải là công an của tỉnh.",
+                           "The batch must be sent to a police organization of the province.")
+    with transaction.atomic():
+        batch = VerificationBatch.objects.create(
+            province_code=province, adapter_kind=adapter_kind, police_org=police_org,
+            requested_by=actor.username)
+        audit_record(actor.username, "verification.batch_create", batch,
+                     after={"province": province, "adapter": str(adapter_kind),
+                            "police_org": police_org.pk if police_org else None})
+    return batch
+
+
+def audit_record(actor: str, action: str, batch: VerificationBatch, *,
+                 before: dict[str, Any] | None = None,
+                 after: dict[str, Any] | None = None) -> None:
+    audit.record(actor, action, "verification_batch", batch.pk, before=before, after=after)
+
+
+# --- the people asked about -----------------------------------------------------------------
+
+def _people(province_code: str) -> QuerySet[Beneficiary]:
+    # A death already recorded needs no asking again.
+    return Beneficiary.objects.filter(province_code=province_code, death_date__isnull=True)
+
+
+def people_to_check(province_code: str, *, after: int = 0, chunk: int = 2_000,
+                    skipped: list[int] | None = None) -> Iterator[tuple[int, PersonCheck]]:
+    """``(beneficiary id, PersonCheck)`` of the province's people to verify, by id after
+    ``after``, read ``chunk`` at a time. A record a request cannot carry (a name or personal
+    ID the checks refuse) is left out, its id appended to ``skipped``."""
+    last = after
+    while True:
+        rows = list(_people(province_code).filter(pk__gt=last).order_by("pk")
+                    .values_list("pk", *CHECK_FIELDS)[:chunk])
+        if not rows:
+            return
+        for pk, *values in rows:
+            try:
+                yield pk, PersonCheck(*values)
+            except (ValueError, TypeError):
+                if skipped is not None:
+                    skipped.append(pk)
+        last = rows[-1][0]
+
+
+# --- recording answers ------------------------------------------------------------------------
+
+@dataclass
+class Recorded:
+    """What :func:`record_answers` did with one set of answers."""
+
+    results: int = 0
+    deaths: list[int] = field(default_factory=list)  # beneficiary ids: death recorded now
+    to_review: int = 0
+    unknown: list[str] = field(default_factory=list)  # no such beneficiary in the province
+    already: list[str] = field(default_factory=list)  # answered before in this batch
+
+
+class _Ours(NamedTuple):
+    full_name: str
+    date_of_birth: date
+    sex: str
+    ward_code: str
+
+
+def _result(batch: VerificationBatch, pk: int, ours: _Ours,
+            answer: PersonAnswer, review: ReviewStatus) -> VerificationResult:
+    name = answer.name_match
+    born = answer.birth_date
+    return VerificationResult(
+        batch=batch, beneficiary_id=pk, citizen_id=answer.citizen_id, outcome=answer.outcome,
+        full_name=ours.full_name, date_of_birth=ours.date_of_birth, sex=ours.sex,
+        ward_code=ours.ward_code,
+        their_full_name=answer.full_name, their_date_of_birth=answer.date_of_birth,
+        their_sex=answer.sex or "", their_ward_code=answer.ward_code,
+        death_date=answer.death_date, new_ward_code=answer.new_ward_code,
+        name_score=name.score if name else None, name_reason=name.reason if name else "",
+        birth_date_reason=born.reason if born else "", review_status=review)
+
+
+@transaction.atomic
+def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
+                   actor: User | None = None) -> Recorded:
+    """Record the population database's ``answers`` to ``batch`` and apply their effects,
+    all in one transaction: a result per answer (our values beside theirs), each person
+    stamped verified with the outcome, deaths recorded and their payment stopped,
+    discrepancies put in the review queue; the batch's progress advanced.
+
+    For :func:`run_batch` and for the police's answer file (``actor``: who brings it, a BHXH
+    officer of the batch's province). An answer about someone who is not a beneficiary of
+    the province, or already answered in this batch, changes nothing and is reported.
+    Refused if the batch is not running or awaiting an answer, or a personal ID is twice."""
+    if actor is not None:
+        province_of(actor, batch.province_code)
+    batch = VerificationBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status not in (BatchStatus.RUNNING, BatchStatus.AWAITING_ANSWER):
+        raise BatchRefused("batch_state", "Đợt đối chiếu này không chờ kết quả.",
+                           "This verification batch is not awaiting answers.")
+    by_id: dict[str, PersonAnswer] = {}
+    for answer in answers:
+        if answer.citizen_id in by_id:
+            raise BatchRefused("answer_duplicate_id",
+                               f"Số định danh {answer.citizen_id} có hai kết quả.",
+                               f"Personal ID {answer.citizen_id} has two answers.")
+        by_id[answer.citizen_id] = answer
+    done = Recorded()
+    people: dict[str, tuple[int, _Ours]] = {}
+    ids = sorted(by_id)
+    for start in range(0, len(ids), 2_000):
+        part = ids[start:start + 2_000]
+        pks = list(Beneficiary.objects.filter(province_code=batch.province_code,
+                                              citizen_id__in=part).values_list("pk", flat=True))
+        registry.lock_beneficiaries(pks)  # our values, read under the lock the effects take
+        for pk, cid, *ours in (Beneficiary.objects.filter(pk__in=pks)
+                               .values_list("pk", *CHECK_FIELDS)):
+            people[cid] = (pk, _Ours(*ours))
+    done.unknown = [cid for cid in by_id if cid not in people]
+    seen = set(VerificationResult.objects.filter(
+        batch=batch, beneficiary_id__in=[pk for pk, _ in people.values()])
+        .values_list("beneficiary_id", flat=True))
+    today = timezone.localdate()
+    results: list[VerificationResult] = []
+    deaths: dict[int, date] = {}
+    outcomes: dict[int, str] = {}
+    for cid, answer in by_id.items():
+        if cid not in people:
+            continue
+        pk, ours = people[cid]
+        if pk in seen:
+            done.already.append(cid)
+            continue
+        review = (ReviewStatus.PENDING if answer.outcome in REVIEWED
+                  else ReviewStatus.NOT_NEEDED)
+        if answer.outcome == Outcome.DECEASED:
+            died = answer.death_date
+            assert died is not None  # PersonAnswer: deceased carries the date
+            if ours.date_of_birth <= died <= today:
+                deaths[pk] = died
+            else:  # before our date of birth (or after today): a person to look at
+                review = ReviewStatus.PENDING
+        results.append(_result(batch, pk, ours, answer, review))
+        outcomes[pk] = answer.outcome
+    source = f"đối chiếu CSDL dân cư, đợt {batch.pk} / population check, batch {batch.pk}"
+    done.deaths = registry.record_deaths(deaths, source=source, actor=batch.requested_by)
+    registry.record_verification(outcomes, at=timezone.now(), source=f"batch:{batch.pk}",
+                                 actor=batch.requested_by)
+    VerificationResult.objects.bulk_create(results, batch_size=1_000)
+    done.results = len(results)
+    done.to_review = sum(r.review_status == ReviewStatus.PENDING for r in results)
+    _advance(batch.pk, done.results)
+    return done
+
+
+def _advance(batch_id: int, done: int, skipped: int = 0) -> None:
+    # People added to the province while it runs are asked too: the total grows with them.
+    VerificationBatch.objects.filter(pk=batch_id).update(
+        people_done=F("people_done") + done, people_skipped=F("people_skipped") + skipped,
+        people_total=Greatest(F("people_total"), F("people_done") + done))
+
+
+# --- running a batch --------------------------------------------------------------------------
+
+def fail(batch_id: int, error: DomainError) -> None:
+    VerificationBatch.objects.filter(pk=batch_id).update(
+        status=BatchStatus.FAILED, error_code=error.code[:60],
+        error_message=f"{error.message_vi}\n{error.message_en}", finished_at=timezone.now())
+
+
+def claim(batch_id: int) -> VerificationBatch | None:
+    """Take a queued (or failed: run again) batch; None if another run has it or it is
+    over."""
+    taken = VerificationBatch.objects.filter(
+        pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.FAILED]).update(
+        status=BatchStatus.RUNNING, started_at=timezone.now(), finished_at=None, error_code="",
+        error_message="")
+    return VerificationBatch.objects.get(pk=batch_id) if taken else None
+
+
+def run_batch(batch_id: int, adapter: PopulationAdapter, *,
+              progress: Progress | None = None) -> VerificationBatch:
+    """Verify the batch's people through ``adapter``, ``adapter.max_batch`` at a time; each
+    chunk's answers recorded (:func:`record_answers`) in a transaction of their own.
+
+    Not run if the batch is not queued or failed (returned as it is). An
+    :class:`AdapterError` marks the batch failed with its code and message; what the chunks
+    before recorded stays, and a run again goes on from there. Another error marks it failed
+    too, and is raised."""
+    batch = claim(batch_id)
+    if batch is None:
+        return VerificationBatch.objects.get(pk=batch_id)
+    try:
+        last = (VerificationResult.objects.filter(batch_id=batch_id)
+                .aggregate(last=Max("beneficiary_id"))["last"]) or 0
+        total = batch.people_done + _people(batch.province_code).filter(
+            pk__gt=last).count()
+        VerificationBatch.objects.filter(pk=batch_id).update(people_total=total)
+        if progress:
+            progress(batch.people_done, total)
+        skipped: list[int] = []
+        chunk: list[tuple[int, PersonCheck]] = []
+        for row in people_to_check(batch.province_code, after=last, skipped=skipped):
+            chunk.append(row)
+            if len(chunk) >= adapter.max_batch:
+                _ask(batch, adapter, chunk, skipped, total, progress)
+                chunk, skipped = [], []
+        if chunk or skipped:
+            _ask(batch, adapter, chunk, skipped, total, progress)
+    except AdapterError as error:
+        logger.warning("verification batch %s failed: %s", batch_id, error.code)
+        fail(batch_id, error)
+        return VerificationBatch.objects.get(pk=batch_id)
+    except DomainError as error:
+        fail(batch_id, error)
+        raise
+    except Exception:
+        logger.exception("verification batch %s failed", batch_id)
+        fail(batch_id, DomainError("internal_error", "Lỗi hệ thống.", "System error."))
+        raise
+    VerificationBatch.objects.filter(pk=batch_id).update(status=BatchStatus.DONE,
+                                                         finished_at=timezone.now())
+    return VerificationBatch.objects.get(pk=batch_id)
+
+
+def _ask(batch: VerificationBatch, adapter: PopulationAdapter,
+         chunk: list[tuple[int, PersonCheck]], skipped: list[int], total: int,
+         progress: Progress | None) -> None:
+    answers = adapter.verify([check for _, check in chunk]) if chunk else []
+    with transaction.atomic():
+        record_answers(batch, answers)
+        if skipped:
+            _advance(batch.pk, len(skipped), len(skipped))
+    if progress:
+        progress(VerificationBatch.objects.values_list("people_done", flat=True)
+                 .get(pk=batch.pk), total)
+
+
+def finish_batch(batch_id: int, actor: User) -> VerificationBatch:
+    """Close a batch awaiting the police's answer once its answers are recorded."""
+    with transaction.atomic():
+        batch = VerificationBatch.objects.select_for_update().get(pk=batch_id)
+        province_of(actor, batch.province_code)
+        if batch.status != BatchStatus.AWAITING_ANSWER:
+            raise BatchRefused("batch_state", "Đợt đối chiếu này không chờ kết quả.",
+                               "This verification batch is not awaiting answers.")
+        batch.status, batch.finished_at = BatchStatus.DONE, timezone.now()
+        batch.save(update_fields=["status", "finished_at"])
+        audit_record(actor.username, "verification.batch_finish", batch,
+                     after={"people_done": batch.people_done})
+    return batch
