@@ -61,6 +61,10 @@ from chitra.registry.models import (
     PendingAccountChange,
 )
 from chitra.reporting.models import Target
+from chitra.verification import services as verification
+from chitra.verification.adapters import InMemoryPopulationAdapter
+from chitra.verification.models import VerificationResult
+from chitra.verification.population import PopulationRecord
 from tests import factories as f
 from tests.security.conftest import Province
 
@@ -176,6 +180,16 @@ def _world(p: Province) -> World:
     Target.objects.create(year=timezone.localdate().year, province_code=p.code,
                           ward_code=p.ward_code, benefit_group="monthly", people_bp=9100,
                           amount_bp=9100, set_by=p.officer.username, set_at=timezone.now())
+    # A verification batch of the province, one person's name differing: a result to review.
+    batch = verification.create_batch(p.code, "sim", p.officer)
+    verification.run_batch(batch.pk, InMemoryPopulationAdapter({
+        b.citizen_id: PopulationRecord(b.citizen_id, "Nguyễn Văn Khác" if i == 0
+                                       else b.full_name, b.date_of_birth, b.sex, b.ward_code)
+        for i, b in enumerate(people)}))
+    w.objects["verification_batch"] = [batch]
+    w.objects["verification_result"] = list(VerificationResult.objects.filter(
+        batch=batch, review_status="pending"))
+    assert len(w.objects["verification_result"]) == 1
     for b in people:
         w.secrets |= {b.full_name, b.citizen_id}
     w.secrets |= set(PaymentAccount.objects.filter(beneficiary__in=people)
@@ -256,6 +270,11 @@ PARAMS: dict[str, dict[str, str]] = {
     "payment_exception_propose": {"pk": "exception"},
     "payment_exception_approve": {"pk": "exception"},
     "payment_exception_send_back": {"pk": "exception"},
+    "verification_batch": {"pk": "verification_batch"},
+    "verification_request_file": {"pk": "verification_batch"},
+    "verification_answer_file": {"pk": "verification_batch"},
+    "verification_propose": {"pk": "verification_result"},
+    "verification_decide": {"pk": "verification_result"},
     "reporting_province": {"code": "province"},
     "reporting_targets": {"code": "province"},
     "reporting_ward": {"code": "province", "ward": "ward"},
@@ -364,6 +383,8 @@ def _fingerprint(w: World) -> list[Any]:
                .values_list("id", "day", "opens_at", "closes_at")),
         sorted(Target.objects.filter(province_code=code).values_list(
             "id", "ward_code", "benefit_group", "people_bp", "amount_bp", "replaced_at")),
+        sorted(VerificationResult.objects.filter(batch__province_code=code)
+               .values_list("id", "review_status", "proposed_by", "decided_by")),
     ]
 
 
@@ -440,6 +461,7 @@ def test_no_post_changes_another_provinces_objects(worlds: tuple[World, World]) 
         assert not AuditEntry.objects.filter(
             id__gt=last_audit or 0, object_type__in=[
                 "payment_cycle", "beneficiary", "referral", "method_change", "contact",
-                "status_exception", "target"]
+                "status_exception", "target", "verification_result",
+                "verification_batch"]
         ).exists()
     assert not found, "\n".join(found)

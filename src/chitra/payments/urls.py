@@ -7,6 +7,7 @@ from chitra.payments import (
     views_cashlists,
     views_exceptions,
     views_payment_day,
+    views_recovery,
     views_sheets,
 )
 
@@ -34,6 +35,7 @@ urlpatterns = [
          name="payment_reconciliation_xlsx"),
     path("<int:pk>/reconciliation-<str:part>.csv", views.reconciliation_csv,
          name="payment_reconciliation_csv"),
+    path("paid-after-death/", views_recovery.paid_after_death, name="payment_recovery"),
     path("files/", views.file_list, name="payment_files"),
     path("files/<int:pk>.<str:kind>", views.file_download, name="payment_file"),
     path("status/", views.status_upload, name="payment_status_upload"),

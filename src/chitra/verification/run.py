@@ -162,7 +162,7 @@ def record_answer_file(batch_id: int, path: Path, actor: User, *,
     batch is then done. A file refused as a whole (``FileRefused``) changes nothing."""
     exchange = _exchange()
     batch = VerificationBatch.objects.get(pk=batch_id)
-    services.province_of(actor, batch.province_code)
+    services.may_answer(actor, batch)
     if batch.status != BatchStatus.AWAITING_ANSWER:
         raise services.BatchRefused("batch_state", "Đợt đối chiếu này không chờ kết quả.",
                                     "This verification batch is not awaiting answers.")

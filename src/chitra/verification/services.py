@@ -27,7 +27,7 @@ from django.db.models import F, Max, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from chitra.access.models import Organization, OrganizationKind, User
+from chitra.access.models import Organization, OrganizationKind, Role, User
 from chitra.access.scoping import bhxh_province
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces
@@ -78,6 +78,18 @@ def province_of(user: User, province_code: str | None = None) -> str:
     if province_code and province_code != own:
         raise NotInScope()
     return own
+
+
+def may_answer(user: User, batch: VerificationBatch) -> None:
+    """Who brings the population database's answers to ``batch``: BHXH staff of its
+    province, or a police verifier of the organization it was sent to (they reconcile it,
+    DESIGN §1). Anyone else is refused."""
+    org = user.organization
+    if (user.is_active and not user.is_superuser and user.role == Role.POLICE_VERIFIER
+            and org is not None and org.kind == OrganizationKind.POLICE
+            and batch.police_org_id is not None and org.pk == batch.police_org_id):
+        return
+    province_of(user, batch.province_code)
 
 
 def create_batch(province_code: str, adapter_kind: AdapterKind | str, actor: User,
@@ -189,7 +201,7 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
     the province, or already answered in this batch, changes nothing and is reported.
     Refused if the batch is not running or awaiting an answer, or a personal ID is twice."""
     if actor is not None:
-        province_of(actor, batch.province_code)
+        may_answer(actor, batch)
     batch = VerificationBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status not in (BatchStatus.RUNNING, BatchStatus.AWAITING_ANSWER):
         raise BatchRefused("batch_state", "Đợt đối chiếu này không chờ kết quả.",
@@ -336,7 +348,7 @@ def finish_batch(batch_id: int, actor: User) -> VerificationBatch:
     """Close a batch awaiting the police's answer once its answers are recorded."""
     with transaction.atomic():
         batch = VerificationBatch.objects.select_for_update().get(pk=batch_id)
-        province_of(actor, batch.province_code)
+        may_answer(actor, batch)
         if batch.status != BatchStatus.AWAITING_ANSWER:
             raise BatchRefused("batch_state", "Đợt đối chiếu này không chờ kết quả.",
                                "This verification batch is not awaiting answers.")

@@ -13,13 +13,14 @@ from chitra.payments.queries import sees_payments
 from chitra.payments.services import works_exceptions
 from chitra.registry.importing.run import can_import
 from chitra.reporting.areas import may_see_figures
+from chitra.verification.views import sees_verification
 from chitra.web.queues import count_all, queues_of
 
 NOTHING: dict[str, Any] = {
     "nav_imports": False, "nav_payments": False, "nav_outreach": False,
     "nav_referrals": False, "nav_method_changes": False, "nav_campaigns": False,
-    "nav_exceptions": False, "nav_schedules": False, "nav_figures": False, "nav_counts": {},
-    "nav_queue_total": 0,
+    "nav_exceptions": False, "nav_schedules": False, "nav_figures": False,
+    "nav_verification": False, "nav_counts": {}, "nav_queue_total": 0,
 }
 
 
@@ -37,7 +38,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                                           Role.WARD_TEAM) and has_org,
            "nav_exceptions": works_exceptions(user),
            "nav_schedules": schedule_province(user) is not None,
-           "nav_figures": may_see_figures(user)}
+           "nav_figures": may_see_figures(user),
+           "nav_verification": sees_verification(user)}
     counts = count_all(queues_of(
         user, method_changes=nav["nav_method_changes"], referrals=nav["nav_referrals"]))
     nav["nav_counts"] = counts

@@ -12,4 +12,5 @@ urlpatterns = [
     path("payments/", include("chitra.payments.urls")),
     path("outreach/", include("chitra.outreach.urls")),
     path("reporting/", include("chitra.reporting.urls")),
+    path("verification/", include("chitra.verification.urls")),
 ]
