@@ -619,3 +619,25 @@ def test_release_from_the_command_line(officer):
     assert "released step 'queued'" in out.getvalue()
     with pytest.raises(CommandError, match="No step is running"):
         call_command("cycle", "release", "2026-11", "--as", officer.username)
+
+
+def test_before_approval_the_page_counts_people_not_verified_in_twelve_months(
+        login, people, officer, approver):
+    from chitra.registry.models import Beneficiary
+    cycle = opened(officer)
+    url = reverse("payment_cycle", args=[cycle.pk])
+    page = text(login(officer).get(url))
+    # the four active people (not the deceased) were never verified
+    assert "4 người đang hưởng chưa được đối chiếu với CSDL dân cư trong 12 tháng" in page
+    assert reverse("verification_due") in page.split('id="not-verified"')[1]
+    now = timezone.now()
+    Beneficiary.objects.filter(pk=people["cash"].pk).update(
+        verified_at=now - timedelta(days=30), verification_outcome="match")
+    Beneficiary.objects.filter(pk=people["ok"].pk).update(
+        verified_at=now - timedelta(days=400), verification_outcome="match")
+    page = text(login(officer).get(url))
+    assert "3 người đang hưởng chưa được đối chiếu" in page
+    services.compute_cycle(cycle.pk, officer.username)
+    assert "3 người đang hưởng chưa được đối chiếu" in text(login(officer).get(url))
+    services.approve_cycle(cycle.pk, approver.username)
+    assert 'id="not-verified"' not in text(login(officer).get(url))

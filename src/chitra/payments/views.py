@@ -37,11 +37,12 @@ from chitra.core.errors import DomainError
 from chitra.payments import downloads, queries, services, tasks
 from chitra.payments.errors import PaymentError
 from chitra.payments.lifecycle import Step, allows
-from chitra.payments.models import PaymentCycle, PaymentFile, StatusFile
+from chitra.payments.models import CycleStatus, PaymentCycle, PaymentFile, StatusFile
 from chitra.payments.permissions import CycleAction, may
 from chitra.payments.services import cash_downloads, payment_sheets
 from chitra.payments.views_common import count_text, error_message, request_user
 from chitra.registry.importing.run import DEFAULT_PROVINCE
+from chitra.registry.verification_due import not_verified_since
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_SUFFIXES = services.STATUS_UPLOAD_SUFFIXES
@@ -211,7 +212,17 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "failure": services.last_failure(cycle),
         "export_warnings": services.export_warnings(cycle),
         "show_ids": sees_full_citizen_ids(user),
+        "not_verified": _not_verified(cycle, user),
     })
+
+
+def _not_verified(cycle: PaymentCycle, user: User) -> int | None:
+    """Before a cycle is approved, how many of its province's active people were not
+    verified against the population database in 12 months (issue 16), for BHXH staff."""
+    if cycle.status not in (CycleStatus.OPEN, CycleStatus.COMPUTED) or not may(
+            user, CycleAction.COMPUTE, cycle.province_code):
+        return None
+    return not_verified_since(cycle.province_code).count()
 
 
 @login_required
