@@ -62,7 +62,7 @@ def compute_cycle(cycle_id: int, actor: str, progress: Progress | None = None) -
             with transaction.atomic():
                 cycle = _locked(cycle_id)
                 lifecycle.require_computing(cycle)
-                sql.analyze()  # for what follows, and later steps
+                sql.analyze(made.obligations)  # for what follows, and later steps
                 cycle = _end(cycle, actor, before, sql, made, excluded)
     step("compute", total, total)
     return cycle

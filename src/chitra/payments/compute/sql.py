@@ -62,6 +62,8 @@ class Part:
 
 
 WHOLE = Part()
+# A cycle's obligations are analyzed while they are more than a quarter of the table.
+ANALYZE_BELOW = 4
 
 
 @dataclass(frozen=True)
@@ -193,10 +195,20 @@ class Compute:
             # The planner must know this cycle's obligations are a million, not a handful:
             # else it joins the registry to them by a million index lookups. (Parts cannot:
             # ANALYZE of one table waits for another's; they are told to hash-join instead.)
-            self.analyze()
+            self.analyze(obligations)
         return Made(obligations, self.items(part))
 
-    def analyze(self) -> None:
+    def analyze(self, made: int) -> None:
+        """ANALYZE the obligations when this cycle's ``made`` are a large part of the table
+        (the first months): else the statistics already say a cycle is about this big, and
+        sampling a table of tens of millions of rows would cost seconds for nothing."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                            [_t(Obligation)])
+                row = cur.fetchone()
+            if row is not None and row[0] > ANALYZE_BELOW * made:
+                return
         _execute(f"ANALYZE {_t(Obligation)}", {})
 
 
