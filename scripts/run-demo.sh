@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh run
 . .venv/bin/activate
 export CHITRA_INSECURE_HTTP=1   # plain http on localhost; production runs behind TLS
+export CHITRA_POPULATION_SIMULATOR=1  # the demo verifies against the simulator (issue 16)
 PORT=${PORT:-8000}
 
 chitra migrate --no-input -v0

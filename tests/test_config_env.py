@@ -56,6 +56,7 @@ READS: dict[str, tuple[str, str, Any]] = {
     "CHITRA_POPULATION_URL": (" https://popdb.example.gov.vn/api ", "population_url",
                               "https://popdb.example.gov.vn/api"),
     "CHITRA_POPULATION_TOKEN": ("s3cret-token\n", "population_token", "s3cret-token"),
+    "CHITRA_POPULATION_SIMULATOR": ("1", "population_simulator", True),
 }
 
 

@@ -124,6 +124,9 @@ class Config:
     # bearer token ("" none: `verify_population --adapter http` says it is not configured).
     population_url: str
     population_token: str
+    # The population database simulator may be used (`--adapter sim`): only on a demo, as it
+    # invents deaths and stopping a real person's pension on one is not acceptable.
+    population_simulator: bool
     # Crash points of the crash tests (:mod:`chitra.core.faults`): point → the pass at which
     # the process exits. Empty unless CHITRA_TEST_FAULTS=1, so a production process that
     # inherits a stray CHITRA_FAULT_* variable ignores it.
@@ -162,6 +165,7 @@ def load() -> Config:
         office_address=" ".join(os.environ.get("CHITRA_OFFICE_ADDRESS", "").split())[:200],
         population_url=_population_url(os.environ.get("CHITRA_POPULATION_URL", "")),
         population_token=os.environ.get("CHITRA_POPULATION_TOKEN", "").strip(),
+        population_simulator=_flag("CHITRA_POPULATION_SIMULATOR"),
         faults=_faults(),
     )
 

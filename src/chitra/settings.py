@@ -115,6 +115,7 @@ LOGIN_IP_FAILURE_LIMIT = CONFIG.login_ip_failure_limit
 CHITRA_JOB_TIME_LIMIT = CONFIG.job_time_limit
 CHITRA_POPULATION_URL = CONFIG.population_url
 CHITRA_POPULATION_TOKEN = CONFIG.population_token
+CHITRA_POPULATION_SIMULATOR = CONFIG.population_simulator
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_HANDLER = "chitra.access.lockout.UserOrAddressLockout"
