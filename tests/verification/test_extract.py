@@ -1,0 +1,290 @@
+"""Verification against a population extract (csv from the police), set-based on PostgreSQL:
+the same results as the person-by-person path, bad rows set aside, a bad file refused
+changing nothing, another province untouched."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+
+from chitra.core.errors import NotInScope
+from chitra.core.models import AuditEntry
+from chitra.registry.importing.reading import FileRefused
+from chitra.registry.models import Beneficiary, BeneficiaryStatus
+from chitra.verification import services
+from chitra.verification.adapters import InMemoryPopulationAdapter
+from chitra.verification.exchange_layout import SEX_TEXT
+from chitra.verification.extract import EXTRACT_COLUMNS, ExtractRefused, verify_extract
+from chitra.verification.models import (
+    AdapterKind,
+    BatchStatus,
+    ReviewStatus,
+    VerificationBatch,
+    VerificationResult,
+)
+from chitra.verification.names import NameReason, compare_names
+from chitra.verification.outcomes import Outcome, PersonCheck
+from chitra.verification.population import PopulationRecord
+from chitra.verification.simulator import Planted, population_from
+from tests import factories as f
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql",
+                                     reason="the extract path runs on PostgreSQL only")
+
+NAMES = ["Nguyễn Thị Hoa", "Lò Văn Pọm", "Trần Văn Minh", "Lê Thị Mai", "Hoàng Văn Sơn",
+         "Tẩn Thị Mẩy", "Phạm Văn Đức", "Vũ Thị Lan", "Đỗ Văn Hùng", "Bùi Thị Thuỷ"]
+EVERY_KIND = dict.fromkeys(Planted, 800)  # 8 % of the people each
+HEADER = [c.heading for c in EXTRACT_COLUMNS]
+
+
+def make_people(n: int, province: str = f.LAI_CHAU) -> list[Beneficiary]:
+    wards = [f.DOAN_KET, f.TAN_PHONG] if province == f.LAI_CHAU else [f.DIEN_BIEN_PHU]
+    return [f.beneficiary(NAMES[i % len(NAMES)], ward_code=wards[i % len(wards)],
+                          dob=date(1945 + i % 20, 1 + i % 12, 1 + (i * 5) % 28),
+                          province_code=province)
+            for i in range(n)]
+
+
+def checks_of(province: str) -> list[PersonCheck]:
+    return [check for _, check in services.people_to_check(province)]
+
+
+def row_of(record: PopulationRecord, *, iso: bool = False) -> list[str]:
+    def day(value: date | None) -> str:
+        if value is None:
+            return ""
+        return value.isoformat() if iso else value.strftime("%d/%m/%Y")
+    return [record.citizen_id, record.full_name, day(record.date_of_birth),
+            SEX_TEXT[record.sex], record.ward_code, day(record.death_date)]
+
+
+def write(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def extract_of(path: Path, population: dict[str, PopulationRecord]) -> Path:
+    return write(path, [row_of(r, iso=i % 3 == 0)
+                        for i, r in enumerate(population.values())])
+
+
+def snapshot(batch_ids: list[int]) -> dict[str, tuple[object, ...]]:
+    """Per person: the result recorded and what it did to the beneficiary."""
+    out: dict[str, tuple[object, ...]] = {}
+    for r in VerificationResult.objects.filter(batch_id__in=batch_ids).select_related(
+            "beneficiary"):
+        b = r.beneficiary
+        out[r.citizen_id] = (r.outcome, r.full_name, r.date_of_birth, r.sex, r.ward_code,
+                             r.their_full_name, r.their_date_of_birth, r.their_sex,
+                             r.their_ward_code, r.death_date, r.new_ward_code, r.name_score,
+                             r.name_reason, r.birth_date_reason, r.review_status,
+                             b.verification_outcome, b.status, b.death_date)
+    return out
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.fixture
+def people(lai_chau, dien_bien):
+    make_people(8, f.DIEN_BIEN)
+    return make_people(120)
+
+
+@postgresql_only
+def test_the_set_based_path_records_what_answer_for_decides_person_by_person(
+        people, lai_chau, tmp_path):
+    population, planted = population_from(checks_of(f.LAI_CHAU), 5, rates_bp=EVERY_KIND)
+    assert set(planted.values()) == set(Planted)
+    # The reference: every person through the adapter path (answer_for + record_answers).
+    try:
+        with transaction.atomic():
+            batch = services.create_batch(f.LAI_CHAU, AdapterKind.SIM, lai_chau.officer)
+            services.run_batch(batch.pk, InMemoryPopulationAdapter(population))
+            expected = snapshot([batch.pk])
+            raise _Undo
+    except _Undo:
+        pass
+    assert Beneficiary.objects.filter(verified_at__isnull=False).count() == 0
+    path = extract_of(tmp_path / "x.csv", population)
+    # The extract, everyone one by one: the same.
+    try:
+        with transaction.atomic():
+            run = verify_extract(path, [f.LAI_CHAU], lai_chau.officer, all_one_by_one=True)
+            assert run.matched_in_bulk == 0
+            assert snapshot(list(run.batches.values())) == expected
+            raise _Undo
+    except _Undo:
+        pass
+
+    run = verify_extract(path, [f.LAI_CHAU], lai_chau.officer)
+    got = snapshot(list(run.batches.values()))
+    assert got == expected
+    assert len(got) == 120
+    # Nearly everyone in bulk; the differences and the missing one by one.
+    assert run.answered_one_by_one == len(planted)
+    assert run.matched_in_bulk == 120 - len(planted)
+    assert run.not_found == sum(k == Planted.UNKNOWN_ID for k in planted.values())
+
+
+@postgresql_only
+def test_every_planted_discrepancy_is_found_and_no_alarm_is_raised(people, lai_chau, tmp_path):
+    population, planted = population_from(checks_of(f.LAI_CHAU), 9, rates_bp=EVERY_KIND)
+    run = verify_extract(extract_of(tmp_path / "x.csv", population), [f.LAI_CHAU],
+                         lai_chau.officer)
+    outcomes = dict(VerificationResult.objects.values_list("citizen_id", "outcome"))
+    assert {cid: outcomes[cid] for cid in planted} == {
+        cid: kind.outcome for cid, kind in planted.items()}
+    assert {o for cid, o in outcomes.items() if cid not in planted} == {Outcome.MATCH}
+    dead = [cid for cid, kind in planted.items() if kind == Planted.DECEASED]
+    assert set(Beneficiary.objects.filter(status=BeneficiaryStatus.DECEASED)
+               .values_list("citizen_id", flat=True)) == set(dead)
+    assert run.deaths == len(dead)
+    reviewed = [cid for cid, kind in planted.items() if kind != Planted.DECEASED]
+    assert run.to_review == len(reviewed)
+    assert set(VerificationResult.objects.filter(review_status=ReviewStatus.PENDING)
+               .values_list("citizen_id", flat=True)) == set(reviewed)
+    batch = VerificationBatch.objects.get(pk=run.batches[f.LAI_CHAU])
+    assert (batch.status, batch.adapter_kind) == (BatchStatus.DONE, AdapterKind.FILE)
+    assert batch.people_total == batch.people_done == 120
+    assert batch.people_skipped == 0
+    assert not Beneficiary.objects.filter(province_code=f.LAI_CHAU, verified_at__isnull=True,
+                                          death_date__isnull=True).exists()
+    # The bulk matches leave one audit entry for the batch, as record_verification does.
+    entry = AuditEntry.objects.get(action="beneficiary.verified",
+                                   object_id=f"batch:{batch.pk}",
+                                   after__outcomes__match=run.matched_in_bulk)
+    assert entry.actor == lai_chau.officer.username
+
+
+@postgresql_only
+def test_names_in_capitals_match_in_bulk_with_the_score_of_a_normalized_name(
+        people, lai_chau, tmp_path):
+    population = {c.citizen_id: PopulationRecord(c.citizen_id, c.full_name.upper(),
+                                                 c.date_of_birth, c.sex, c.ward_code)
+                  for c in checks_of(f.LAI_CHAU)}
+    run = verify_extract(extract_of(tmp_path / "x.csv", population), [f.LAI_CHAU],
+                         lai_chau.officer)
+    assert run.matched_in_bulk == 120
+    expected = compare_names("Nguyễn Thị Hoa", "NGUYỄN THỊ HOA")
+    assert expected.reason == NameReason.SAME_AFTER_NORMALIZING
+    assert set(VerificationResult.objects.values_list("name_score", "name_reason")) == {
+        (expected.score, expected.reason.value)}
+
+
+@postgresql_only
+def test_bad_rows_are_set_aside_with_their_reason_and_their_people_left_unanswered(
+        people, lai_chau, tmp_path):
+    checks = checks_of(f.LAI_CHAU)
+    good = [row_of(PopulationRecord(c.citizen_id, c.full_name, c.date_of_birth, c.sex,
+                                    c.ward_code)) for c in checks[4:]]
+    c0, c1, c2, c3 = checks[:4]
+    other = checks_of(f.DIEN_BIEN)[0]
+    bad = [
+        ["12345", c0.full_name, "01/01/1950", "Nam", "", ""],  # row 2: id_invalid
+        [c0.citizen_id, c0.full_name, "31/02/1950", "Nam", "", ""],  # dob_invalid
+        [c1.citizen_id, c1.full_name, "01/01/1950", "X", "", ""],  # sex_invalid
+        [c2.citizen_id, c2.full_name, "01/01/1950", "Nữ", "12A", ""],  # ward_invalid
+        [c3.citizen_id, c3.full_name, "01/01/1950", "Nữ", "", "01/01/1940"],  # before birth
+        ["079999999999", "Người Lạ", "01/01/1950", "Nam", "", ""],  # not ours: not_asked
+        [other.citizen_id, other.full_name, other.date_of_birth.strftime("%d/%m/%Y"),
+         SEX_TEXT[other.sex], other.ward_code, ""],  # another province: not_asked
+    ]
+    run = verify_extract(write(tmp_path / "x.csv", bad + good), [f.LAI_CHAU],
+                         lai_chau.officer)
+    assert [(a.row, a.code) for a in run.set_aside] == [
+        (2, "id_invalid"), (3, "dob_invalid"), (4, "sex_invalid"), (5, "ward_invalid"),
+        (6, "death_before_birth"), (7, "not_asked"), (8, "not_asked")]
+    assert all(a.reason_vi and a.reason_en for a in run.set_aside)
+    answered = set(VerificationResult.objects.values_list("citizen_id", flat=True))
+    assert answered == {c.citizen_id for c in checks[4:]}
+    batch = VerificationBatch.objects.get(pk=run.batches[f.LAI_CHAU])
+    assert (batch.people_done, batch.people_skipped, batch.people_total) == (120, 4, 120)
+    # The second province: untouched.
+    assert not Beneficiary.objects.filter(province_code=f.DIEN_BIEN,
+                                          verified_at__isnull=False).exists()
+    assert not VerificationResult.objects.filter(beneficiary__province_code=f.DIEN_BIEN).exists()
+
+
+@postgresql_only
+def test_an_id_twice_sets_both_rows_aside(people, lai_chau, tmp_path):
+    c = checks_of(f.LAI_CHAU)[0]
+    row = row_of(PopulationRecord(c.citizen_id, c.full_name, c.date_of_birth, c.sex,
+                                  c.ward_code))
+    run = verify_extract(write(tmp_path / "x.csv", [row, row]), [f.LAI_CHAU], lai_chau.officer)
+    assert [(a.row, a.code) for a in run.set_aside] == [(2, "duplicate_id"),
+                                                        (3, "duplicate_id")]
+    assert not VerificationResult.objects.filter(citizen_id=c.citizen_id).exists()
+    assert run.not_found == 119
+
+
+def _nothing_changed() -> None:
+    assert not VerificationBatch.objects.exists()
+    assert not VerificationResult.objects.exists()
+    assert not Beneficiary.objects.filter(verified_at__isnull=False).exists()
+
+
+@postgresql_only
+@pytest.mark.parametrize("content", [
+    pytest.param("Số định danh cá nhân,Họ và tên,Ngày sinh,Giới tính,Mã phường/xã,Ngày chết\n"
+                 .encode(), id="wrong header"),
+    pytest.param(",".join(HEADER).encode("utf-16"), id="not utf-8 header"),
+    pytest.param(",".join(HEADER).encode() + b"\n079012345678,L\xea Th\xe1,01/01/1950,Nam,,\n",
+                 id="not utf-8 row"),
+    pytest.param((",".join(HEADER) + "\n079012345678,Lê,01/01/1950,Nam,,,extra\n").encode(),
+                 id="a row with too many columns"),
+])
+def test_a_file_that_cannot_be_trusted_is_refused_changing_nothing(
+        people, lai_chau, tmp_path, content):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    with pytest.raises(FileRefused) as refused:
+        verify_extract(path, [f.LAI_CHAU], lai_chau.officer)
+    assert refused.value.message_vi.endswith("Không có gì được thay đổi.")
+    _nothing_changed()
+
+
+@postgresql_only
+def test_an_officer_of_another_province_is_refused(people, lai_chau, dien_bien, tmp_path):
+    population = {c.citizen_id: PopulationRecord(c.citizen_id, c.full_name, c.date_of_birth,
+                                                 c.sex, c.ward_code)
+                  for c in checks_of(f.LAI_CHAU)}
+    with pytest.raises(NotInScope):
+        verify_extract(extract_of(tmp_path / "x.csv", population), [f.LAI_CHAU],
+                       dien_bien.officer)
+    _nothing_changed()
+
+
+@postgresql_only
+def test_a_name_written_decomposed_goes_one_by_one_and_still_matches(people, lai_chau,
+                                                                   tmp_path):
+    import unicodedata
+    population = {c.citizen_id: PopulationRecord(
+        c.citizen_id, unicodedata.normalize("NFD", c.full_name), c.date_of_birth, c.sex,
+        c.ward_code) for c in checks_of(f.LAI_CHAU)}
+    run = verify_extract(extract_of(tmp_path / "x.csv", population), [f.LAI_CHAU],
+                         lai_chau.officer)
+    decomposed = sum(unicodedata.normalize("NFC", r.full_name) != r.full_name
+                     for r in population.values())
+    assert run.answered_one_by_one == decomposed > 0
+    assert set(VerificationResult.objects.values_list("outcome", flat=True)) == {Outcome.MATCH}
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite refusal")
+def test_on_sqlite_the_extract_path_is_refused(people, lai_chau, tmp_path):
+    c = checks_of(f.LAI_CHAU)[0]
+    path = write(tmp_path / "x.csv", [row_of(replace(
+        PopulationRecord(c.citizen_id, c.full_name, c.date_of_birth, c.sex, c.ward_code)))])
+    with pytest.raises(ExtractRefused) as refused:
+        verify_extract(path, [f.LAI_CHAU], lai_chau.officer)
+    assert refused.value.code == "extract_postgresql_only"
+    _nothing_changed()
