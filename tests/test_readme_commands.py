@@ -57,7 +57,8 @@ RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
         "tests/verification/test_verify_command.py::"
         "test_the_http_adapter_calls_the_configured_service",
         "tests/verification/test_verify_command.py::"
-        "test_the_file_path_writes_the_request_and_records_the_polices_answer"),
+        "test_the_file_path_writes_the_request_and_records_the_polices_answer",
+        "tests/verification/test_extract.py::test_the_command_verifies_an_extract"),
     ("popdb_sim", None): (
         "tests/verification/test_popdb_sim.py::"
         "test_the_adapter_finds_every_planted_discrepancy_over_the_socket",

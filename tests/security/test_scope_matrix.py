@@ -394,6 +394,7 @@ def _fingerprint(w: World) -> list[Any]:
 def worlds(settings, tmp_path, paying_offices, lai_chau: Province,
            dien_bien: Province) -> tuple[World, World]:
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CHITRA_POPULATION_SIMULATOR = True  # the worlds hold a simulated batch each
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     return _world(lai_chau), _world(dien_bien)
 

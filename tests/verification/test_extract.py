@@ -279,6 +279,49 @@ def test_a_name_written_decomposed_goes_one_by_one_and_still_matches(people, lai
     assert set(VerificationResult.objects.values_list("outcome", flat=True)) == {Outcome.MATCH}
 
 
+@postgresql_only
+def test_someone_we_hold_deceased_whom_the_extract_shows_alive_goes_to_review(
+        people, lai_chau, tmp_path):
+    held = people[0]  # reported dead by a bank (MD07): status deceased, no date of death
+    Beneficiary.objects.filter(pk=held.pk).update(status="deceased",
+                                                  status_reason="MD07 từ ngân hàng")
+    population = {c.citizen_id: PopulationRecord(c.citizen_id, c.full_name, c.date_of_birth,
+                                                 c.sex, c.ward_code)
+                  for c in checks_of(f.LAI_CHAU)}
+    population[held.citizen_id] = PopulationRecord(held.citizen_id, held.full_name,
+                                                   held.date_of_birth, held.sex,
+                                                   held.ward_code)
+    run = verify_extract(extract_of(tmp_path / "x.csv", population), [f.LAI_CHAU],
+                         lai_chau.officer)
+    assert run.matched_in_bulk == len(population) - 1
+    result = VerificationResult.objects.get(beneficiary=held)
+    assert result.review_status == "pending"
+    held.refresh_from_db()
+    assert (held.status, held.verified_at) == ("deceased", None)
+
+
+@postgresql_only
+def test_the_command_verifies_an_extract(people, lai_chau, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    population, planted = population_from(checks_of(f.LAI_CHAU), 7, rates_bp=EVERY_KIND)
+    path = extract_of(tmp_path / "x.csv", population)
+    out = StringIO()
+    call_command("verify_population", "--extract", str(path), "--as",
+                 lai_chau.officer.username, stdout=out)
+    deaths = sum(kind == Planted.DECEASED for kind in planted.values())
+    assert f"chết / deaths {deaths}" in out.getvalue()
+    assert "trạng thái / status: done" in out.getvalue()
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("verify_population", "--extract", str(tmp_path / "none.csv"), "--as",
+                     lai_chau.officer.username)
+    write(tmp_path / "bad.csv", [["1"]], header=["x"])
+    with pytest.raises(CommandError, match="Nothing was changed"):
+        call_command("verify_population", "--extract", str(tmp_path / "bad.csv"), "--as",
+                     lai_chau.officer.username)
+
+
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="the SQLite refusal")
 def test_on_sqlite_the_extract_path_is_refused(people, lai_chau, tmp_path):
     c = checks_of(f.LAI_CHAU)[0]

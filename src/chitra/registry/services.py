@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,7 +19,7 @@ from chitra.core.admin_units import current_wards
 from chitra.core.errors import DomainError, NotInScope
 from chitra.core.identifiers import check_citizen_id
 from chitra.core.models import PaymentProvider
-from chitra.core.text import fold_key, nfc
+from chitra.core.text import fold_key, has_invisible, nfc
 from chitra.registry.models import (
     ACCOUNT_CHANGE_AWAITING,
     AccountChangeStatus,
@@ -475,6 +476,13 @@ IDENTITY_FIELDS = ("full_name", "date_of_birth", "ward_code")
 _NAME_MAX = 120  # Beneficiary.full_name
 
 
+def _unprintable(text: str) -> bool:
+    """Control (C0, DEL, C1), format, line or paragraph separator characters, or a
+    bidirectional control or invisible character (as an import refuses them)."""
+    return has_invisible(text) or any(
+        unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text)
+
+
 def _identity_refused(message_vi: str, message_en: str) -> DomainError:
     return DomainError("identity_invalid", message_vi, message_en)
 
@@ -489,7 +497,8 @@ def correct_identity(beneficiary_id: int, *, full_name: str | None = None,
     The rows, in field order.
 
     Refused if nothing changes, without a reason, or with a value that cannot be: an empty
-    or overlong name, a birth in the future or after the recorded death, a ward that is not a
+    or overlong name, one with control, line-separator or invisible characters (as an import
+    refuses them), a birth in the future or after the recorded death, a ward that is not a
     current ward of the beneficiary's province (a move to another province is a transfer of
     the file, not a correction). Locks the beneficiary row."""
     reason = nfc(reason)[:300]
@@ -500,6 +509,12 @@ def correct_identity(beneficiary_id: int, *, full_name: str | None = None,
         raise NotInScope()
     wanted: dict[str, object] = {}
     if full_name is not None:
+        # Checked before ``nfc`` folds line separators and some controls into spaces.
+        if _unprintable(full_name):
+            raise _identity_refused(
+                "Họ tên có ký tự điều khiển, ngắt dòng hoặc ký tự ẩn (không được phép).",
+                "The name holds control, line-separator or invisible characters (not "
+                "allowed).")
         name = nfc(full_name)
         if not name or len(name) > _NAME_MAX:
             raise _identity_refused("Họ tên trống hoặc quá dài.",

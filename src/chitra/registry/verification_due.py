@@ -1,5 +1,8 @@
 """Who is due a verification against the national population database (issue 16, item 4):
-before each cycle, every active beneficiary not verified in the last 12 months is listed."""
+before each cycle, every active beneficiary not verified in the last 12 months is listed.
+Verified means the population database confirmed the person (outcome *match*): an answer
+still unresolved (not found, name or birth date differs, moved, a death held for review)
+keeps the person listed."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from datetime import date, datetime, time
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from chitra.registry.models import Beneficiary, BeneficiaryStatus
+from chitra.registry.models import Beneficiary, BeneficiaryStatus, VerificationOutcome
 
 
 def months_before(day: date, months: int) -> date:
@@ -24,11 +27,13 @@ def months_before(day: date, months: int) -> date:
 
 def not_verified_since(province_code: str, months: int = 12,
                        today: date | None = None) -> QuerySet[Beneficiary]:
-    """The province's active beneficiaries never verified, or last verified before the same
-    day ``months`` months ago (local time), by id."""
+    """The province's active beneficiaries not confirmed since the same day ``months``
+    months ago (local time): never verified, last verified before then, or whose last
+    verification was anything but a match; by id."""
     today = today or timezone.localdate()
     cutoff = timezone.make_aware(datetime.combine(months_before(today, months), time.min))
     return (Beneficiary.objects
             .filter(province_code=province_code, status=BeneficiaryStatus.ACTIVE)
-            .filter(Q(verified_at__isnull=True) | Q(verified_at__lt=cutoff))
+            .filter(Q(verified_at__isnull=True) | Q(verified_at__lt=cutoff)
+                    | ~Q(verification_outcome=VerificationOutcome.MATCH))
             .order_by("pk"))

@@ -155,7 +155,8 @@ _DATE = """CASE WHEN {p}[2] BETWEEN 1 AND 12 AND {p}[1] >= 1 AND {p}[3] BETWEEN 
 
 # Each row typed and checked, beside the beneficiary of its personal ID (if asked about),
 # and whether it is identical to ours to the letter (ours NFC; theirs the same, or ours in
-# capitals; the same date of birth; the same ward or one unknown; alive): a match
+# capitals; the same date of birth; the same ward or one unknown; alive, and not recorded
+# deceased by us, which record_answers sends to review): a match
 # answer_for would give with these very values (test_extract holds them equal). A name
 # answer_for would refuse (digits, control characters, letters whose capital folds
 # differently) is not taken here.
@@ -168,11 +169,12 @@ SELECT x.n, x.citizen_id, x.full_name, x.dob, x.sex, x.ward_code, x.died, x.bene
         AND (x.full_name = x.b_name OR x.full_name = upper(x.b_name))
         AND (x.ward_code = '' OR x.b_ward = '' OR x.ward_code = x.b_ward)
         AND x.b_name !~ '[0-9[:cntrl:]ıſ]' AND char_length(x.b_name) <= 120
-        AND x.b_ward ~ '^[0-9]*$') AS fast
+        AND x.b_ward ~ '^[0-9]*$'
+        AND x.b_status <> 'deceased') AS fast  -- alive there, dead here: to review
 FROM (
 SELECT r.n, r.citizen_id, r.full_name, r.dob, r.sex, r.ward_code, r.died,
        b.id AS beneficiary_id, b.province_code, b.full_name AS b_name,
-       b.date_of_birth AS b_dob, b.ward_code AS b_ward,
+       b.date_of_birth AS b_dob, b.ward_code AS b_ward, b.status AS b_status,
        CASE
          WHEN r.citizen_id IS NULL OR r.citizen_id !~ '^[0-9]{12}$' THEN 'id_invalid'
          WHEN r.full_name = '' THEN 'name_missing'

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chitra.core.dates import parse_date_vn
+from chitra.verification import services
 from chitra.verification.models import AdapterKind, Decision
 
 REQUIRED = {"required": _("Cần điền mục này.")}
@@ -39,12 +40,19 @@ class StartForm(forms.Form):
     """A new batch of the user's own province (a superuser picks the province)."""
 
     adapter = forms.ChoiceField(label=_("Cách trao đổi"), choices=AdapterKind.choices,
-                                initial=AdapterKind.SIM, widget=forms.RadioSelect,
-                                error_messages=REQUIRED)
+                                widget=forms.RadioSelect, error_messages={
+                                    **REQUIRED,
+                                    "invalid_choice": _("Cách trao đổi không hợp lệ.")})
 
     def __init__(self, *args: Any, provinces: list[tuple[str, str]] | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The simulator only where the settings allow it (it invents deaths).
+        kinds = services.adapter_kinds()
+        adapter = self.fields["adapter"]
+        assert isinstance(adapter, forms.ChoiceField)
+        adapter.choices = [(k.value, k.label) for k in kinds]
+        adapter.initial = AdapterKind.SIM if AdapterKind.SIM in kinds else AdapterKind.FILE
         if provinces:
             self.fields["province"] = forms.ChoiceField(
                 label=_("Tỉnh"), choices=provinces, error_messages=REQUIRED)

@@ -29,6 +29,10 @@ class BatchStatus(models.TextChoices):
     FAILED = "failed", _("Lỗi")
 
 
+# A batch still going: queued, running or awaiting the police's answer.
+OPEN_BATCH = (BatchStatus.QUEUED, BatchStatus.RUNNING, BatchStatus.AWAITING_ANSWER)
+
+
 class VerificationBatch(models.Model):
     """One verification of a province's beneficiaries against the population database."""
 
@@ -68,6 +72,11 @@ class VerificationBatch(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=BatchStatus.DONE) | Q(finished_at__isnull=False),
                 name="verif_batch_done_has_finish"),
+            # One open batch per province: two at once would ask about (and stamp, and
+            # stop) the same people twice.
+            models.UniqueConstraint(fields=["province_code"],
+                                    condition=Q(status__in=OPEN_BATCH),
+                                    name="verif_batch_one_open_per_province"),
         ]
 
     def __str__(self) -> str:
@@ -81,6 +90,7 @@ class ReviewStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Giữ nguyên hồ sơ")
     CORRECTED = "corrected", _("Đã sửa hồ sơ")
     REJECTED = "rejected", _("Không duyệt, chờ đề xuất lại")
+    DEATH_RECORDED = "death_recorded", _("Đã ghi nhận đã chết")
 
 
 # Results still awaiting someone: the review queue.
@@ -90,6 +100,21 @@ REVIEW_OPEN = (ReviewStatus.PENDING, ReviewStatus.PROPOSED, ReviewStatus.REJECTE
 class Decision(models.TextChoices):
     ACCEPT = "accept", _("Giữ nguyên hồ sơ của BHXH")
     CORRECT = "correct", _("Sửa hồ sơ theo CSDL dân cư")
+    # Only for a deceased answer held for review: the same person after all (with the
+    # corrections, if any, that make our record theirs), so the death is recorded.
+    RECORD_DEATH = "record_death", _("Ghi nhận đã chết theo CSDL dân cư")
+
+
+class ReviewReason(models.TextChoices):
+    """Why an answer whose outcome alone needs no review is held for one."""
+
+    DEATH_IDENTITY_UNSURE = "death_identity_unsure", _(
+        "Báo đã chết nhưng họ tên hoặc ngày sinh khác hồ sơ: cần xác nhận là cùng một người")
+    DEATH_DATE_INVALID = "death_date_invalid", _(
+        "Ngày chết trước ngày sinh trong hồ sơ hoặc sau hôm nay")
+    DEATH_DATE_DIFFERS = "death_date_differs", _("Ngày chết khác ngày đã ghi nhận")
+    ALIVE_BUT_DECEASED = "alive_but_deceased", _(
+        "Hồ sơ ghi đã chết nhưng CSDL dân cư ghi còn sống")
 
 
 class VerificationResult(models.Model):
@@ -118,8 +143,12 @@ class VerificationResult(models.Model):
     name_reason = models.CharField(max_length=30, blank=True)
     birth_date_reason = models.CharField(max_length=30, blank=True)
     # Review: the maker proposes…
-    review_status = models.CharField(max_length=12, choices=ReviewStatus.choices)
-    proposed_decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    review_status = models.CharField(max_length=20, choices=ReviewStatus.choices)
+    # Why it is reviewed when its outcome alone would not be ("": by its outcome). A default
+    # in the database too: the extract's bulk insert does not name it.
+    review_reason = models.CharField(max_length=30, choices=ReviewReason.choices, blank=True,
+                                     default="", db_default="")
+    proposed_decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     proposed_full_name = models.CharField(max_length=120, blank=True)
     proposed_date_of_birth = models.DateField(null=True, blank=True)
     proposed_ward_code = models.CharField(max_length=5, blank=True)
@@ -159,14 +188,24 @@ class VerificationResult(models.Model):
                 name="verif_result_death_date_iff_deceased"),
             models.CheckConstraint(condition=~Q(outcome=Outcome.MOVED) | ~Q(new_ward_code=""),
                                    name="verif_result_moved_has_ward"),
-            # A match needs nobody's review.
+            # A match needs nobody's review, unless it contradicts what we hold (a reason).
             models.CheckConstraint(
-                condition=~Q(outcome=Outcome.MATCH) | Q(review_status=ReviewStatus.NOT_NEEDED),
+                condition=~Q(outcome=Outcome.MATCH) | Q(review_status=ReviewStatus.NOT_NEEDED)
+                | ~Q(review_reason=""),
                 name="verif_result_match_not_reviewed"),
+            models.CheckConstraint(condition=Q(review_reason="")
+                                   | Q(review_reason__in=ReviewReason.values),
+                                   name="verif_result_review_reason_valid"),
+            # A death is recorded from a review only when the answer was deceased.
+            models.CheckConstraint(
+                condition=~Q(proposed_decision=Decision.RECORD_DEATH)
+                | Q(outcome=Outcome.DECEASED),
+                name="verif_result_record_death_if_deceased"),
             # Maker–checker: a proposal names its maker; whoever proposed does not decide.
             models.CheckConstraint(
                 condition=~Q(review_status__in=[ReviewStatus.PROPOSED, ReviewStatus.ACCEPTED,
-                                                ReviewStatus.CORRECTED, ReviewStatus.REJECTED])
+                                                ReviewStatus.CORRECTED, ReviewStatus.REJECTED,
+                                                ReviewStatus.DEATH_RECORDED])
                 | (~Q(proposed_by="") & Q(proposed_at__isnull=False)
                    & ~Q(proposed_decision="")),
                 name="verif_result_proposal_named"),
@@ -174,7 +213,8 @@ class VerificationResult(models.Model):
                                    name="verif_result_checker_not_maker"),
             models.CheckConstraint(
                 condition=~Q(review_status__in=[ReviewStatus.ACCEPTED, ReviewStatus.CORRECTED,
-                                                ReviewStatus.REJECTED])
+                                                ReviewStatus.REJECTED,
+                                                ReviewStatus.DEATH_RECORDED])
                 | (~Q(decided_by="") & Q(decided_at__isnull=False)),
                 name="verif_result_decision_named"),
             models.CheckConstraint(
@@ -185,6 +225,10 @@ class VerificationResult(models.Model):
                 condition=~Q(review_status=ReviewStatus.CORRECTED)
                 | Q(proposed_decision=Decision.CORRECT),
                 name="verif_result_corrected_as_proposed"),
+            models.CheckConstraint(
+                condition=~Q(review_status=ReviewStatus.DEATH_RECORDED)
+                | Q(proposed_decision=Decision.RECORD_DEATH),
+                name="verif_result_death_recorded_as_proposed"),
         ]
 
     def __str__(self) -> str:

@@ -68,8 +68,9 @@ def outcome_counts(batch: VerificationBatch | int, user: User) -> dict[str, int]
 def review_queue(user: User) -> QuerySet[VerificationResult]:
     """The discrepancies awaiting a proposal or a decision in ``user``'s province (BHXH
     staff; a superuser's of every province), oldest first."""
+    # The beneficiary too: a death date we recorded is shown beside theirs.
     queue = (VerificationResult.objects.filter(review_status__in=REVIEW_OPEN)
-             .select_related("batch").order_by("id"))
+             .select_related("batch", "beneficiary").order_by("id"))
     if not user.is_active:
         return queue.none()
     if user.is_superuser:

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -33,11 +34,13 @@ from chitra.core import audit
 from chitra.core.admin_units import current_provinces
 from chitra.core.errors import DomainError, NotInScope
 from chitra.registry import services as registry
-from chitra.registry.models import Beneficiary
+from chitra.registry.models import Beneficiary, BeneficiaryStatus
 from chitra.verification.adapters.base import AdapterError, PopulationAdapter
 from chitra.verification.models import (
+    OPEN_BATCH,
     AdapterKind,
     BatchStatus,
+    ReviewReason,
     ReviewStatus,
     VerificationBatch,
     VerificationResult,
@@ -49,14 +52,30 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 CHECK_FIELDS = ("citizen_id", "full_name", "date_of_birth", "sex", "ward_code")
-# Outcomes that need BHXH's review. Deceased does not (payment stops at once), unless the
-# death cannot be recorded as given (before our date of birth).
+# Outcomes that need BHXH's review. Deceased does not (payment stops at once), unless it is
+# not clearly our person or the date cannot be (:func:`_doubt`).
 REVIEWED = frozenset({Outcome.NAME_DIFFERS, Outcome.BIRTH_DATE_DIFFERS, Outcome.NOT_FOUND,
                       Outcome.MOVED})
 
 
 class BatchRefused(DomainError):
     pass
+
+
+def simulator_allowed() -> bool:
+    """Whether the simulator may be used (``settings.CHITRA_POPULATION_SIMULATOR``: the demo
+    and tests only). It invents deaths: on real data it would stop real pensions."""
+    return bool(getattr(settings, "CHITRA_POPULATION_SIMULATOR", False))
+
+
+def adapter_kinds() -> list[AdapterKind]:
+    """The exchange paths a batch may take here."""
+    return [k for k in AdapterKind if k != AdapterKind.SIM or simulator_allowed()]
+
+
+def _still_open() -> BatchRefused:
+    return BatchRefused("batch_open", "Tỉnh này còn một đợt đối chiếu chưa kết thúc.",
+                        "A verification batch of this province is still open.")
 
 
 # --- who may ------------------------------------------------------------------------------
@@ -102,6 +121,13 @@ def create_batch(province_code: str, adapter_kind: AdapterKind | str, actor: Use
         raise BatchRefused("adapter_kind_invalid",
                            f"Cách trao đổi không hợp lệ: {adapter_kind!r}.",
                            f"Invalid exchange path: {adapter_kind!r}.")
+    if adapter_kind == AdapterKind.SIM and not simulator_allowed():
+        raise BatchRefused(
+            "simulator_disabled",
+            "Không dùng được mô phỏng ở đây: mô phỏng tự tạo người đã chết và sẽ dừng chi "
+            "lương hưu, trợ cấp thật.",
+            "The simulator cannot be used here: it invents deaths and would stop real "
+            "pensions and allowances.")
     if police_org is None:
         police = list(Organization.objects.filter(kind=OrganizationKind.POLICE,
                                                   province_code=province)[:2])
@@ -111,9 +137,18 @@ def create_batch(province_code: str, adapter_kind: AdapterKind | str, actor: Use
                            "Đơn vị nhận phải là công an của tỉnh.",
                            "The batch must be sent to a police organization of the province.")
     with transaction.atomic():
-        batch = VerificationBatch.objects.create(
-            province_code=province, adapter_kind=adapter_kind, police_org=police_org,
-            requested_by=actor.username)
+        # The unique constraint is the guard (two creates at once); the check before it
+        # gives the same refusal without an error in the database's log.
+        if VerificationBatch.objects.filter(province_code=province,
+                                            status__in=OPEN_BATCH).exists():
+            raise _still_open()
+        try:
+            with transaction.atomic():
+                batch = VerificationBatch.objects.create(
+                    province_code=province, adapter_kind=adapter_kind, police_org=police_org,
+                    requested_by=actor.username)
+        except IntegrityError as error:
+            raise _still_open() from error
         audit_record(actor.username, "verification.batch_create", batch,
                      after={"province": province, "adapter": str(adapter_kind),
                             "police_org": police_org.pk if police_org else None})
@@ -173,8 +208,42 @@ class _Ours(NamedTuple):
     ward_code: str
 
 
-def _result(batch: VerificationBatch, pk: int, ours: _Ours,
-            answer: PersonAnswer, review: ReviewStatus) -> VerificationResult:
+class _Held(NamedTuple):
+    """What our registry already says of the person's life."""
+
+    status: str
+    death_date: date | None
+
+
+def _doubt(answer: PersonAnswer, ours: _Ours, held: _Held, today: date
+           ) -> ReviewReason | None:
+    """Why an answer cannot be applied as it is and goes to BHXH's review, if it cannot.
+
+    A death is recorded only when it is clearly the person we hold (same name after
+    normalizing, same date of birth) on a date that can be; an answer that contradicts the
+    death we recorded (alive, or dead on another day) is shown, never silently applied."""
+    if answer.outcome == Outcome.DECEASED:
+        died = answer.death_date
+        assert died is not None  # PersonAnswer: deceased carries the date
+        if held.death_date is not None:
+            return None if died == held.death_date else ReviewReason.DEATH_DATE_DIFFERS
+        if ((answer.name_match is not None and answer.name_match.needs_correction)
+                or (answer.birth_date is not None
+                    and answer.birth_date.outcome != Outcome.MATCH)
+                or (answer.date_of_birth is not None
+                    and answer.date_of_birth != ours.date_of_birth)):
+            return ReviewReason.DEATH_IDENTITY_UNSURE
+        if not ours.date_of_birth <= died <= today:
+            return ReviewReason.DEATH_DATE_INVALID
+        return None
+    if answer.outcome != Outcome.NOT_FOUND and (
+            held.status == BeneficiaryStatus.DECEASED or held.death_date is not None):
+        return ReviewReason.ALIVE_BUT_DECEASED
+    return None
+
+
+def _result(batch: VerificationBatch, pk: int, ours: _Ours, answer: PersonAnswer,
+            review: ReviewStatus, why: ReviewReason | None = None) -> VerificationResult:
     name = answer.name_match
     born = answer.birth_date
     return VerificationResult(
@@ -185,7 +254,8 @@ def _result(batch: VerificationBatch, pk: int, ours: _Ours,
         their_sex=answer.sex or "", their_ward_code=answer.ward_code,
         death_date=answer.death_date, new_ward_code=answer.new_ward_code,
         name_score=name.score if name else None, name_reason=name.reason if name else "",
-        birth_date_reason=born.reason if born else "", review_status=review)
+        birth_date_reason=born.reason if born else "", review_status=review,
+        review_reason=why or "")
 
 
 @transaction.atomic
@@ -194,10 +264,13 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
     """Record the population database's ``answers`` to ``batch`` and apply their effects,
     all in one transaction: a result per answer (our values beside theirs), each person
     stamped verified with the outcome, deaths recorded and their payment stopped,
-    discrepancies put in the review queue; the batch's progress advanced.
+    discrepancies put in the review queue; the batch's progress advanced. A death not
+    clearly of our person, or an answer contradicting the death we hold, goes to the review
+    queue instead (:func:`_doubt`).
 
     For :func:`run_batch` and for the police's answer file (``actor``: who brings it, a BHXH
-    officer of the batch's province). An answer about someone who is not a beneficiary of
+    officer of the batch's province or the police verifier; the effects are recorded in
+    their name, else in the batch requester's). An answer about someone who is not a beneficiary of
     the province, or already answered in this batch, changes nothing and is reported.
     Refused if the batch is not running or awaiting an answer, or a personal ID is twice."""
     if actor is not None:
@@ -214,19 +287,20 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
                                f"Personal ID {answer.citizen_id} has two answers.")
         by_id[answer.citizen_id] = answer
     done = Recorded()
-    people: dict[str, tuple[int, _Ours]] = {}
+    people: dict[str, tuple[int, _Ours, _Held]] = {}
     ids = sorted(by_id)
     for start in range(0, len(ids), 2_000):
         part = ids[start:start + 2_000]
         pks = list(Beneficiary.objects.filter(province_code=batch.province_code,
                                               citizen_id__in=part).values_list("pk", flat=True))
         registry.lock_beneficiaries(pks)  # our values, read under the lock the effects take
-        for pk, cid, *ours in (Beneficiary.objects.filter(pk__in=pks)
-                               .values_list("pk", *CHECK_FIELDS)):
-            people[cid] = (pk, _Ours(*ours))
+        for pk, cid, *ours, status, death_date in (
+                Beneficiary.objects.filter(pk__in=pks)
+                .values_list("pk", *CHECK_FIELDS, "status", "death_date")):
+            people[cid] = (pk, _Ours(*ours), _Held(status, death_date))
     done.unknown = [cid for cid in by_id if cid not in people]
     seen = set(VerificationResult.objects.filter(
-        batch=batch, beneficiary_id__in=[pk for pk, _ in people.values()])
+        batch=batch, beneficiary_id__in=[pk for pk, _, _ in people.values()])
         .values_list("beneficiary_id", flat=True))
     today = timezone.localdate()
     results: list[VerificationResult] = []
@@ -235,25 +309,28 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
     for cid, answer in by_id.items():
         if cid not in people:
             continue
-        pk, ours = people[cid]
+        pk, ours, held = people[cid]
         if pk in seen:
             done.already.append(cid)
             continue
         review = (ReviewStatus.PENDING if answer.outcome in REVIEWED
                   else ReviewStatus.NOT_NEEDED)
-        if answer.outcome == Outcome.DECEASED:
-            died = answer.death_date
-            assert died is not None  # PersonAnswer: deceased carries the date
-            if ours.date_of_birth <= died <= today:
-                deaths[pk] = died
-            else:  # before our date of birth (or after today): a person to look at
-                review = ReviewStatus.PENDING
-        results.append(_result(batch, pk, ours, answer, review))
-        outcomes[pk] = answer.outcome
+        why = _doubt(answer, ours, held, today)
+        if why is not None:
+            review = ReviewStatus.PENDING
+        elif answer.outcome == Outcome.DECEASED:
+            assert answer.death_date is not None  # PersonAnswer: deceased carries the date
+            deaths[pk] = answer.death_date
+        results.append(_result(batch, pk, ours, answer, review, why))
+        # What contradicts what we hold leaves our record as it is, stamp included.
+        if why not in (ReviewReason.ALIVE_BUT_DECEASED, ReviewReason.DEATH_DATE_DIFFERS):
+            outcomes[pk] = answer.outcome
+    # The effects are whoever brought the answers' (the police's file), else the batch's.
+    by = actor.username if actor is not None else batch.requested_by
     source = f"đối chiếu CSDL dân cư, đợt {batch.pk} / population check, batch {batch.pk}"
-    done.deaths = registry.record_deaths(deaths, source=source, actor=batch.requested_by)
+    done.deaths = registry.record_deaths(deaths, source=source, actor=by)
     registry.record_verification(outcomes, at=timezone.now(), source=f"batch:{batch.pk}",
-                                 actor=batch.requested_by)
+                                 actor=by)
     VerificationResult.objects.bulk_create(results, batch_size=1_000)
     done.results = len(results)
     done.to_review = sum(r.review_status == ReviewStatus.PENDING for r in results)
@@ -278,11 +355,15 @@ def fail(batch_id: int, error: DomainError) -> None:
 
 def claim(batch_id: int) -> VerificationBatch | None:
     """Take a queued (or failed: run again) batch; None if another run has it or it is
-    over."""
-    taken = VerificationBatch.objects.filter(
-        pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.FAILED]).update(
-        status=BatchStatus.RUNNING, started_at=timezone.now(), finished_at=None, error_code="",
-        error_message="")
+    over, or (a failed one) if another batch of its province is open meanwhile."""
+    try:
+        with transaction.atomic():
+            taken = VerificationBatch.objects.filter(
+                pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.FAILED]).update(
+                status=BatchStatus.RUNNING, started_at=timezone.now(), finished_at=None,
+                error_code="", error_message="")
+    except IntegrityError:  # verif_batch_one_open_per_province
+        return None
     return VerificationBatch.objects.get(pk=batch_id) if taken else None
 
 

@@ -28,7 +28,7 @@ from chitra.core.errors import DomainError, NotInScope
 from chitra.registry.models import SexChoice
 from chitra.verification import queries, review
 from chitra.verification.forms import DecideForm, ProposeForm
-from chitra.verification.models import Decision, ReviewStatus, VerificationResult
+from chitra.verification.models import Decision, ReviewReason, ReviewStatus, VerificationResult
 from chitra.verification.outcomes import BirthDateReason, Outcome
 from chitra.verification.views import PAGE_SIZE, may_verify, message_of, request_user
 
@@ -55,6 +55,15 @@ def _initial(result: VerificationResult) -> dict[str, object]:
         initial["ward_code"] = result.new_ward_code
     if result.outcome == Outcome.NOT_FOUND:
         initial["decision"] = Decision.ACCEPT
+    if result.outcome == Outcome.DECEASED:
+        # A death held for review: the same person (with their values) or our record stands.
+        initial["decision"] = Decision.ACCEPT if result.review_reason in (
+            ReviewReason.DEATH_DATE_DIFFERS, ReviewReason.DEATH_DATE_INVALID
+        ) else Decision.RECORD_DEATH
+        if result.their_date_of_birth and result.their_date_of_birth != result.date_of_birth:
+            initial["date_of_birth"] = result.their_date_of_birth
+    if result.review_reason == ReviewReason.ALIVE_BUT_DECEASED:
+        initial = {"decision": Decision.ACCEPT}
     return initial
 
 
@@ -139,7 +148,7 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
         return _queue(request, user, failed=pk, failed_form=form,
                       error=_("Chưa gửi được đề xuất: hãy sửa các mục bị báo lỗi."), status=400)
     data = form.cleaned_data
-    correct = data["decision"] == Decision.CORRECT
+    correct = data["decision"] in (Decision.CORRECT, Decision.RECORD_DEATH)
     try:
         review.propose(
             pk, user, data["decision"],
