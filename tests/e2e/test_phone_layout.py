@@ -129,6 +129,7 @@ def test_no_page_scrolls_sideways_and_outreach_targets_are_big_enough(
         role, live_server, transactional_db, django_db_serialized_rollback,
         settings, tmp_path: Path, paying_offices):  # noqa: F811
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CHITRA_POPULATION_SIMULATOR = True  # the scope-matrix worlds hold a simulated batch
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     province = _province(f.LAI_CHAU, f.DOAN_KET, "lc")
     world = _world(province)
