@@ -14,6 +14,7 @@ from chitra.core.models import PaymentProvider
 from chitra.core.text import fold_key, nfc
 from chitra.registry.models import (
     Beneficiary,
+    VerificationStamp,
     Benefit,
     BenefitType,
     Channel,
@@ -77,6 +78,12 @@ def payment_point(ward_code: str = DOAN_KET, province_code: str = LAI_CHAU) -> P
     n = next(_seq)
     return PaymentPoint.objects.create(code=f"DCT{n:05d}", name=f"Điểm chi trả số {n}",
                                        province_code=province_code, ward_code=ward_code)
+
+
+def stamp_of(person: Beneficiary) -> str | None:
+    """The outcome of ``person``'s last verification, None if never verified."""
+    return (VerificationStamp.objects.filter(beneficiary=person)
+            .values_list("outcome", flat=True).first())
 
 
 def beneficiary(full_name: str = "Nguyễn Văn Đức", *, ward_code: str = DOAN_KET,

@@ -623,7 +623,7 @@ def test_release_from_the_command_line(officer):
 
 def test_before_approval_the_page_counts_people_not_verified_in_twelve_months(
         login, people, officer, approver):
-    from chitra.registry.models import Beneficiary
+    from chitra.registry.models import VerificationStamp
     cycle = opened(officer)
     url = reverse("payment_cycle", args=[cycle.pk])
     page = text(login(officer).get(url))
@@ -631,10 +631,10 @@ def test_before_approval_the_page_counts_people_not_verified_in_twelve_months(
     assert "4 người đang hưởng chưa được đối chiếu với CSDL dân cư trong 12 tháng" in page
     assert reverse("verification_due") in page.split('id="not-verified"')[1]
     now = timezone.now()
-    Beneficiary.objects.filter(pk=people["cash"].pk).update(
-        verified_at=now - timedelta(days=30), verification_outcome="match")
-    Beneficiary.objects.filter(pk=people["ok"].pk).update(
-        verified_at=now - timedelta(days=400), verification_outcome="match")
+    VerificationStamp.objects.create(beneficiary=people["cash"], outcome="match",
+                                     verified_at=now - timedelta(days=30), source="t")
+    VerificationStamp.objects.create(beneficiary=people["ok"], outcome="match",
+                                     verified_at=now - timedelta(days=400), source="t")
     page = text(login(officer).get(url))
     assert "3 người đang hưởng chưa được đối chiếu" in page
     services.compute_cycle(cycle.pk, officer.username)

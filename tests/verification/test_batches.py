@@ -18,6 +18,7 @@ from chitra.registry.models import (
     Beneficiary,
     BeneficiaryStatus,
     VerificationOutcome,
+    VerificationStamp,
 )
 from chitra.registry.verification_due import months_before, not_verified_since
 from chitra.verification import queries, services
@@ -89,10 +90,13 @@ def test_each_person_is_stamped_with_the_outcome_and_discrepancies_await_review(
                                                                                  lai_chau):
     population, planted = planted_population()
     batch = run(f.LAI_CHAU, lai_chau.officer, InMemoryPopulationAdapter(population))
-    stamped = dict(Beneficiary.objects.filter(province_code=f.LAI_CHAU)
-                   .values_list("citizen_id", "verification_outcome"))
+    stamped = dict(VerificationStamp.objects.filter(beneficiary__province_code=f.LAI_CHAU)
+                   .values_list("beneficiary__citizen_id", "outcome"))
     assert all(stamped[cid] == kind.outcome for cid, kind in planted.items())
-    assert Beneficiary.objects.filter(province_code=f.LAI_CHAU, verified_at=None).count() == 0
+    assert not Beneficiary.objects.filter(province_code=f.LAI_CHAU,
+                                          verification_stamp=None).exists()
+    assert set(VerificationStamp.objects.values_list("source", flat=True)) == {
+        f"batch:{batch.pk}"}
     reviews = dict(VerificationResult.objects.filter(batch=batch)
                    .values_list("outcome", "review_status").distinct())
     assert reviews[Outcome.MATCH] == ReviewStatus.NOT_NEEDED
@@ -111,8 +115,8 @@ def test_the_other_province_is_not_asked_about(people, lai_chau):
     run(f.LAI_CHAU, lai_chau.officer, InMemoryPopulationAdapter(population))
     assert not VerificationResult.objects.filter(
         beneficiary__province_code=f.DIEN_BIEN).exists()
-    assert not Beneficiary.objects.filter(province_code=f.DIEN_BIEN,
-                                          verified_at__isnull=False).exists()
+    assert not VerificationStamp.objects.filter(
+        beneficiary__province_code=f.DIEN_BIEN).exists()
 
 
 def test_progress_is_reported_and_kept_after_each_chunk(people, lai_chau):
@@ -156,7 +160,7 @@ def test_an_unreachable_service_fails_the_batch_and_changes_nothing(people, lai_
     assert "CSDL quốc gia về dân cư" in batch.error_message
     assert batch.finished_at is not None
     assert not VerificationResult.objects.exists()
-    assert not Beneficiary.objects.filter(verified_at__isnull=False).exists()
+    assert not VerificationStamp.objects.exists()
     assert not Beneficiary.objects.exclude(status=BeneficiaryStatus.ACTIVE).exists()
     assert AuditEntry.objects.count() == audit_before + 1  # the batch's creation only
 
@@ -217,8 +221,7 @@ def test_record_answers_reports_strangers_and_repeats_and_changes_nothing_for_th
     assert recorded.unknown == [theirs.citizen_id, "001199999999"]
     again = services.record_answers(batch, answers[:1], actor=lai_chau.officer)
     assert (again.results, again.already) == (0, [ours.citizen_id])
-    theirs.refresh_from_db()
-    assert theirs.verified_at is None
+    assert not VerificationStamp.objects.filter(beneficiary=theirs).exists()
     assert VerificationBatch.objects.get(pk=batch.pk).people_done == 1
 
 
@@ -321,19 +324,22 @@ def test_registry_outcomes_are_the_verification_outcomes():
 def test_not_verified_in_twelve_months_is_listed(people, lai_chau):
     today = date(2026, 12, 3)
     recent, old, never, suspended = people[:4]
-    Beneficiary.objects.update(verified_at=timezone.now(), verification_outcome="match")
+    VerificationStamp.objects.bulk_create(
+        VerificationStamp(beneficiary=b, verified_at=timezone.now(), outcome="match",
+                          source="test") for b in Beneficiary.objects.exclude(
+                              pk__in=[never.pk, suspended.pk]))
     stamp = timezone.make_aware
-    Beneficiary.objects.filter(pk=recent.pk).update(
+    VerificationStamp.objects.filter(beneficiary=recent).update(
         verified_at=stamp(datetime(2025, 12, 3, 0, 0)))
-    Beneficiary.objects.filter(pk=old.pk).update(
+    VerificationStamp.objects.filter(beneficiary=old).update(
         verified_at=stamp(datetime(2025, 12, 2, 23, 59)))
-    Beneficiary.objects.filter(pk=never.pk).update(verified_at=None, verification_outcome="")
     Beneficiary.objects.filter(pk__in=[suspended.pk]).update(
-        verified_at=None, verification_outcome="", status=BeneficiaryStatus.SUSPENDED,
-        status_reason="test")
+        status=BeneficiaryStatus.SUSPENDED, status_reason="test")
     f.beneficiary(province_code=f.DIEN_BIEN, ward_code=f.DIEN_BIEN_PHU)  # never verified
     due = list(not_verified_since(f.LAI_CHAU, today=today).values_list("pk", flat=True))
     assert due == sorted([old.pk, never.pk])
+    when = dict(not_verified_since(f.LAI_CHAU, today=today).values_list("pk", "verified_at"))
+    assert when == {old.pk: stamp(datetime(2025, 12, 2, 23, 59)), never.pk: None}
 
 
 def test_months_before_keeps_to_the_calendar():
@@ -345,9 +351,12 @@ def test_months_before_keeps_to_the_calendar():
         months_before(date(2026, 1, 1), -1)
 
 
-def test_verification_stamp_needs_both_date_and_outcome(people):
+def test_verification_stamp_needs_a_date_and_a_known_outcome(people):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Beneficiary.objects.filter(pk=people[0].pk).update(verification_outcome="match")
+        VerificationStamp.objects.create(beneficiary=people[0], verified_at=None,
+                                         outcome="match", source="test")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Beneficiary.objects.filter(pk=people[0].pk).update(
-            verified_at=timezone.now() - timedelta(days=1), verification_outcome="maybe")
+        VerificationStamp.objects.create(
+            beneficiary=people[0], verified_at=timezone.now() - timedelta(days=1),
+            outcome="maybe", source="test")
+    assert not VerificationStamp.objects.exists()

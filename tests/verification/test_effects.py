@@ -56,7 +56,7 @@ def test_the_dead_get_a_date_of_death_and_drop_out_of_the_next_cycle(three, lai_
     batch = _verify(lai_chau.officer, {dead.pk: date(2026, 10, 20)})
     dead.refresh_from_db()
     assert (dead.status, dead.death_date) == (BeneficiaryStatus.DECEASED, date(2026, 10, 20))
-    assert dead.verification_outcome == Outcome.DECEASED
+    assert f.stamp_of(dead) == Outcome.DECEASED
     assert "20/10/2026" in dead.status_reason
     assert set(dead.benefits.values_list("status", flat=True)) == {BenefitStatus.SUSPENDED}
     result = VerificationResult.objects.get(batch=batch, beneficiary=dead)

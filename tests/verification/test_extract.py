@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from chitra.core.errors import NotInScope
 from chitra.core.models import AuditEntry
 from chitra.registry.importing.reading import FileRefused
-from chitra.registry.models import Beneficiary, BeneficiaryStatus
+from chitra.registry.models import Beneficiary, BeneficiaryStatus, VerificationStamp
 from chitra.verification import services
 from chitra.verification.adapters import InMemoryPopulationAdapter
 from chitra.verification.exchange_layout import SEX_TEXT
@@ -77,16 +77,28 @@ def extract_of(path: Path, population: dict[str, PopulationRecord]) -> Path:
 
 
 def snapshot(batch_ids: list[int]) -> dict[str, tuple[object, ...]]:
-    """Per person: the result recorded and what it did to the beneficiary."""
+    """Per person: what the batches recorded and what it did to the beneficiary. A plain
+    match (a result that needs nothing, or no result row: matched in bulk and stamped) is
+    the same either way; anything else, every value of its result row."""
+    sources = [f"batch:{pk}" for pk in batch_ids]
+    results = {r.beneficiary_id: r for r in VerificationResult.objects.filter(
+        batch_id__in=batch_ids)}
+    stamped = dict(VerificationStamp.objects.filter(source__in=sources)
+                   .values_list("beneficiary_id", "outcome"))
     out: dict[str, tuple[object, ...]] = {}
-    for r in VerificationResult.objects.filter(batch_id__in=batch_ids).select_related(
-            "beneficiary"):
-        b = r.beneficiary
-        out[r.citizen_id] = (r.outcome, r.full_name, r.date_of_birth, r.sex, r.ward_code,
+    for b in Beneficiary.objects.filter(pk__in=set(results) | set(stamped)):
+        r = results.get(b.pk)
+        stamp = stamped.get(b.pk)
+        if r is None or (r.outcome, r.review_status) == (Outcome.MATCH,
+                                                         ReviewStatus.NOT_NEEDED):
+            assert r is not None or stamp == Outcome.MATCH
+            out[b.citizen_id] = (Outcome.MATCH, stamp, b.status, b.death_date)
+            continue
+        out[b.citizen_id] = (r.outcome, r.full_name, r.date_of_birth, r.sex, r.ward_code,
                              r.their_full_name, r.their_date_of_birth, r.their_sex,
                              r.their_ward_code, r.death_date, r.new_ward_code, r.name_score,
                              r.name_reason, r.birth_date_reason, r.review_status,
-                             b.verification_outcome, b.status, b.death_date)
+                             stamp, b.status, b.death_date)
     return out
 
 
@@ -114,7 +126,7 @@ def test_the_set_based_path_records_what_answer_for_decides_person_by_person(
             raise _Undo
     except _Undo:
         pass
-    assert Beneficiary.objects.filter(verified_at__isnull=False).count() == 0
+    assert not VerificationStamp.objects.exists()
     path = extract_of(tmp_path / "x.csv", population)
     # The extract, everyone one by one: the same.
     try:
@@ -142,9 +154,10 @@ def test_every_planted_discrepancy_is_found_and_no_alarm_is_raised(people, lai_c
     run = verify_extract(extract_of(tmp_path / "x.csv", population), [f.LAI_CHAU],
                          lai_chau.officer)
     outcomes = dict(VerificationResult.objects.values_list("citizen_id", "outcome"))
-    assert {cid: outcomes[cid] for cid in planted} == {
-        cid: kind.outcome for cid, kind in planted.items()}
-    assert {o for cid, o in outcomes.items() if cid not in planted} == {Outcome.MATCH}
+    assert outcomes == {cid: kind.outcome for cid, kind in planted.items()}  # no false alarm
+    stamped = dict(VerificationStamp.objects.values_list("beneficiary__citizen_id", "outcome"))
+    assert {cid: o for cid, o in stamped.items() if cid not in planted} == {
+        c.citizen_id: Outcome.MATCH for c in checks_of(f.LAI_CHAU) if c.citizen_id not in planted}
     dead = [cid for cid, kind in planted.items() if kind == Planted.DECEASED]
     assert set(Beneficiary.objects.filter(status=BeneficiaryStatus.DECEASED)
                .values_list("citizen_id", flat=True)) == set(dead)
@@ -157,7 +170,8 @@ def test_every_planted_discrepancy_is_found_and_no_alarm_is_raised(people, lai_c
     assert (batch.status, batch.adapter_kind) == (BatchStatus.DONE, AdapterKind.FILE)
     assert batch.people_total == batch.people_done == 120
     assert batch.people_skipped == 0
-    assert not Beneficiary.objects.filter(province_code=f.LAI_CHAU, verified_at__isnull=True,
+    assert batch.matched_in_bulk == run.matched_in_bulk == 120 - len(planted)
+    assert not Beneficiary.objects.filter(province_code=f.LAI_CHAU, verification_stamp=None,
                                           death_date__isnull=True).exists()
     # The bulk matches leave one audit entry for the batch, as record_verification does.
     entry = AuditEntry.objects.get(action="beneficiary.verified",
@@ -175,10 +189,12 @@ def test_names_in_capitals_match_in_bulk_with_the_score_of_a_normalized_name(
     run = verify_extract(extract_of(tmp_path / "x.csv", population), [f.LAI_CHAU],
                          lai_chau.officer)
     assert run.matched_in_bulk == 120
-    expected = compare_names("Nguyễn Thị Hoa", "NGUYỄN THỊ HOA")
-    assert expected.reason == NameReason.SAME_AFTER_NORMALIZING
-    assert set(VerificationResult.objects.values_list("name_score", "name_reason")) == {
-        (expected.score, expected.reason.value)}
+    # What answer_for says of such a name: a match (the fast path takes no other).
+    assert compare_names("Nguyễn Thị Hoa", "NGUYỄN THỊ HOA").reason == (
+        NameReason.SAME_AFTER_NORMALIZING)
+    assert not VerificationResult.objects.exists()
+    assert set(VerificationStamp.objects.values_list("outcome", flat=True)) == {Outcome.MATCH}
+    assert VerificationStamp.objects.count() == 120
 
 
 @postgresql_only
@@ -205,13 +221,14 @@ def test_bad_rows_are_set_aside_with_their_reason_and_their_people_left_unanswer
         (2, "id_invalid"), (3, "dob_invalid"), (4, "sex_invalid"), (5, "ward_invalid"),
         (6, "death_before_birth"), (7, "not_asked"), (8, "not_asked")]
     assert all(a.reason_vi and a.reason_en for a in run.set_aside)
-    answered = set(VerificationResult.objects.values_list("citizen_id", flat=True))
+    answered = set(VerificationStamp.objects.values_list("beneficiary__citizen_id", flat=True))
     assert answered == {c.citizen_id for c in checks[4:]}
+    assert not VerificationResult.objects.exists()  # all the others matched in bulk
     batch = VerificationBatch.objects.get(pk=run.batches[f.LAI_CHAU])
     assert (batch.people_done, batch.people_skipped, batch.people_total) == (120, 4, 120)
     # The second province: untouched.
-    assert not Beneficiary.objects.filter(province_code=f.DIEN_BIEN,
-                                          verified_at__isnull=False).exists()
+    assert not VerificationStamp.objects.filter(
+        beneficiary__province_code=f.DIEN_BIEN).exists()
     assert not VerificationResult.objects.filter(beneficiary__province_code=f.DIEN_BIEN).exists()
 
 
@@ -230,7 +247,7 @@ def test_an_id_twice_sets_both_rows_aside(people, lai_chau, tmp_path):
 def _nothing_changed() -> None:
     assert not VerificationBatch.objects.exists()
     assert not VerificationResult.objects.exists()
-    assert not Beneficiary.objects.filter(verified_at__isnull=False).exists()
+    assert not VerificationStamp.objects.exists()
 
 
 @postgresql_only
@@ -297,7 +314,7 @@ def test_someone_we_hold_deceased_whom_the_extract_shows_alive_goes_to_review(
     result = VerificationResult.objects.get(beneficiary=held)
     assert result.review_status == "pending"
     held.refresh_from_db()
-    assert (held.status, held.verified_at) == ("deceased", None)
+    assert (held.status, f.stamp_of(held)) == ("deceased", None)
 
 
 @postgresql_only

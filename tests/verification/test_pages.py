@@ -147,7 +147,7 @@ def test_an_officer_starts_a_simulated_batch_that_runs_to_the_end(login, lai_cha
     assert "3/3" in page.text
     assert 'http-equiv="refresh"' not in page.text  # done: nothing to wait for
     assert not Beneficiary.objects.filter(province_code=f.DIEN_BIEN,
-                                          verified_at__isnull=False).exists()
+                                          verification_stamp__isnull=False).exists()
 
 
 def test_a_queued_batch_page_refreshes_itself(login, lai_chau):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from chitra.core.errors import DomainError
 from chitra.core.models import AuditEntry
 from chitra.registry import services as registry
+from chitra.registry import stamps
 from chitra.registry.models import (
     Beneficiary,
     BeneficiaryStatus,
@@ -86,7 +87,7 @@ def test_without_the_setting_a_simulated_batch_is_refused_and_changes_nothing(
     assert not VerificationBatch.objects.exists()
     assert AuditEntry.objects.count() == audits
     p.refresh_from_db()
-    assert (p.status, p.verified_at) == (BeneficiaryStatus.ACTIVE, None)
+    assert (p.status, f.stamp_of(p)) == (BeneficiaryStatus.ACTIVE, None)
     # The other paths stay open.
     assert services.create_batch(f.LAI_CHAU, AdapterKind.FILE, lai_chau.officer)
 
@@ -238,7 +239,7 @@ def test_another_date_of_death_goes_to_review_and_ours_stays(lai_chau, dien_bien
     p.refresh_from_db()
     assert (r.review_status, r.review_reason) == (ReviewStatus.PENDING,
                                                   ReviewReason.DEATH_DATE_DIFFERS)
-    assert (p.death_date, p.verified_at) == (date(2026, 6, 1), None)
+    assert (p.death_date, f.stamp_of(p)) == (date(2026, 6, 1), None)
     with pytest.raises(DomainError) as refused:  # the date on record is not replaced here
         review.propose(r.pk, lai_chau.officer, Decision.RECORD_DEATH)
     assert refused.value.code == "review_death_already_recorded"
@@ -266,8 +267,7 @@ def test_someone_we_hold_dead_found_alive_goes_to_review_and_stays_stopped(
     p.refresh_from_db()
     assert (r.outcome, r.review_status, r.review_reason) == (
         Outcome.MATCH, ReviewStatus.PENDING, ReviewReason.ALIVE_BUT_DECEASED)
-    assert (p.status, p.verified_at, p.verification_outcome) == (
-        BeneficiaryStatus.DECEASED, None, "")
+    assert (p.status, f.stamp_of(p)) == (BeneficiaryStatus.DECEASED, None)
 
 
 def test_a_match_without_a_reason_cannot_wait_for_review(lai_chau, dien_bien):
@@ -387,11 +387,11 @@ def test_only_a_recent_match_counts_as_verified(lai_chau, dien_bien):
     now = timezone.now()
     matched, not_found, differs, old = (f.beneficiary(n) for n in (
         "Lò Văn Pọm", "Tẩn Thị Mẩy", "Lê Thị Mai", "Vũ Thị Lan"))
-    registry.record_verification({matched.pk: VerificationOutcome.MATCH,
+    stamps.record_verification({matched.pk: VerificationOutcome.MATCH,
                                   not_found.pk: VerificationOutcome.NOT_FOUND,
                                   differs.pk: VerificationOutcome.NAME_DIFFERS},
                                  at=now, source="t", actor="t")
-    registry.record_verification({old.pk: VerificationOutcome.MATCH},
+    stamps.record_verification({old.pk: VerificationOutcome.MATCH},
                                  at=now - timedelta(days=400), source="t", actor="t")
     due = set(not_verified_since(f.LAI_CHAU, today=today).values_list("pk", flat=True))
     assert due == {not_found.pk, differs.pk, old.pk}

@@ -58,7 +58,7 @@ def test_a_simulated_run_on_the_demo_finds_every_planted_discrepancy(demo):
     assert f"{DEMO_PEOPLE}/{DEMO_PEOPLE}" in out
     assert "done" in out
     assert not Beneficiary.objects.filter(province_code=f.DIEN_BIEN,
-                                          verified_at__isnull=False).exists()
+                                          verification_stamp__isnull=False).exists()
 
 
 def test_without_wait_the_batch_is_queued_for_the_worker(demo):

@@ -75,12 +75,7 @@ class Beneficiary(models.Model):
     # Recorded by services.record_deaths (e.g. from the police's answer): set only together
     # with the status deceased. A person marked deceased before this field may have none.
     death_date = models.DateField(null=True, blank=True)
-    # The last verification against the national population database (issue 16): when, and
-    # its outcome; both or neither.
-    verified_at = models.DateTimeField(null=True, blank=True)
-    # A database default too: the import's set-based INSERT … SELECT names its columns.
-    verification_outcome = models.CharField(max_length=20, blank=True, default="",
-                                            db_default="", choices=VerificationOutcome.choices)
+    # The last verification against the population database: VerificationStamp.
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -100,16 +95,8 @@ class Beneficiary(models.Model):
             models.CheckConstraint(
                 condition=Q(death_date__isnull=True) | Q(death_date__gte=F("date_of_birth")),
                 name="beneficiary_death_after_birth"),
-            models.CheckConstraint(
-                condition=Q(verification_outcome="", verified_at__isnull=True)
-                | (Q(verification_outcome__in=VerificationOutcome.values)
-                   & Q(verified_at__isnull=False)),
-                name="beneficiary_verification_valid"),
         ]
         indexes = [models.Index(fields=["province_code", "ward_code"]),
-                   # Who is due a verification (registry.verification_due).
-                   models.Index(fields=["province_code", "verified_at"],
-                                name="beneficiary_verified_idx"),
                    models.Index(fields=["bhxh_code"], name="beneficiary_bhxh_code_idx"),
                    models.Index(fields=["name_key"], name="beneficiary_name_key_idx"),
                    # The few not paid: what a payment cycle lists as excluded.
@@ -119,6 +106,34 @@ class Beneficiary(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class VerificationStamp(models.Model):
+    """The last verification of a beneficiary against the national population database
+    (issue 16): when, its outcome, and what brought it (e.g. ``batch:12``). No row: never
+    verified.
+
+    A narrow table of its own, not columns of :class:`Beneficiary`: a national run stamps
+    3.4 M people, and rewriting that many wide rows with all their indexes took 104 s
+    (``benchmarks/verification.py``). No foreign key in the database either: checking 3.4 M
+    references at commit took 21 s more. Rows are written only by
+    :func:`chitra.registry.services.record_verification` and ``stamp_in_bulk``, which take
+    the ids from ``registry_beneficiary`` itself in the same statement, and a beneficiary is
+    never deleted while anything refers to it (deleting one through the ORM deletes its
+    stamp)."""
+
+    beneficiary = models.OneToOneField(Beneficiary, on_delete=models.CASCADE, primary_key=True,
+                                       db_constraint=False, related_name="verification_stamp")
+    verified_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=VerificationOutcome.choices)
+    source = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(outcome__in=VerificationOutcome.values),
+                                              name="verification_stamp_outcome_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_id}: {self.outcome}"
 
 
 class IdentityCorrection(models.Model):

@@ -32,7 +32,6 @@ from chitra.registry.models import (
     IdentityCorrection,
     PaymentAccount,
     PendingAccountChange,
-    VerificationOutcome,
 )
 
 _T = TypeVar("_T")
@@ -445,31 +444,6 @@ def record_deaths(deaths: Mapping[int, date], *, source: str, actor: str) -> lis
         (pk, {"death_date": None}, {"death_date": deaths[pk].isoformat(), "source": source})
         for pk in new])
     return new
-
-
-@transaction.atomic
-def record_verification(outcomes: Mapping[int, str], *, at: datetime, source: str,
-                        actor: str) -> int:
-    """Stamp each beneficiary (id → :class:`VerificationOutcome` value) as verified against
-    the population database ``at`` with that outcome, in a few statements; one audit entry
-    for them all (the detail stays with ``source``, e.g. a verification batch). The number
-    stamped."""
-    if bad := sorted(set(outcomes.values()) - set(VerificationOutcome.values)):
-        raise DomainError("verification_outcome_invalid",
-                          f"Kết quả đối chiếu không hợp lệ: {bad[0]!r}.",
-                          f"Invalid verification outcome: {bad[0]!r}.")
-    stamped = 0
-    for outcome, pks in _grouped(sorted(outcomes), lambda pk: outcomes[pk]).items():
-        for part in _parts(pks):
-            stamped += Beneficiary.objects.filter(pk__in=part).update(
-                verified_at=at, verification_outcome=outcome)
-    if stamped:
-        counts: dict[str, int] = {}
-        for outcome in outcomes.values():
-            counts[outcome] = counts.get(outcome, 0) + 1
-        audit.record(actor, "beneficiary.verified", "verification", source,
-                     after={"at": at.isoformat(), "outcomes": counts})
-    return stamped
 
 
 IDENTITY_FIELDS = ("full_name", "date_of_birth", "ward_code")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 from datetime import date, datetime, time
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from chitra.registry.models import Beneficiary, BeneficiaryStatus, VerificationOutcome
@@ -29,11 +29,13 @@ def not_verified_since(province_code: str, months: int = 12,
                        today: date | None = None) -> QuerySet[Beneficiary]:
     """The province's active beneficiaries not confirmed since the same day ``months``
     months ago (local time): never verified, last verified before then, or whose last
-    verification was anything but a match; by id."""
+    verification was anything but a match; by id, each with ``verified_at`` (its last
+    verification, None if never)."""
     today = today or timezone.localdate()
     cutoff = timezone.make_aware(datetime.combine(months_before(today, months), time.min))
     return (Beneficiary.objects
             .filter(province_code=province_code, status=BeneficiaryStatus.ACTIVE)
-            .filter(Q(verified_at__isnull=True) | Q(verified_at__lt=cutoff)
-                    | ~Q(verification_outcome=VerificationOutcome.MATCH))
+            .exclude(Q(verification_stamp__verified_at__gte=cutoff)
+                     & Q(verification_stamp__outcome=VerificationOutcome.MATCH))
+            .annotate(verified_at=F("verification_stamp__verified_at"))
             .order_by("pk"))

@@ -9,9 +9,10 @@ date of death (empty if alive). A header cell is the Vietnamese heading or the E
 PostgreSQL only: the file is streamed into a temporary table by ``COPY`` and checked and
 compared in SQL. The people whose record is identical to ours (the name the same, or ours in
 capitals; the same date of birth; the same ward, or one side's unknown; no date of death) —
-nearly everyone — are recorded as matches set-based: one ``INSERT … SELECT`` of results and
-one ``UPDATE`` stamping them verified, with one audit entry per batch, as
-:func:`chitra.registry.services.record_verification` writes it. Everyone else (a difference,
+nearly everyone — are matched set-based: stamped verified by
+:func:`chitra.registry.stamps.stamp_in_bulk` (one audit entry per batch) and counted on their
+batch (``matched_in_bulk``), with no result row each: a result row is what differs.
+Everyone else (a difference,
 a death, our people the extract does not hold) goes the way of every other exchange path:
 :func:`~chitra.verification.population.answer_for` decides, and
 :func:`~chitra.verification.services.record_answers` records the answer and its effects. A
@@ -42,21 +43,19 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from chitra.access.models import User
-from chitra.core import audit
 from chitra.core.errors import DomainError
+from chitra.registry import stamps
 from chitra.registry.importing.reading import FileRefused
-from chitra.registry.models import Beneficiary
+from chitra.registry.models import Beneficiary, VerificationOutcome
 from chitra.verification import services
 from chitra.verification.exchange import SetAside
 from chitra.verification.exchange_layout import SET_ASIDE, Column, resolve_header
 from chitra.verification.models import (
     AdapterKind,
     BatchStatus,
-    ReviewStatus,
     VerificationBatch,
 )
-from chitra.verification.names import NameReason, compare_names
-from chitra.verification.outcomes import BirthDateReason, Outcome, PersonAnswer, PersonCheck
+from chitra.verification.outcomes import PersonAnswer, PersonCheck
 from chitra.verification.population import PopulationRecord, answer_for
 
 logger = logging.getLogger(__name__)
@@ -216,28 +215,14 @@ ANALYZE verif_extract
 # hash joins of a whole country's people in memory; for this transaction only.
 _SESSION = "SET LOCAL jit = off; SET LOCAL work_mem = '512MB'"
 
-_RESULTS = """
-INSERT INTO verification_verificationresult (
-  batch_id, beneficiary_id, citizen_id, outcome, full_name, date_of_birth, sex, ward_code,
-  their_full_name, their_date_of_birth, their_sex, their_ward_code, death_date,
-  new_ward_code, name_score, name_reason, birth_date_reason, review_status,
-  proposed_decision, proposed_full_name, proposed_date_of_birth, proposed_ward_code,
-  proposed_by, proposed_at, proposal_note, decided_by, decided_at, decision_note, created_at)
-SELECT p.batch_id, b.id, b.citizen_id, %(match)s, b.full_name, b.date_of_birth, b.sex,
-       b.ward_code, e.full_name, e.dob, e.sex, e.ward_code, NULL, '',
-       CASE WHEN e.full_name = b.full_name THEN 100 ELSE %(normalized_score)s END,
-       CASE WHEN e.full_name = b.full_name THEN %(exact)s ELSE %(normalized)s END,
-       %(same)s, %(not_needed)s, '', '', NULL, '', '', NULL, '', '', NULL, '', %(now)s
+# The people matched set-based, each with its batch (province → batch), for
+# registry.stamps.stamp_in_bulk.
+_MATCHED = """
+SELECT e.beneficiary_id, 'batch:' || p.batch_id AS source
 FROM verif_extract e
-JOIN registry_beneficiary b ON b.id = e.beneficiary_id
 JOIN (SELECT unnest(%(provinces)s::text[]) AS province_code,
-             unnest(%(batches)s::bigint[]) AS batch_id) p ON p.province_code = b.province_code
+             unnest(%(batches)s::bigint[]) AS batch_id) p ON p.province_code = e.province_code
 WHERE e.fast
-"""
-
-_STAMP = """
-UPDATE registry_beneficiary b SET verified_at = %(now)s, verification_outcome = %(match)s
-FROM verif_extract e WHERE e.fast AND b.id = e.beneficiary_id
 """
 
 
@@ -347,32 +332,23 @@ def _record(run: ExtractRun, batches: dict[str, VerificationBatch], provinces: l
         VerificationBatch.objects.filter(pk=batch.pk).update(people_total=asked.get(code, 0))
     _set_aside(run)
     clock("set_aside")
+    sources = {f"batch:{batches[code].pk}": code for code in provinces}
     with connection.cursor() as cursor:
         cursor.execute(_SESSION)
-        # The stamp first: the results' foreign-key checks then find the rows already
-        # locked by this transaction, and write no lock of their own on them.
-        cursor.execute(_STAMP, {"now": now, "match": Outcome.MATCH.value})
+        stamped = stamps.stamp_in_bulk(
+            _MATCHED, {"provinces": provinces,
+                       "batches": [batches[code].pk for code in provinces]},
+            sources=list(sources), at=now, outcome=VerificationOutcome.MATCH,
+            actor=batches[provinces[0]].requested_by)
         clock("stamp_in_bulk")
-        cursor.execute(_RESULTS, {
-            "match": Outcome.MATCH.value, "normalized_score": _NORMALIZED.score,
-            "exact": NameReason.EXACT.value, "normalized": _NORMALIZED.reason.value,
-            "same": BirthDateReason.SAME.value, "not_needed": ReviewStatus.NOT_NEEDED.value,
-            "now": now, "provinces": provinces,
-            "batches": [batches[code].pk for code in provinces]})
-        clock("results_in_bulk")
-        cursor.execute("SELECT province_code, count(*) FROM verif_extract WHERE fast "
-                       "GROUP BY 1")
-        matched = {code: int(n) for code, n in cursor.fetchall()}
+        matched = {sources[source]: n for source, n in stamped.items()}
         # People whose row is set aside: left unanswered.
         cursor.execute("SELECT province_code, count(DISTINCT beneficiary_id) FROM verif_extract "
                        "WHERE problem IS NOT NULL AND beneficiary_id IS NOT NULL GROUP BY 1")
         unanswered = {code: int(n) for code, n in cursor.fetchall()}
     for code, n in matched.items():
-        # As registry.services.record_verification writes it: one entry for them all.
-        audit.record(batches[code].requested_by, "beneficiary.verified", "verification",
-                     f"batch:{batches[code].pk}",
-                     after={"at": now.isoformat(), "outcomes": {Outcome.MATCH.value: n}})
         _progress(batches[code].pk, n)
+        VerificationBatch.objects.filter(pk=batches[code].pk).update(matched_in_bulk=n)
     run.matched_in_bulk = sum(matched.values())
     clock("match_in_bulk")
     for code, n in unanswered.items():
@@ -390,9 +366,6 @@ def _record(run: ExtractRun, batches: dict[str, VerificationBatch], provinces: l
             "set_aside": run.set_aside_counts})
     clock("finish")
 
-
-# The score and reason of a name that differs from ours only in case (test_extract checks).
-_NORMALIZED = compare_names("Lê Thị Hoa", "LÊ THỊ HOA")
 
 _ONE_BY_ONE = """
 SELECT b.province_code, b.id, b.citizen_id, b.full_name, b.date_of_birth, b.sex, b.ward_code,

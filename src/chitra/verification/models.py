@@ -53,6 +53,9 @@ class VerificationBatch(models.Model):
     people_total = models.PositiveIntegerField(default=0)
     people_done = models.PositiveIntegerField(default=0)
     people_skipped = models.PositiveIntegerField(default=0)
+    # Of people_done: matched set-based from a population extract (their record identical
+    # to ours), stamped verified and counted here, with no result row each.
+    matched_in_bulk = models.PositiveIntegerField(default=0)
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True)
 
@@ -67,6 +70,8 @@ class VerificationBatch(models.Model):
                                    name="verif_batch_adapter_valid"),
             models.CheckConstraint(condition=Q(people_done__lte=F("people_total")),
                                    name="verif_batch_progress_within_total"),
+            models.CheckConstraint(condition=Q(matched_in_bulk__lte=F("people_done")),
+                                   name="verif_batch_matched_within_done"),
             models.CheckConstraint(condition=~Q(status=BatchStatus.FAILED) | ~Q(error_code=""),
                                    name="verif_batch_failure_has_code"),
             models.CheckConstraint(

@@ -58,10 +58,12 @@ def results_of(batch: VerificationBatch | int, user: User,
     return results
 
 
-def outcome_counts(batch: VerificationBatch | int, user: User) -> dict[str, int]:
-    """How many results of each outcome (every outcome named, 0 if none)."""
+def outcome_counts(batch: VerificationBatch, user: User) -> dict[str, int]:
+    """How many people of each outcome (every outcome named, 0 if none): the results, and
+    the matches an extract recorded in bulk without a result row each."""
     counted = dict(results_of(batch, user).order_by().values_list("outcome")
                    .annotate(n=Count("id")).values_list("outcome", "n"))
+    counted[Outcome.MATCH] = counted.get(Outcome.MATCH, 0) + batch.matched_in_bulk
     return {outcome: counted.get(outcome, 0) for outcome in Outcome.values}
 
 

@@ -5,7 +5,7 @@ The effects of an answer go through the registry's services: deceased →
 :func:`~chitra.registry.services.record_deaths` (payment stopped, so no item in the next
 cycle; what was paid after the death is listed by ``payments.recovery``); every answer
 stamps the person verified with its outcome
-(:func:`~chitra.registry.services.record_verification`); a discrepancy opens a review
+(:func:`~chitra.registry.stamps.record_verification`); a discrepancy opens a review
 (:mod:`chitra.verification.review`).
 
 :func:`run_batch` asks in chunks of the adapter's ``max_batch`` people, read from the
@@ -34,6 +34,7 @@ from chitra.core import audit
 from chitra.core.admin_units import current_provinces
 from chitra.core.errors import DomainError, NotInScope
 from chitra.registry import services as registry
+from chitra.registry import stamps
 from chitra.registry.models import Beneficiary, BeneficiaryStatus
 from chitra.verification.adapters.base import AdapterError, PopulationAdapter
 from chitra.verification.models import (
@@ -329,7 +330,7 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
     by = actor.username if actor is not None else batch.requested_by
     source = f"đối chiếu CSDL dân cư, đợt {batch.pk} / population check, batch {batch.pk}"
     done.deaths = registry.record_deaths(deaths, source=source, actor=by)
-    registry.record_verification(outcomes, at=timezone.now(), source=f"batch:{batch.pk}",
+    stamps.record_verification(outcomes, at=timezone.now(), source=f"batch:{batch.pk}",
                                  actor=by)
     VerificationResult.objects.bulk_create(results, batch_size=1_000)
     done.results = len(results)

@@ -109,6 +109,10 @@ def _rows(batches: list[VerificationBatch]) -> list[BatchRow]:
                                  .filter(batch_id__in=[b.pk for b in batches]).order_by()
                                  .values_list("batch_id", "outcome").annotate(n=Count("id"))):
         found.setdefault(batch_id, {})[outcome] = n
+    for b in batches:  # matched in bulk from an extract: counted on the batch
+        if b.matched_in_bulk:
+            mine = found.setdefault(b.pk, {})
+            mine[Outcome.MATCH] = mine.get(Outcome.MATCH, 0) + b.matched_in_bulk
     labels = dict(Outcome.choices)
     return [BatchRow(b, STATUS_TONES.get(BatchStatus(b.status), "neutral"),
                      [(o, str(labels[o]), n) for o, n in found.get(b.pk, {}).items()])
@@ -197,6 +201,7 @@ def _detail(request: HttpRequest, user: User, batch: VerificationBatch, *,
         "province_name": current_provinces().get(batch.province_code, batch.province_code),
         "counts": [(o, str(labels[o]), n) for o, n in counts.items()],
         "total": sum(counts.values()), "outcome": outcome,
+        "matched_in_bulk": batch.matched_in_bulk if outcome in ("", Outcome.MATCH) else 0,
         "outcome_label": str(labels[outcome]) if outcome else "",
         "page": page, "show_ids": sees_full_citizen_ids(user),
         "has_request": batch.adapter_kind == AdapterKind.FILE
