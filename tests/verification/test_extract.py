@@ -348,3 +348,19 @@ def test_on_sqlite_the_extract_path_is_refused(people, lai_chau, tmp_path):
         verify_extract(path, [f.LAI_CHAU], lai_chau.officer)
     assert refused.value.code == "extract_postgresql_only"
     _nothing_changed()
+
+
+@postgresql_only
+def test_dates_are_checked_to_the_calendar_leap_years_included(people, lai_chau, tmp_path):
+    c = checks_of(f.LAI_CHAU)[:6]
+    dates = ["29/02/1900", "29/02/2000", "29/02/1952", "29/02/1951", "31/04/1950",
+             "1950-04-30"]
+    rows = [[x.citizen_id, x.full_name, d, SEX_TEXT[x.sex], x.ward_code, ""]
+            for x, d in zip(c, dates, strict=True)]
+    run = verify_extract(write(tmp_path / "x.csv", rows), [f.LAI_CHAU], lai_chau.officer)
+    assert [(a.row, a.code) for a in run.set_aside] == [
+        (2, "dob_invalid"), (5, "dob_invalid"), (6, "dob_invalid")]
+    theirs = dict(VerificationResult.objects.filter(citizen_id__in=[x.citizen_id for x in c])
+                  .values_list("citizen_id", "their_date_of_birth"))
+    assert theirs == {c[1].citizen_id: date(2000, 2, 29), c[2].citizen_id: date(1952, 2, 29),
+                      c[5].citizen_id: date(1950, 4, 30)}

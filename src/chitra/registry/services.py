@@ -138,10 +138,7 @@ def stop_payments(reasons: Mapping[int, str], *, status: BeneficiaryStatus,
         sorted(why), "status", "status_reason") if was != status}
     stopped = sorted(before)
     now = timezone.now()  # what ``save()`` gives ``updated_at`` (auto_now)
-    for text, pks in _grouped(stopped, lambda pk: why[pk]).items():
-        for part in _parts(pks):
-            Beneficiary.objects.filter(pk__in=part).update(status=status, status_reason=text,
-                                                           updated_at=now)
+    _update_each(stopped, "status_reason", why, status=status, updated_at=now)
     for part in _parts(stopped):
         Benefit.objects.filter(beneficiary_id__in=part, status=BenefitStatus.ACTIVE).update(
             status=BenefitStatus.SUSPENDED)
@@ -230,6 +227,25 @@ def _grouped(rows: Iterable[_T], key: Callable[[_T], _K]) -> dict[_K, list[_T]]:
     for row in rows:
         groups.setdefault(key(row), []).append(row)
     return groups
+
+
+_FEW_VALUES = 8
+
+
+def _update_each(pks: Sequence[int], field: str, values: Mapping[int, Any],
+                 **same: Any) -> None:
+    """Set ``field`` of each beneficiary to its own value (and the ``same`` fields to theirs)
+    in a few statements: one per value when there are few (a reason shared by all), else
+    ``bulk_update``'s CASE, a statement per 500 (deaths on hundreds of different dates)."""
+    groups = _grouped(pks, lambda pk: values[pk])
+    if len(groups) <= _FEW_VALUES:
+        for value, ids in groups.items():
+            for part in _parts(ids):
+                Beneficiary.objects.filter(pk__in=part).update(**{field: value}, **same)
+        return
+    Beneficiary.objects.bulk_update(
+        [Beneficiary(pk=pk, **{field: values[pk]}, **same) for pk in pks],
+        [field, *same], batch_size=500)
 
 
 def lock_beneficiaries(ids: Iterable[int]) -> None:
@@ -437,9 +453,7 @@ def record_deaths(deaths: Mapping[int, date], *, source: str, actor: str) -> lis
     # Deceased first: the database allows a date of death only on a deceased person.
     stop_payments({pk: f"Đã chết ngày {deaths[pk]:%d/%m/%Y} ({source})"[:300] for pk in new},
                   status=BeneficiaryStatus.DECEASED, actor=actor)
-    for died, pks in _grouped(new, lambda pk: deaths[pk]).items():
-        for part in _parts(pks):
-            Beneficiary.objects.filter(pk__in=part).update(death_date=died)
+    _update_each(new, "death_date", deaths)
     audit.record_many(actor, "beneficiary.record_death", "beneficiary", [
         (pk, {"death_date": None}, {"death_date": deaths[pk].isoformat(), "source": source})
         for pk in new])

@@ -39,6 +39,15 @@ def _source(source: str) -> str:
     return source
 
 
+_UPSERT = """
+INSERT INTO registry_verificationstamp (beneficiary_id, verified_at, outcome, source)
+SELECT id, %(at)s, outcome, %(source)s
+FROM unnest(%(ids)s::bigint[], %(outcomes)s::text[]) AS s(id, outcome)
+ON CONFLICT (beneficiary_id) DO UPDATE
+SET verified_at = excluded.verified_at, outcome = excluded.outcome, source = excluded.source
+"""
+
+
 @transaction.atomic
 def record_verification(outcomes: Mapping[int, str], *, at: datetime, source: str,
                         actor: str) -> int:
@@ -53,11 +62,16 @@ def record_verification(outcomes: Mapping[int, str], *, at: datetime, source: st
     known = [pk for i in range(0, len(ids), _PART)
              for pk in Beneficiary.objects.filter(pk__in=ids[i:i + _PART])
              .values_list("pk", flat=True)]
-    VerificationStamp.objects.bulk_create(
-        [VerificationStamp(beneficiary_id=pk, verified_at=at, outcome=outcomes[pk],
-                           source=source) for pk in known],
-        batch_size=500, update_conflicts=True, unique_fields=["beneficiary"],
-        update_fields=["verified_at", "outcome", "source"])
+    if connection.vendor == "postgresql":  # two arrays, not a row of parameters each
+        with connection.cursor() as cursor:
+            cursor.execute(_UPSERT, {"ids": known, "outcomes": [outcomes[pk] for pk in known],
+                                     "at": at, "source": source})
+    else:
+        VerificationStamp.objects.bulk_create(
+            [VerificationStamp(beneficiary_id=pk, verified_at=at, outcome=outcomes[pk],
+                               source=source) for pk in known],
+            batch_size=500, update_conflicts=True, unique_fields=["beneficiary"],
+            update_fields=["verified_at", "outcome", "source"])
     if known:
         counts: dict[str, int] = {}
         for pk in known:
