@@ -270,7 +270,8 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[str, 
     print(f"set-up: extract of {r['extract_mb']} MB written in {r['extract_write_s']} s",
           flush=True)
     r["load_average_at_start"] = os.getloadavg()
-    step = chitra(env, "shell", "-c", MEASURED.format(path=str(extract)))
+    step = chitra(env, "shell", "-c", MEASURED.format(path=str(extract)),
+                  profile=args.profile)
     measured = json.loads(step.stdout.strip().splitlines()[-1])
     r["verification"] = step.report(**measured)
     r["load_average_after"] = os.getloadavg()
@@ -305,6 +306,8 @@ def main() -> None:
     ap.add_argument("--beneficiaries", type=int, default=3_400_000)
     ap.add_argument("--results", type=Path, default=None)
     ap.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="write a cProfile of the first measured run to this file")
     args = ap.parse_args()
     if args.database_url.startswith("sqlite"):
         ap.error("this benchmark runs on PostgreSQL (the extract path is PostgreSQL only)")

@@ -165,3 +165,20 @@ def test_closing_many_takes_as_many_statements_as_closing_two():
         return len(q.captured_queries)
 
     assert statements(2) == statements(12)
+
+
+def test_deaths_on_many_dates_each_get_their_own_date_and_reason_in_few_statements():
+    from chitra.registry.services import record_deaths
+
+    people = [f.beneficiary(f"Người Số {i}", dob=date(1940, 1, 1)) for i in range(12)]
+    deaths = {p.pk: date(2025, 1 + i, 1 + i) for i, p in enumerate(people)}
+    with CaptureQueriesContext(connection) as queries:
+        stopped = record_deaths(deaths, source="CSDL dân cư", actor="t")
+    assert stopped == sorted(deaths)
+    got = {pk: (died, why) for pk, died, why in Beneficiary.objects.filter(
+        pk__in=deaths).values_list("pk", "death_date", "status_reason")}
+    assert got == {pk: (died, f"Đã chết ngày {died:%d/%m/%Y} (CSDL dân cư)")
+                   for pk, died in deaths.items()}
+    assert set(Beneficiary.objects.filter(pk__in=deaths).values_list("status", flat=True)) == {
+        BeneficiaryStatus.DECEASED}
+    assert len(queries) < 15  # not a statement per date
