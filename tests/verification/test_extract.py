@@ -364,3 +364,22 @@ def test_dates_are_checked_to_the_calendar_leap_years_included(people, lai_chau,
                   .values_list("citizen_id", "their_date_of_birth"))
     assert theirs == {c[1].citizen_id: date(2000, 2, 29), c[2].citizen_id: date(1952, 2, 29),
                       c[5].citizen_id: date(1950, 4, 30)}
+
+
+@postgresql_only
+def test_a_record_written_otherwise_still_matches_in_bulk(people, lai_chau, tmp_path):
+    """Recognized as written (dd/mm/yyyy, Nam/Nữ) or parsed (spaces around, ISO or unpadded
+    dates, sex in other words, no ward): the same match either way."""
+    rows = []
+    for i, c in enumerate(checks_of(f.LAI_CHAU)):
+        born, sex = c.date_of_birth, SEX_TEXT[c.sex]
+        written = [born.strftime("%d/%m/%Y"), f"{born.day}/{born.month}/{born.year}",
+                   born.isoformat(), f" {born:%d/%m/%Y} "][i % 4]
+        rows.append([f" {c.citizen_id}" if i % 5 == 0 else c.citizen_id,
+                     f"{c.full_name} " if i % 7 == 0 else c.full_name, written,
+                     (sex, sex.upper(), "M" if c.sex == "M" else "F")[i % 3],
+                     "" if i % 2 else c.ward_code, ""])
+    run = verify_extract(write(tmp_path / "x.csv", rows), [f.LAI_CHAU], lai_chau.officer)
+    assert (run.matched_in_bulk, run.answered_one_by_one, run.set_aside) == (120, 0, [])
+    assert not VerificationResult.objects.exists()
+    assert VerificationStamp.objects.filter(outcome=Outcome.MATCH).count() == 120
