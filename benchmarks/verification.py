@@ -281,10 +281,10 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path) -> dict[str, 
     r["planted"] = check(db, n, measured, ck)
     # The next verification on top of the first: every stamp there already (updated in
     # place), the deceased now held dead (their rows set aside as not asked about).
-    step = chitra(env, "shell", "-c", MEASURED.format(path=str(extract)))
-    again = json.loads(step.stdout.strip().splitlines()[-1])
-    r["second_run"] = step.report(**again)
-    print(f"second run: {step.seconds} s (phases {again['phases_s']})", flush=True)
+    second = chitra(env, "shell", "-c", MEASURED.format(path=str(extract)))
+    again = json.loads(second.stdout.strip().splitlines()[-1])
+    r["second_run"] = second.report(**again)
+    print(f"second run: {second.seconds} s (phases {again['phases_s']})", flush=True)
     ck.equal("second run: everyone alive matched or answered again",
              again["matched_in_bulk"] + again["answered_one_by_one"],
              n - r["planted"].get("deceased", 0))

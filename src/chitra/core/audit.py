@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from chitra.core.bulk import insert_many
 from chitra.core.models import AuditEntry
 
 
@@ -20,10 +21,9 @@ def record_many(actor: str, action: str, object_type: str,
                 ) -> None:
     """:func:`record` about many objects (``(id, before, after)`` each) in one insert, for
     set-based use cases."""
-    AuditEntry.objects.bulk_create(
-        [AuditEntry(actor=actor, action=action, object_type=object_type,
-                    object_id=str(pk), before=before, after=after)
-         for pk, before, after in entries], batch_size=2_000)
+    insert_many(AuditEntry, [AuditEntry(actor=actor, action=action, object_type=object_type,
+                                        object_id=str(pk), before=before, after=after)
+                             for pk, before, after in entries])
 
 
 def record_download(actor: str, kind: str, object_id: object, file_name: str,

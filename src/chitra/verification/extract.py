@@ -236,8 +236,8 @@ LEFT JOIN registry_beneficiary b ON b.citizen_id = btrim(e.citizen_id)
 OFFSET 0) j OFFSET 0) s
       OFFSET 0) r
 OFFSET 0) x;
-UPDATE verif_extract SET problem = 'duplicate_id', fast = false WHERE citizen_id IN (
-  SELECT citizen_id FROM verif_extract WHERE problem IS DISTINCT FROM 'id_invalid'
+UPDATE verif_extract SET problem = 'duplicate_id', fast = false WHERE beneficiary_id IN (
+  SELECT beneficiary_id FROM verif_extract WHERE beneficiary_id IS NOT NULL
   GROUP BY 1 HAVING count(*) > 1);
 ANALYZE verif_extract
 """.replace("{dob}", _DATE.replace("{p}", "dob_parts")).replace(

@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -32,6 +32,7 @@ from chitra.access.models import Organization, OrganizationKind, Role, User
 from chitra.access.scoping import bhxh_province
 from chitra.core import audit
 from chitra.core.admin_units import current_provinces
+from chitra.core.bulk import insert_many
 from chitra.core.errors import DomainError, NotInScope
 from chitra.registry import services as registry
 from chitra.registry import stamps
@@ -332,28 +333,11 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
     done.deaths = registry.record_deaths(deaths, source=source, actor=by)
     stamps.record_verification(outcomes, at=timezone.now(), source=f"batch:{batch.pk}",
                                  actor=by)
-    _insert_results(results)
+    insert_many(VerificationResult, results)  # by COPY on PostgreSQL: thousands at once
     done.results = len(results)
     done.to_review = sum(r.review_status == ReviewStatus.PENDING for r in results)
     _advance(batch.pk, done.results)
     return done
-
-
-def _insert_results(results: list[VerificationResult]) -> None:
-    """Insert the results: on PostgreSQL by ``COPY`` (an extract answers tens of thousands
-    one by one, and building an ``INSERT`` field by field cost more than writing it),
-    elsewhere by ``bulk_create``. The database's checks and constraints hold either way."""
-    if connection.vendor != "postgresql" or not results:
-        VerificationResult.objects.bulk_create(results, batch_size=1_000)
-        return
-    now = timezone.now()
-    fields = [f for f in VerificationResult._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    with connection.cursor() as cursor, cursor.copy(
-            f"COPY {VerificationResult._meta.db_table} ({columns}) FROM STDIN") as copy:
-        for result in results:
-            result.created_at = now  # what auto_now_add gives
-            copy.write_row([getattr(result, f.attname) for f in fields])
 
 
 def _advance(batch_id: int, done: int, skipped: int = 0) -> None:
