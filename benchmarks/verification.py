@@ -24,8 +24,9 @@ Then the same extract verified again (the next run on top of the first: stamps u
 place, the people now recorded deceased set aside), measured and reported apart.
 
 SQL checks (a failed one makes the run exit 1): every planted discrepancy found with its
-outcome, no other person with anything but a match, the deceased stopped, a result and a
-stamp for every person (a result for everyone not matched in bulk), every batch done with its counts adding up, the bad rows set aside.
+outcome, no other person with anything but a match, the deceased stopped, a stamp for every
+person (and a result for everyone not matched in bulk), every batch done with its counts
+adding up, the bad rows set aside.
 Results: ``benchmarks/results/verification-postgresql-<N>.json`` (``--results`` elsewhere).
 """
 

@@ -14,12 +14,12 @@ from chitra.core.models import PaymentProvider
 from chitra.core.text import fold_key, nfc
 from chitra.registry.models import (
     Beneficiary,
-    VerificationStamp,
     Benefit,
     BenefitType,
     Channel,
     PaymentAccount,
     PaymentPoint,
+    VerificationStamp,
     group_of,
 )
 

@@ -26,16 +26,29 @@ def test_rows_json_and_creation_time_are_written():
 
 
 @pytest.mark.django_db
-def test_a_row_the_database_refuses_refuses_them_all_as_an_integrity_error():
+def test_a_key_of_its_own_is_written():
     from tests import factories as f
 
     person = f.beneficiary()
-    with pytest.raises(IntegrityError), transaction.atomic():
+    insert_many(VerificationStamp, [VerificationStamp(
+        beneficiary_id=person.pk, verified_at=person.created_at, outcome="match",
+        source="t")])
+    assert list(VerificationStamp.objects.values_list("beneficiary_id", "outcome")) == [
+        (person.pk, "match")]
+
+
+@pytest.mark.django_db
+def test_a_row_the_database_refuses_refuses_them_all_as_an_integrity_error():
+    from tests import factories as f
+
+    one, two = f.beneficiary(), f.beneficiary("Lò Văn Pọm")
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
         insert_many(VerificationStamp, [
-            VerificationStamp(beneficiary_id=person.pk, verified_at=person.created_at,
+            VerificationStamp(beneficiary_id=one.pk, verified_at=one.created_at,
                               outcome="match", source="t"),
-            VerificationStamp(beneficiary_id=person.pk + 1, verified_at=person.created_at,
+            VerificationStamp(beneficiary_id=two.pk, verified_at=two.created_at,
                               outcome="maybe", source="t")])
+    assert "verification_stamp_outcome_valid" in str(refused.value)
     assert not VerificationStamp.objects.exists()
 
 

@@ -383,3 +383,12 @@ def test_a_record_written_otherwise_still_matches_in_bulk(people, lai_chau, tmp_
     assert (run.matched_in_bulk, run.answered_one_by_one, run.set_aside) == (120, 0, [])
     assert not VerificationResult.objects.exists()
     assert VerificationStamp.objects.filter(outcome=Outcome.MATCH).count() == 120
+
+
+@postgresql_only
+def test_an_id_not_ours_twice_is_set_aside_as_not_asked_about(people, lai_chau, tmp_path):
+    stranger = ["079999999999", "Người Lạ", "01/01/1950", "Nam", "", ""]
+    run = verify_extract(write(tmp_path / "x.csv", [stranger, stranger]), [f.LAI_CHAU],
+                         lai_chau.officer)
+    assert [(a.row, a.code) for a in run.set_aside] == [(2, "not_asked"), (3, "not_asked")]
+    assert run.not_found == 120

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import connection, models
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -24,7 +25,8 @@ def insert_many(model: type[_M], objs: Sequence[_M]) -> None:
         return
     now = timezone.now()
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    # Every column but a generated id (a key of its own, e.g. a one-to-one, is written).
+    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
     stamped = [f for f in fields if getattr(f, "auto_now", False)
                or getattr(f, "auto_now_add", False)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
@@ -38,6 +40,8 @@ def insert_many(model: type[_M], objs: Sequence[_M]) -> None:
 
 
 def _value(field: models.Field[Any, Any], value: Any) -> Any:
+    if isinstance(value, DatabaseDefault):  # COPY cannot leave one column to its default
+        raise ValueError(f"{field.name}: a value is required, not the database's default")
     if isinstance(field, models.JSONField) and value is not None:
         encoder = field.encoder
         return Jsonb(value, dumps=lambda v: json.dumps(v, cls=encoder))

@@ -117,7 +117,7 @@ class VerificationStamp(models.Model):
     3.4 M people, and rewriting that many wide rows with all their indexes took 104 s
     (``benchmarks/verification.py``). No foreign key in the database either: checking 3.4 M
     references at commit took 21 s more. Rows are written only by
-    :func:`chitra.registry.services.record_verification` and ``stamp_in_bulk``, which take
+    :func:`chitra.registry.stamps.record_verification` and ``stamp_in_bulk``, which take
     the ids from ``registry_beneficiary`` itself in the same statement, and a beneficiary is
     never deleted while anything refers to it (deleting one through the ORM deletes its
     stamp)."""

@@ -10,6 +10,14 @@ INSERT INTO registry_verificationstamp (beneficiary_id, verified_at, outcome, so
 SELECT id, verified_at, verification_outcome, 'registry 0009'
 FROM registry_beneficiary WHERE verified_at IS NOT NULL
 """
+_BACK = """
+UPDATE registry_beneficiary SET
+  verified_at = (SELECT s.verified_at FROM registry_verificationstamp s
+                 WHERE s.beneficiary_id = registry_beneficiary.id),
+  verification_outcome = (SELECT s.outcome FROM registry_verificationstamp s
+                          WHERE s.beneficiary_id = registry_beneficiary.id)
+WHERE id IN (SELECT beneficiary_id FROM registry_verificationstamp)
+"""
 
 
 class Migration(migrations.Migration):
@@ -28,7 +36,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(max_length=40)),
             ],
         ),
-        migrations.RunSQL(_MOVE, migrations.RunSQL.noop),
+        migrations.RunSQL(_MOVE, _BACK),
         migrations.RemoveConstraint(
             model_name='beneficiary',
             name='beneficiary_verification_valid',
