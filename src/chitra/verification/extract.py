@@ -412,7 +412,7 @@ SELECT b.province_code, b.id, b.citizen_id, b.full_name, b.date_of_birth, b.sex,
        false, NULL, NULL, NULL, NULL, NULL, NULL
 FROM registry_beneficiary b
 WHERE b.province_code = ANY(%(provinces)s) AND b.death_date IS NULL
-  AND NOT EXISTS (SELECT 1 FROM verif_extract e WHERE e.citizen_id = b.citizen_id)
+  AND NOT EXISTS (SELECT 1 FROM verif_extract e WHERE e.beneficiary_id = b.id)
 ORDER BY 1, 2
 """
 
