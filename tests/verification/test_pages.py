@@ -408,6 +408,22 @@ def test_a_malformed_answer_file_is_refused_and_changes_nothing(login, file_batc
     assert not AuditEntry.objects.filter(action="verification.answer_file").exists()
 
 
+def test_an_answer_file_over_the_limit_is_refused_before_it_is_read(login, file_batch,
+                                                                   lai_chau, monkeypatch):
+    from chitra.verification import run, views
+
+    def not_reached(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a file over the limit was read")
+
+    monkeypatch.setattr(views, "MAX_FILE_BYTES", 1 << 20)
+    monkeypatch.setattr(run, "record_answer_file", not_reached)
+    response = upload(login(lai_chau.officer), file_batch, "tra-loi.csv",
+                      b"0" * ((1 << 20) + 1))
+    assert response.status_code == 400
+    assert "Tệp lớn quá 1 MB" in response.text.split('id="file-error"')[1].split("</p>")[0]
+    assert not VerificationResult.objects.exists()
+
+
 def test_the_answer_file_is_recorded_and_rows_set_aside_are_shown(login, file_batch,
                                                                   lai_chau):
     client = login(lai_chau.officer)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from chitra.access.models import Role, User
@@ -250,15 +251,20 @@ def _update_each(pks: Sequence[int], field: str, values: Mapping[int, Any],
             [field, *same], batch_size=500)
         return
     meta = Beneficiary._meta
-    target = meta.get_field(field)
-    sets = [f"{target.column} = v.value"] + [f"{meta.get_field(name).column} = %s"
-                                            for name in same]
+    target, *others = (_concrete(name) for name in (field, *same))
+    sets = [f"{target.column} = v.value"] + [f"{f.column} = %s" for f in others]
     with connection.cursor() as cursor:  # names from the model, values as parameters
         cursor.execute(
             f"UPDATE {meta.db_table} b SET {', '.join(sets)} "  # noqa: S608
             f"FROM unnest(%s::bigint[], %s::{target.db_type(connection)}[]) AS v(id, value) "
             "WHERE b.id = v.id",
             [*same.values(), list(pks), [values[pk] for pk in pks]])
+
+
+def _concrete(name: str) -> Field[Any, Any]:
+    field = Beneficiary._meta.get_field(name)
+    assert isinstance(field, Field)  # a column, not a relation's other side
+    return field
 
 
 def lock_beneficiaries(ids: Iterable[int]) -> None:

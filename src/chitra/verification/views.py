@@ -32,6 +32,7 @@ from chitra.core.admin_units import current_provinces
 from chitra.core.errors import DomainError, NotInScope
 from chitra.registry.verification_due import not_verified_since
 from chitra.verification import queries, run, services, tasks
+from chitra.verification.exchange_layout import MAX_FILE_BYTES, too_big
 from chitra.verification.forms import AnswerFileForm, StartForm
 from chitra.verification.models import (
     AdapterKind,
@@ -267,7 +268,10 @@ def answer_file(request: HttpRequest, pk: int) -> HttpResponse:
 def _record(batch: VerificationBatch, upload: UploadedFile, user: User, *,
             finish: bool) -> run.AnswerFileOutcome:
     """The upload kept in a private temporary file under its own suffix (the reader goes by
-    it), read and recorded, then removed."""
+    it), read and recorded, then removed; one over the reader's limit is refused before it
+    is copied."""
+    if upload.size is not None and upload.size > MAX_FILE_BYTES:
+        raise too_big(MAX_FILE_BYTES)
     suffix = Path(upload.name or "").suffix.lower()[:10]
     with tempfile.TemporaryDirectory(prefix="chitra-answer-") as folder:
         path = Path(folder) / f"tra-loi{suffix}"
