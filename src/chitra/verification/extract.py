@@ -39,8 +39,7 @@ from typing import Any
 
 import psycopg
 from django.db import connection, transaction
-from django.db.models import Count, F
-from django.db.models.functions import Greatest
+from django.db.models import Count
 from django.utils import timezone
 
 from chitra.access.models import User
@@ -382,12 +381,12 @@ def _record(run: ExtractRun, batches: dict[str, VerificationBatch], provinces: l
                        "WHERE problem IS NOT NULL AND beneficiary_id IS NOT NULL GROUP BY 1")
         unanswered = {code: int(n) for code, n in cursor.fetchall()}
     for code, n in matched.items():
-        _progress(batches[code].pk, n)
+        services.advance(batches[code].pk, n)
         VerificationBatch.objects.filter(pk=batches[code].pk).update(matched_in_bulk=n)
     run.matched_in_bulk = sum(matched.values())
     clock("match_in_bulk")
     for code, n in unanswered.items():
-        _progress(batches[code].pk, n, skipped=n)
+        services.advance(batches[code].pk, n, n)
     run.skipped = sum(unanswered.values())
     _one_by_one(run, batches, provinces)
     clock("one_by_one")
@@ -432,7 +431,7 @@ def _one_by_one(run: ExtractRun, batches: dict[str, VerificationBatch],
             run.deaths += len(done.deaths)
             run.to_review += done.to_review
         if skipped:
-            _progress(batches[province].pk, len(skipped), skipped=len(skipped))
+            services.advance(batches[province].pk, len(skipped), len(skipped))
             run.skipped += len(skipped)
             for row, cid in skipped:
                 if row:
@@ -460,12 +459,6 @@ def _one_by_one(run: ExtractRun, batches: dict[str, VerificationBatch],
             continue
         answers.append(answer_for(check, record))
     flush()
-
-
-def _progress(batch_id: int, done: int, *, skipped: int = 0) -> None:
-    VerificationBatch.objects.filter(pk=batch_id).update(
-        people_done=F("people_done") + done, people_skipped=F("people_skipped") + skipped,
-        people_total=Greatest(F("people_total"), F("people_done") + done))
 
 
 def _set_aside(run: ExtractRun) -> None:

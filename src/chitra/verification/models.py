@@ -47,6 +47,8 @@ class VerificationBatch(models.Model):
     requested_by = models.CharField(max_length=150)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Its last sign of life (taken, or a chunk recorded): services.fail_stale.
+    progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Progress: people to ask about, people answered (and recorded), and the people whose
     # record a request cannot carry (an invalid name or personal ID), left out.

@@ -19,12 +19,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -139,6 +139,7 @@ def create_batch(province_code: str, adapter_kind: AdapterKind | str, actor: Use
                            "Đơn vị nhận phải là công an của tỉnh.",
                            "The batch must be sent to a police organization of the province.")
     with transaction.atomic():
+        fail_stale(province, actor.username)
         # The unique constraint is the guard (two creates at once); the check before it
         # gives the same refusal without an error in the database's log.
         if VerificationBatch.objects.filter(province_code=province,
@@ -336,15 +337,17 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
     insert_many(VerificationResult, results)  # by COPY on PostgreSQL: thousands at once
     done.results = len(results)
     done.to_review = sum(r.review_status == ReviewStatus.PENDING for r in results)
-    _advance(batch.pk, done.results)
+    advance(batch.pk, done.results)
     return done
 
 
-def _advance(batch_id: int, done: int, skipped: int = 0) -> None:
+def advance(batch_id: int, done: int, skipped: int = 0) -> None:
+    """Count ``done`` more people answered (``skipped`` of them left out), a sign of life."""
     # People added to the province while it runs are asked too: the total grows with them.
     VerificationBatch.objects.filter(pk=batch_id).update(
         people_done=F("people_done") + done, people_skipped=F("people_skipped") + skipped,
-        people_total=Greatest(F("people_total"), F("people_done") + done))
+        people_total=Greatest(F("people_total"), F("people_done") + done),
+        progress_at=timezone.now())
 
 
 # --- running a batch --------------------------------------------------------------------------
@@ -355,6 +358,38 @@ def fail(batch_id: int, error: DomainError) -> None:
         error_message=f"{error.message_vi}\n{error.message_en}", finished_at=timezone.now())
 
 
+STALE_AFTER = timedelta(hours=1)
+
+
+def _stale() -> DomainError:
+    return DomainError(
+        "batch_stale",
+        "Đợt đối chiếu không tiến triển trong 1 giờ (tiến trình chạy nền đã dừng?). Những "
+        "người đã đối chiếu vẫn được ghi nhận; hãy tạo đợt mới.",
+        "The batch made no progress for an hour (did the background worker stop?). The "
+        "people verified so far stay recorded; start a new batch.")
+
+
+def fail_stale(province_code: str, actor: str) -> list[int]:
+    """Mark failed the province's batches that went silent for :data:`STALE_AFTER`: queued
+    and never taken, or running with no chunk recorded (a worker that died). Otherwise such
+    a batch would keep the province from ever verifying again (one open batch per
+    province). What they recorded stays; a run still alive finds its batch failed at its
+    next chunk and stops. A batch awaiting the police's answer waits as long as it takes.
+    The ids marked."""
+    cutoff = timezone.now() - STALE_AFTER
+    stale = list(VerificationBatch.objects.filter(province_code=province_code).filter(
+        Q(status=BatchStatus.QUEUED, created_at__lt=cutoff)
+        | Q(status=BatchStatus.RUNNING, progress_at__lt=cutoff)
+        | Q(status=BatchStatus.RUNNING, progress_at__isnull=True, created_at__lt=cutoff))
+        .values_list("pk", flat=True))
+    for pk in stale:
+        fail(pk, _stale())
+        audit.record(actor, "verification.batch_stale", "verification_batch", pk,
+                     after={"status": BatchStatus.FAILED, "error": "batch_stale"})
+    return stale
+
+
 def claim(batch_id: int) -> VerificationBatch | None:
     """Take a queued (or failed: run again) batch; None if another run has it or it is
     over, or (a failed one) if another batch of its province is open meanwhile."""
@@ -363,7 +398,7 @@ def claim(batch_id: int) -> VerificationBatch | None:
             taken = VerificationBatch.objects.filter(
                 pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.FAILED]).update(
                 status=BatchStatus.RUNNING, started_at=timezone.now(), finished_at=None,
-                error_code="", error_message="")
+                progress_at=timezone.now(), error_code="", error_message="")
     except IntegrityError:  # verif_batch_one_open_per_province
         return None
     return VerificationBatch.objects.get(pk=batch_id) if taken else None
@@ -421,7 +456,7 @@ def _ask(batch: VerificationBatch, adapter: PopulationAdapter,
     with transaction.atomic():
         record_answers(batch, answers)
         if skipped:
-            _advance(batch.pk, len(skipped), len(skipped))
+            advance(batch.pk, len(skipped), len(skipped))
     if progress:
         progress(VerificationBatch.objects.values_list("people_done", flat=True)
                  .get(pk=batch.pk), total)
