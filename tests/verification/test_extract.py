@@ -392,3 +392,25 @@ def test_an_id_not_ours_twice_is_set_aside_as_not_asked_about(people, lai_chau, 
                          lai_chau.officer)
     assert [(a.row, a.code) for a in run.set_aside] == [(2, "not_asked"), (3, "not_asked")]
     assert run.not_found == 120
+
+
+@postgresql_only
+def test_a_review_still_open_is_closed_when_the_extract_now_matches(people, lai_chau,
+                                                                   tmp_path):
+    c = checks_of(f.LAI_CHAU)[0]
+    earlier = services.create_batch(f.LAI_CHAU, AdapterKind.SIM, lai_chau.officer)
+    services.run_batch(earlier.pk, InMemoryPopulationAdapter({c.citizen_id: PopulationRecord(
+        c.citizen_id, "Nguyen Khac Han", c.date_of_birth, c.sex, c.ward_code)}))
+    assert VerificationResult.objects.get(citizen_id=c.citizen_id).review_status == (
+        ReviewStatus.PENDING)
+    population = {x.citizen_id: PopulationRecord(x.citizen_id, x.full_name, x.date_of_birth,
+                                                 x.sex, x.ward_code)
+                  for x in checks_of(f.LAI_CHAU)}
+    run = verify_extract(extract_of(tmp_path / "x.csv", population), [f.LAI_CHAU],
+                         lai_chau.officer)
+    assert run.matched_in_bulk > 0
+    old = VerificationResult.objects.get(batch=earlier, citizen_id=c.citizen_id)
+    assert old.review_status == ReviewStatus.SUPERSEDED
+    assert str(run.batches[f.LAI_CHAU]) in old.decision_note
+    # The others, not found earlier, are found now: their reviews are closed too.
+    assert not VerificationResult.objects.filter(review_status=ReviewStatus.PENDING).exists()

@@ -51,9 +51,11 @@ from chitra.verification import services
 from chitra.verification.exchange import SetAside
 from chitra.verification.exchange_layout import SET_ASIDE, Column, resolve_header
 from chitra.verification.models import (
+    REVIEW_OPEN,
     AdapterKind,
     BatchStatus,
     VerificationBatch,
+    VerificationResult,
 )
 from chitra.verification.outcomes import PersonAnswer, PersonCheck
 from chitra.verification.population import PopulationRecord, answer_for
@@ -380,6 +382,7 @@ def _record(run: ExtractRun, batches: dict[str, VerificationBatch], provinces: l
         cursor.execute("SELECT province_code, count(DISTINCT beneficiary_id) FROM verif_extract "
                        "WHERE problem IS NOT NULL AND beneficiary_id IS NOT NULL GROUP BY 1")
         unanswered = {code: int(n) for code, n in cursor.fetchall()}
+    _supersede_matched(batches)
     for code, n in matched.items():
         services.advance(batches[code].pk, n)
         VerificationBatch.objects.filter(pk=batches[code].pk).update(matched_in_bulk=n)
@@ -459,6 +462,26 @@ def _one_by_one(run: ExtractRun, batches: dict[str, VerificationBatch],
             continue
         answers.append(answer_for(check, record))
     flush()
+
+
+def _supersede_matched(batches: dict[str, VerificationBatch]) -> None:
+    """Reviews still open from earlier batches for people now matched in bulk: closed, as
+    record_answers closes those of the people it answers (services.supersede_reviews)."""
+    open_reviews = dict(VerificationResult.objects.filter(
+        review_status__in=REVIEW_OPEN, batch__province_code__in=list(batches)).exclude(
+        batch_id__in=[b.pk for b in batches.values()]).values_list(
+        "beneficiary_id", "batch__province_code"))
+    if not open_reviews:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT beneficiary_id FROM verif_extract WHERE fast AND "
+                       "beneficiary_id = ANY(%s)", [list(open_reviews)])
+        matched = [int(pk) for pk, in cursor.fetchall()]
+    by_province: dict[str, list[int]] = {}
+    for pk in matched:
+        by_province.setdefault(open_reviews[pk], []).append(pk)
+    for code, pks in by_province.items():
+        services.supersede_reviews(pks, batches[code], batches[code].requested_by)
 
 
 def _set_aside(run: ExtractRun) -> None:

@@ -98,6 +98,8 @@ class ReviewStatus(models.TextChoices):
     CORRECTED = "corrected", _("Đã sửa hồ sơ")
     REJECTED = "rejected", _("Không duyệt, chờ đề xuất lại")
     DEATH_RECORDED = "death_recorded", _("Đã ghi nhận đã chết")
+    # A later batch answered about the same person: its answer is the one reviewed.
+    SUPERSEDED = "superseded", _("Thay bằng kết quả đợt sau")
 
 
 # Results still awaiting someone: the review queue.

@@ -40,6 +40,7 @@ from chitra.registry.models import Beneficiary, BeneficiaryStatus
 from chitra.verification.adapters.base import AdapterError, PopulationAdapter
 from chitra.verification.models import (
     OPEN_BATCH,
+    REVIEW_OPEN,
     AdapterKind,
     BatchStatus,
     ReviewReason,
@@ -334,11 +335,38 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
     done.deaths = registry.record_deaths(deaths, source=source, actor=by)
     stamps.record_verification(outcomes, at=timezone.now(), source=f"batch:{batch.pk}",
                                  actor=by)
+    supersede_reviews([r.beneficiary_id for r in results], batch, by)
     insert_many(VerificationResult, results)  # by COPY on PostgreSQL: thousands at once
     done.results = len(results)
     done.to_review = sum(r.review_status == ReviewStatus.PENDING for r in results)
     advance(batch.pk, done.results)
     return done
+
+
+def supersede_reviews(beneficiary_ids: Sequence[int], batch: VerificationBatch,
+                      actor: str) -> list[int]:
+    """Close the reviews these people still have open from earlier batches: ``batch``'s
+    newer answer replaces them, so a person has one open review and nobody decides on
+    values the population database has since changed (a pending proposal included). One
+    audit entry each; the results closed."""
+    ids = sorted(set(beneficiary_ids))
+    closed: list[tuple[int, str]] = []
+    for start in range(0, len(ids), 2_000):
+        closed += VerificationResult.objects.filter(
+            beneficiary_id__in=ids[start:start + 2_000],
+            review_status__in=REVIEW_OPEN).exclude(batch_id=batch.pk).values_list(
+            "pk", "review_status")
+    if not closed:
+        return []
+    pks = [pk for pk, _ in closed]
+    for start in range(0, len(pks), 2_000):
+        VerificationResult.objects.filter(pk__in=pks[start:start + 2_000]).update(
+            review_status=ReviewStatus.SUPERSEDED, decided_at=timezone.now(),
+            decision_note=f"Thay bằng đợt {batch.pk} / replaced by batch {batch.pk}")
+    audit.record_many(actor, "verification.review_superseded", "verification_result", [
+        (pk, {"review_status": was}, {"review_status": ReviewStatus.SUPERSEDED,
+                                      "batch": batch.pk}) for pk, was in closed])
+    return pks
 
 
 def advance(batch_id: int, done: int, skipped: int = 0) -> None:
