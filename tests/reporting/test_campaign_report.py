@@ -314,3 +314,15 @@ def test_the_upgrade_counts_the_months_counted_before_people_were_counted_once(c
     with connection.cursor() as cur:
         cur.execute(backfill)
     assert sorted(PaidPeopleAll.objects.values_list(*fields)) == counted
+
+
+def test_a_report_asked_for_from_an_english_page_stays_vietnamese(campaign):
+    from django.utils import translation
+
+    with translation.override("en"):
+        doc = reports.build(reports.ReportKind.CAMPAIGN_SUMMARY, LAI_CHAU,
+                            reports.parse_period("2026-11"), date(2026, 12, 3))
+        assert translation.get_language() == "en"  # the page's language is left as it was
+    svgs = [s.chart_svg for s in doc.sections if s.chart_svg]
+    assert svgs
+    assert all('lang="vi"' in svg for svg in svgs)

@@ -171,6 +171,18 @@ def test_no_data_is_said_not_drawn_as_nothing(chart):
     assert not list(root.iter(f"{SVG}circle"))
 
 
+@pytest.mark.parametrize("chart", EMPTY)
+def test_the_chart_speaks_the_pages_language(chart):
+    from django.utils import translation
+
+    assert _parse(EMPTY[chart]()).get("lang") == "vi"
+    with translation.override("en"):
+        root = _parse(EMPTY[chart]())
+    assert root.get("lang") == "en"
+    assert _desc(root) == "No data yet."
+    assert "No data yet" in _texts(root, "text")
+
+
 @pytest.mark.parametrize("prefix", ["", "1abc", "a b", 'x"y', "a<b"])
 def test_an_id_prefix_that_is_not_an_xml_name_is_refused(prefix):
     with pytest.raises(ValueError, match="id_prefix"):

@@ -21,6 +21,8 @@ from fractions import Fraction
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
+from django.utils.translation import get_language, gettext, gettext_noop
+
 Rag = Literal["green", "amber", "red"]
 
 GREEN, AMBER, RED, NEUTRAL, TARGET = "#1b7f3b", "#b25e00", "#b42318", "#5b6b7b", "#1f2937"
@@ -28,7 +30,7 @@ RAG_COLOURS: Mapping[Rag, str] = {"green": GREEN, "amber": AMBER, "red": RED}
 RAG_WORDS: Mapping[Rag, str] = {"green": "đạt", "amber": "gần đạt", "red": "chưa đạt"}
 TEXT, MUTED, GRID = "#1f2937", "#4b5563", "#d0d7de"
 FONT = "DejaVu Sans, sans-serif"
-NO_DATA = "Chưa có số liệu"
+NO_DATA = gettext_noop("Chưa có số liệu")
 FULL = 10000  # basis points in 100 %
 LABEL_CHARS = 28
 
@@ -184,13 +186,19 @@ def _svg(width: int, height: int, *, title: str, desc: str, id_prefix: str,
         "xmlns": _SVG_NS, "width": str(width), "height": str(height),
         "viewBox": f"0 0 {width} {height}",
         "preserveAspectRatio": "xMinYMin meet", "role": "img",
-        "aria-labelledby": f"{t_id} {d_id}", "lang": "vi", "class": "chitra-chart",
+        # The language of the page it is drawn for (its titles come translated).
+        "aria-labelledby": f"{t_id} {d_id}", "lang": _lang(), "class": "chitra-chart",
     }, "".join(head + list(body)))
 
 
+def _lang() -> str:
+    return "en" if (get_language() or "vi").startswith("en") else "vi"
+
+
 def _no_data(width: int, height: int, **kw: str) -> str:
-    return _svg(width, height, desc=f"{NO_DATA}.", body=[
-        _text(width // 2, height // 2 + 10, NO_DATA, size=13, anchor="middle", fill=MUTED,
+    none = gettext(NO_DATA)
+    return _svg(width, height, desc=f"{none}.", body=[
+        _text(width // 2, height // 2 + 10, none, size=13, anchor="middle", fill=MUTED,
               cls="no-data")], **kw)
 
 
@@ -297,9 +305,9 @@ def trend(points: Sequence[Point], *, target_bp: int | None, title: str, id_pref
                  _text(x0 - 6, y_of(tick) + 4, format_target(tick), size=10, anchor="end",
                        fill=MUTED)]
     if not points:
-        body.append(_text((x0 + x1) // 2, (top + bottom) // 2, NO_DATA, size=13,
+        body.append(_text((x0 + x1) // 2, (top + bottom) // 2, gettext(NO_DATA), size=13,
                           anchor="middle", fill=MUTED, cls="no-data"))
-        return _svg(_W, 300, title=title, desc=f"{NO_DATA}.", id_prefix=id_prefix,
+        return _svg(_W, 300, title=title, desc=f"{gettext(NO_DATA)}.", id_prefix=id_prefix,
                     body=body)
     n = len(points)
     if n == 1:

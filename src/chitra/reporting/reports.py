@@ -13,7 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import BinaryIO
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from chitra.access.models import User
 from chitra.core import audit
@@ -70,11 +70,12 @@ def build(kind: ReportKind, area: Area, period: Period, today: date | None = Non
           ) -> AdminDocument:
     check(kind, area, period)
     day = today or timezone.localdate()
-    return {ReportKind.WARD_MONTHLY: _ward_monthly,
-            ReportKind.PROVINCE_MONTHLY: _province_monthly,
-            ReportKind.ANNUAL_SBV: _annual_sbv,
-            ReportKind.DECISION_241: _decision_241,
-            ReportKind.CAMPAIGN_SUMMARY: campaign_summary}[kind](area, period, day)
+    with translation.override("vi"):  # an administrative document, whatever the page's
+        return {ReportKind.WARD_MONTHLY: _ward_monthly,
+                ReportKind.PROVINCE_MONTHLY: _province_monthly,
+                ReportKind.ANNUAL_SBV: _annual_sbv,
+                ReportKind.DECISION_241: _decision_241,
+                ReportKind.CAMPAIGN_SUMMARY: campaign_summary}[kind](area, period, day)
 
 
 def _ward_monthly(area: Area, period: Period, day: date) -> AdminDocument:
