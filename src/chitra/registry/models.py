@@ -120,7 +120,8 @@ class VerificationStamp(models.Model):
     :func:`chitra.registry.stamps.record_verification` and ``stamp_in_bulk``, which take
     the ids from ``registry_beneficiary`` itself in the same statement, and a beneficiary is
     never deleted while anything refers to it (deleting one through the ORM deletes its
-    stamp)."""
+    stamp). On PostgreSQL its pages are filled to 45 % (migration 0011), so that the next
+    run rewrites each stamp in place."""
 
     beneficiary = models.OneToOneField(Beneficiary, on_delete=models.CASCADE, primary_key=True,
                                        db_constraint=False, related_name="verification_stamp")

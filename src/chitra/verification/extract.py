@@ -6,17 +6,16 @@ Layout: a header row, then one row per person: personal ID, full name, date of b
 date of death (empty if alive). A header cell is the Vietnamese heading or the English key
 (:data:`EXTRACT_COLUMNS`). UTF-8, names in NFC.
 
-PostgreSQL only: the file is streamed into a temporary table by ``COPY`` and checked and
-compared in SQL. The people whose record is identical to ours (the name the same, or ours in
-capitals; the same date of birth; the same ward, or one side's unknown; no date of death) —
-nearly everyone — are matched set-based: stamped verified by
-:func:`chitra.registry.stamps.stamp_in_bulk` (one audit entry per batch) and counted on their
-batch (``matched_in_bulk``), with no result row each: a result row is what differs.
-Everyone else (a difference,
-a death, our people the extract does not hold) goes the way of every other exchange path:
-:func:`~chitra.verification.population.answer_for` decides, and
-:func:`~chitra.verification.services.record_answers` records the answer and its effects. A
-test holds the two paths to the same results.
+PostgreSQL only: the file is streamed into a table by ``COPY`` and checked and compared in
+SQL (:mod:`~chitra.verification.extract_sql`). The people whose record is identical to ours
+(the name the same, or ours in capitals; the same date of birth; the same ward, or one
+side's unknown; no date of death) — nearly everyone — are matched set-based: stamped
+verified by :func:`chitra.registry.stamps.stamp_in_bulk` (one audit entry per batch) and
+counted on their batch (``matched_in_bulk``), with no result row each: a result row is what
+differs. Everyone else (a difference, a death, our people the extract does not hold) goes
+the way of every other exchange path: :func:`~chitra.verification.population.answer_for`
+decides, and :func:`~chitra.verification.services.record_answers` records the answer and its
+effects. A test holds the two paths to the same results.
 
 What cannot be trusted refuses the whole file before anything changes
 (:class:`~chitra.registry.importing.reading.FileRefused`): not UTF-8, not the layout, a row
@@ -32,6 +31,7 @@ from __future__ import annotations
 import csv
 import logging
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +47,7 @@ from chitra.core.errors import DomainError
 from chitra.registry import stamps
 from chitra.registry.importing.reading import FileRefused
 from chitra.registry.models import Beneficiary, VerificationOutcome
+from chitra.verification import extract_sql as sql
 from chitra.verification import services
 from chitra.verification.exchange import SetAside
 from chitra.verification.exchange_layout import SET_ASIDE, Column, resolve_header
@@ -133,143 +134,13 @@ def _broken(detail: str) -> FileRefused:
                        f"The extract cannot be read ({detail}). Nothing was changed.")
 
 
-_LOAD = """
-DROP TABLE IF EXISTS verif_extract_raw;
-CREATE TEMP TABLE verif_extract_raw (
-  n bigint GENERATED ALWAYS AS IDENTITY, citizen_id text, full_name text,
-  date_of_birth text, sex text, ward_code text, death_date text)
-"""
-
-# A date written dd/mm/yyyy or yyyy-mm-dd as (day, month, year), then checked without an
-# error (make_date would raise on 31/02) and in integer arithmetic (the length of the month,
-# leap years included), cheaper over millions of rows than date arithmetic.
-_PARTS = """CASE WHEN {col} ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'
-             THEN ARRAY[split_part({col}, '/', 1)::int, split_part({col}, '/', 2)::int,
-                        split_part({col}, '/', 3)::int]
-           WHEN {col} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
-             THEN ARRAY[split_part({col}, '-', 3)::int, split_part({col}, '-', 2)::int,
-                        split_part({col}, '-', 1)::int] END"""
-_DATE = """CASE WHEN {p}[2] BETWEEN 1 AND 12 AND {p}[3] BETWEEN 1800 AND 9999
-                AND {p}[1] BETWEEN 1 AND CASE
-                  WHEN {p}[2] = 2 THEN CASE WHEN {p}[3] %% 4 = 0 AND ({p}[3] %% 100 <> 0
-                                                                OR {p}[3] %% 400 = 0)
-                                            THEN 29 ELSE 28 END
-                  WHEN {p}[2] IN (4, 6, 9, 11) THEN 30 ELSE 31 END
-           THEN make_date({p}[3], {p}[2], {p}[1]) END"""
-
-# Each row typed and checked, beside the beneficiary of its personal ID (if asked about),
-# and whether it is identical to ours to the letter (ours NFC; theirs the same, or ours in
-# capitals; the same date of birth; the same ward or one unknown; alive, and not recorded
-# deceased by us, which record_answers sends to review): a match answer_for would give with
-# these very values (test_extract holds them equal). A name answer_for would refuse (digits,
-# control characters, letters whose capital folds differently) is not taken here.
-#
-# Nearly every row is ours written as we would write it (dd/mm/yyyy, Nam/Nữ, no spaces
-# around): ``quick`` recognizes it by comparing the text as it came to ours, and its typed
-# values are ours; only the other rows are parsed and checked field by field (parsing
-# every row cost most of this statement). The reference run (all_one_by_one) parses all.
-_COMPARE = """
-DROP TABLE IF EXISTS verif_extract;
-CREATE TEMP TABLE verif_extract AS
-SELECT x.n, x.citizen_id, x.full_name, x.dob, x.sex, x.ward_code, x.died, x.beneficiary_id,
-       x.province_code, x.problem,
-       (%(fast_ok)s AND (x.quick OR (x.problem IS NULL AND x.died IS NULL AND x.dob = x.b_dob
-        AND (x.full_name = x.b_name OR x.full_name = upper(x.b_name))
-        AND (x.ward_code = '' OR x.b_ward = '' OR x.ward_code = x.b_ward)
-        AND x.b_name !~ '[0-9[:cntrl:]ıſ]' AND char_length(x.b_name) <= 120
-        AND x.b_ward ~ '^[0-9]*$'
-        AND x.b_status <> 'deceased'))) AS fast  -- alive there, dead here: to review
-FROM (
-SELECT r.n, r.citizen_id, r.full_name, r.dob, r.sex, r.ward_code, r.died, r.quick,
-       r.beneficiary_id, r.province_code, r.b_name, r.b_dob, r.b_ward, r.b_status,
-       CASE
-         WHEN r.quick THEN NULL
-         WHEN r.citizen_id IS NULL OR r.citizen_id !~ '^[0-9]{12}$' THEN 'id_invalid'
-         WHEN r.full_name = '' THEN 'name_missing'
-         WHEN r.full_name ~ '[[:cntrl:]]' THEN 'name_control'
-         WHEN r.dob IS NULL THEN 'dob_invalid'
-         WHEN r.dob > %(today)s THEN 'dob_future'
-         WHEN r.sex IS NULL THEN 'sex_invalid'
-         WHEN r.ward_code <> '' AND r.ward_code !~ '^[0-9]{5}$' THEN 'ward_invalid'
-         WHEN r.raw_died <> '' AND r.died IS NULL THEN 'death_date_invalid'
-         WHEN r.died < r.dob THEN 'death_before_birth'
-         WHEN r.died > %(today)s THEN 'death_future'
-         WHEN r.beneficiary_id IS NULL THEN 'not_asked'
-       END AS problem
-FROM (SELECT s.n, s.citizen_id, s.full_name, s.sex, s.ward_code, s.raw_died, s.quick,
-             s.beneficiary_id, s.province_code, s.b_name, s.b_dob, s.b_ward, s.b_status,
-             CASE WHEN s.quick THEN s.b_dob ELSE {dob} END AS dob,
-             CASE WHEN s.quick THEN NULL ELSE {died} END AS died
-      FROM (SELECT j.n, j.citizen_id, j.quick, j.beneficiary_id, j.province_code, j.b_name,
-                   j.b_dob, j.b_ward, j.b_status,
-                   coalesce(btrim(j.full_name), '') AS full_name,
-                   CASE WHEN j.quick THEN j.b_sex ELSE
-                   CASE j.sex WHEN 'Nam' THEN 'M' WHEN 'Nữ' THEN 'F' ELSE  -- as written, most
-                   CASE upper(translate(normalize(btrim(coalesce(j.sex, '')), NFC), 'ữỮ', 'uU'))
-                     WHEN 'NAM' THEN 'M' WHEN 'M' THEN 'M' WHEN 'NU' THEN 'F' WHEN 'F' THEN 'F'
-                   END END END AS sex,
-                   coalesce(btrim(j.ward_code), '') AS ward_code,
-                   CASE WHEN j.quick THEN '' ELSE coalesce(btrim(j.death_date), '') END
-                     AS raw_died,
-                   CASE WHEN j.quick THEN NULL ELSE {dob_parts} END AS dob_parts,
-                   CASE WHEN j.quick THEN NULL ELSE {died_parts} END AS died_parts
-            FROM (
-SELECT e.n, btrim(e.citizen_id) AS citizen_id, e.full_name, e.date_of_birth, e.sex,
-       e.ward_code, e.death_date, b.id AS beneficiary_id, b.province_code,
-       b.full_name AS b_name, b.date_of_birth AS b_dob, b.sex AS b_sex, b.ward_code AS b_ward,
-       b.status AS b_status,
-       coalesce(%(fast_ok)s AND b.id IS NOT NULL AND e.citizen_id = b.citizen_id
-         AND octet_length(b.citizen_id) = 12 AND ltrim(b.citizen_id, '0123456789') = ''
-         AND (e.full_name = b.full_name OR e.full_name = upper(b.full_name))
-         AND b.full_name <> '' AND b.full_name = btrim(b.full_name)
-         AND e.date_of_birth = to_char(b.date_of_birth, 'DD/MM/YYYY')
-         AND b.date_of_birth BETWEEN DATE '1800-01-01' AND %(today)s
-         AND e.sex = CASE b.sex WHEN 'M' THEN 'Nam' WHEN 'F' THEN 'Nữ' END
-         AND (coalesce(e.ward_code, '') = ''
-              OR (e.ward_code = b.ward_code AND octet_length(b.ward_code) = 5))
-         AND ltrim(b.ward_code, '0123456789') = ''
-         AND coalesce(e.death_date, '') = ''
-         AND b.full_name !~ '[0-9[:cntrl:]ıſ]' AND char_length(b.full_name) <= 120
-         AND b.status <> 'deceased', false) AS quick
-FROM verif_extract_raw e
-LEFT JOIN registry_beneficiary b ON b.citizen_id = btrim(e.citizen_id)
-     AND b.province_code = ANY(%(provinces)s) AND b.death_date IS NULL
-OFFSET 0) j OFFSET 0) s
-      OFFSET 0) r
-OFFSET 0) x;
-UPDATE verif_extract SET problem = 'duplicate_id', fast = false WHERE beneficiary_id IN (
-  SELECT beneficiary_id FROM verif_extract WHERE beneficiary_id IS NOT NULL
-  GROUP BY 1 HAVING count(*) > 1);
-ANALYZE verif_extract
-""".replace("{dob}", _DATE.replace("{p}", "dob_parts")).replace(
-    "{died}", _DATE.replace("{p}", "died_parts")).replace(
-    "{dob_parts}", _PARTS.replace("{col}", "btrim(j.date_of_birth)")).replace(
-    "{died_parts}", _PARTS.replace("{col}", "btrim(j.death_date)"))
-
-# Plain expressions over millions of rows (compiling them costs more than it saves) and
-# hash joins of a whole country's people in memory; for this transaction only.
-_SESSION = "SET LOCAL jit = off; SET LOCAL work_mem = '512MB'"
-
-# The people matched set-based, each with its batch (province → batch), for
-# registry.stamps.stamp_in_bulk.
-_MATCHED = """
-SELECT e.beneficiary_id, 'batch:' || p.batch_id AS source
-FROM verif_extract e
-JOIN (SELECT unnest(%(provinces)s::text[]) AS province_code,
-             unnest(%(batches)s::bigint[]) AS batch_id) p ON p.province_code = e.province_code
-WHERE e.fast
-"""
-
-
-def _copy(path: Path, skip: int) -> int:
-    """Stream the file after its header into ``verif_extract_raw``; its data rows."""
+def _copy(path: Path, skip: int, raw: str) -> int:
+    """Stream the file after its header into the table ``raw``; its data rows."""
     with connection.cursor() as cursor:
-        cursor.execute(_LOAD)
+        cursor.execute(sql.RAW.replace("{raw}", raw))
         try:
-            with cursor.copy(
-                    "COPY verif_extract_raw (citizen_id, full_name, date_of_birth, sex, "
-                    "ward_code, death_date) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')"
-            ) as copy, path.open("rb") as data:
+            with cursor.copy(sql.COPY_RAW.replace("{raw}", raw)) as copy, \
+                    path.open("rb") as data:
                 data.seek(skip)
                 while block := data.read(1 << 20):
                     copy.write(block)
@@ -280,8 +151,23 @@ def _copy(path: Path, skip: int) -> int:
             if state in ("22P04", "22P02", "22001", "22P05", "54000"):
                 raise _broken(str(error).splitlines()[0][:200]) from error
             raise
-        cursor.execute("SELECT count(*) FROM verif_extract_raw")
+        cursor.execute(sql.RAW_ROWS.replace("{raw}", raw))
         return int(cursor.fetchone()[0])
+
+
+def _compare(raw: str, provinces: list[str], fast_ok: bool) -> None:
+    """Build ``verif_extract`` from the raw rows (:mod:`~chitra.verification.extract_sql`)."""
+    params: dict[str, Any] = {"today": timezone.localdate(), "provinces": provinces, "fast_ok": fast_ok}
+    with connection.cursor() as cursor:
+        cursor.execute(sql.SESSION)
+        cursor.execute(sql.PARALLEL)
+        cursor.execute(sql.MATCH.replace("{raw}", raw), params)
+        cursor.execute("RESET parallel_setup_cost; RESET parallel_tuple_cost")
+        cursor.execute(sql.PARSE.replace("{raw}", raw), params)
+        cursor.execute(sql.DUPLICATED)
+        if cursor.fetchone()[0]:
+            cursor.execute(sql.DUPLICATES.replace("{raw}", raw))
+        cursor.execute(sql.DROP_RAW.replace("{raw}", raw))
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -311,13 +197,13 @@ def verify_extract(path: Path, provinces: Sequence[str], actor: User, *,
     clock = _Clock(run)
     skip = _header(path)
     try:
-        with transaction.atomic():  # the staging lives in the session; nothing else changes
-            run.rows = _copy(path, skip)
+        # The raw rows' table lives and dies in this transaction (a unique name, as others
+        # can see it); what it leaves, verif_extract, lives in the session.
+        raw = f"verif_extract_raw_{uuid.uuid4().hex}"
+        with transaction.atomic():
+            run.rows = _copy(path, skip, raw)
             clock("load")
-            with connection.cursor() as cursor:
-                cursor.execute(_SESSION)
-                cursor.execute(_COMPARE, {"today": timezone.localdate(), "provinces": provinces,
-                                          "fast_ok": not all_one_by_one})
+            _compare(raw, provinces, not all_one_by_one)
             clock("compare")
         batches = {code: services.create_batch(code, AdapterKind.FILE, actor)
                    for code in provinces}
@@ -340,8 +226,7 @@ def verify_extract(path: Path, provinces: Sequence[str], actor: User, *,
             raise
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS verif_extract_raw; "
-                           "DROP TABLE IF EXISTS verif_extract")
+            cursor.execute("DROP TABLE IF EXISTS verif_extract")
     return run
 
 
@@ -369,9 +254,9 @@ def _record(run: ExtractRun, batches: dict[str, VerificationBatch], provinces: l
     clock("set_aside")
     sources = {f"batch:{batches[code].pk}": code for code in provinces}
     with connection.cursor() as cursor:
-        cursor.execute(_SESSION)
+        cursor.execute(sql.SESSION)
         stamped = stamps.stamp_in_bulk(
-            _MATCHED, {"provinces": provinces,
+            sql.MATCHED, {"provinces": provinces,
                        "batches": [batches[code].pk for code in provinces]},
             sources=list(sources), at=now, outcome=VerificationOutcome.MATCH,
             actor=batches[provinces[0]].requested_by)
@@ -403,21 +288,6 @@ def _record(run: ExtractRun, batches: dict[str, VerificationBatch], provinces: l
     clock("finish")
 
 
-_ONE_BY_ONE = """
-SELECT b.province_code, b.id, b.citizen_id, b.full_name, b.date_of_birth, b.sex, b.ward_code,
-       true, e.full_name, e.dob, e.sex, e.ward_code, e.died, e.n
-FROM verif_extract e JOIN registry_beneficiary b ON b.id = e.beneficiary_id
-WHERE e.problem IS NULL AND NOT e.fast
-UNION ALL
-SELECT b.province_code, b.id, b.citizen_id, b.full_name, b.date_of_birth, b.sex, b.ward_code,
-       false, NULL, NULL, NULL, NULL, NULL, NULL
-FROM registry_beneficiary b
-WHERE b.province_code = ANY(%(provinces)s) AND b.death_date IS NULL
-  AND NOT EXISTS (SELECT 1 FROM verif_extract e WHERE e.beneficiary_id = b.id)
-ORDER BY 1, 2
-"""
-
-
 def _one_by_one(run: ExtractRun, batches: dict[str, VerificationBatch],
                 provinces: list[str]) -> None:
     """Everyone not matched in bulk: a difference, a death, not in the extract. Decided by
@@ -442,7 +312,7 @@ def _one_by_one(run: ExtractRun, batches: dict[str, VerificationBatch],
         skipped.clear()
 
     for (code, _pk, cid, name, born, sex, ward, listed, t_name, t_born, t_sex, t_ward,
-         t_died, n) in _rows(_ONE_BY_ONE, {"provinces": provinces}):
+         t_died, n) in _rows(sql.ONE_BY_ONE, {"provinces": provinces}):
         if code != province or len(answers) >= _CHUNK:
             flush()
             province = code
@@ -466,23 +336,14 @@ def _one_by_one(run: ExtractRun, batches: dict[str, VerificationBatch],
 def _supersede_matched(batches: dict[str, VerificationBatch]) -> None:
     """Reviews still open from earlier batches for people now matched in bulk: closed, as
     record_answers closes those of the people it answers (services.supersede_reviews)."""
-    # A join, not ``= ANY(ids)``: tens of thousands of open reviews against millions of rows
-    # made that a comparison per pair (minutes, found by the benchmark's second run).
     with connection.cursor() as cursor:
-        cursor.execute(_OPEN_REVIEWS, {"open": [str(s) for s in REVIEW_OPEN],
+        cursor.execute(sql.OPEN_REVIEWS, {"open": [str(s) for s in REVIEW_OPEN],
                                        "batches": [b.pk for b in batches.values()]})
         by_province: dict[str, list[int]] = {}
         for pk, code in cursor.fetchall():
             by_province.setdefault(code, []).append(int(pk))
     for code, pks in by_province.items():
         services.supersede_reviews(pks, batches[code], batches[code].requested_by)
-
-
-_OPEN_REVIEWS = """
-SELECT DISTINCT e.beneficiary_id, e.province_code
-FROM verification_verificationresult r JOIN verif_extract e ON e.beneficiary_id = r.beneficiary_id
-WHERE e.fast AND r.review_status = ANY(%(open)s) AND NOT r.batch_id = ANY(%(batches)s)
-"""
 
 
 def _set_aside(run: ExtractRun) -> None:
