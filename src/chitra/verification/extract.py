@@ -157,17 +157,22 @@ def _copy(path: Path, skip: int, raw: str) -> int:
 
 def _compare(raw: str, provinces: list[str], fast_ok: bool) -> None:
     """Build ``verif_extract`` from the raw rows (:mod:`~chitra.verification.extract_sql`)."""
-    params: dict[str, Any] = {"today": timezone.localdate(), "provinces": provinces, "fast_ok": fast_ok}
+    params: dict[str, Any] = {"today": timezone.localdate(), "provinces": provinces,
+                              "fast_ok": fast_ok}
     with connection.cursor() as cursor:
         cursor.execute(sql.SESSION)
         cursor.execute(sql.PARALLEL)
         cursor.execute(sql.MATCH.replace("{raw}", raw), params)
         cursor.execute("RESET parallel_setup_cost; RESET parallel_tuple_cost")
+        cursor.execute("ANALYZE verif_extract")  # how few rows PARSE has: a plan of probes
+        cursor.execute(sql.PROBES)
         cursor.execute(sql.PARSE.replace("{raw}", raw), params)
+        cursor.execute("RESET random_page_cost")
         cursor.execute(sql.DUPLICATED)
         if cursor.fetchone()[0]:
             cursor.execute(sql.DUPLICATES.replace("{raw}", raw))
         cursor.execute(sql.DROP_RAW.replace("{raw}", raw))
+        cursor.execute("ANALYZE verif_extract")
 
 
 # --- the run ---------------------------------------------------------------------------------
