@@ -118,10 +118,11 @@ class VerificationStamp(models.Model):
     (``benchmarks/verification.py``). No foreign key in the database either: checking 3.4 M
     references at commit took 21 s more. Rows are written only by
     :func:`chitra.registry.stamps.record_verification` and ``stamp_in_bulk``, which take
-    the ids from ``registry_beneficiary`` itself in the same statement, and a beneficiary is
-    never deleted while anything refers to it (deleting one through the ORM deletes its
-    stamp). On PostgreSQL its pages are filled to 45 % (migration 0011), so that the next
-    run rewrites each stamp in place."""
+    the ids from ``registry_beneficiary`` itself, and a beneficiary is never deleted while
+    anything refers to it (deleting one through the ORM deletes its stamp; every reader
+    starts from the beneficiary, so a stamp left by a delete racing a run is never read). On
+    PostgreSQL its pages are filled to 45 % (migration 0011), so that the next run rewrites
+    each stamp in place."""
 
     beneficiary = models.OneToOneField(Beneficiary, on_delete=models.CASCADE, primary_key=True,
                                        db_constraint=False, related_name="verification_stamp")

@@ -2,10 +2,11 @@
 (issue 16): the :class:`~chitra.registry.models.VerificationStamp` rows, written only here.
 
 Two ways in: :func:`record_verification` for the answers of one chunk (any database), and
-:func:`stamp_in_bulk` for a whole extract's identical records (PostgreSQL, set-based). Both
-take the ids from ``registry_beneficiary`` in the statement that writes (the stamp table has
-no foreign key, :class:`~chitra.registry.models.VerificationStamp` says why) and leave one
-audit entry per source with the count of each outcome.
+:func:`stamp_in_bulk` for a whole extract's identical records (PostgreSQL, set-based). The
+stamp table has no foreign key (:class:`~chitra.registry.models.VerificationStamp` says
+why): :func:`record_verification` keeps the ids of beneficiaries that exist; the query
+given to :func:`stamp_in_bulk` selects them from ``registry_beneficiary`` itself. Both leave
+one audit entry per source with the count of each outcome.
 """
 
 from __future__ import annotations
@@ -92,8 +93,7 @@ FROM ({rows}) r WHERE s.beneficiary_id = r.beneficiary_id
 _INSERT = """
 INSERT INTO registry_verificationstamp (beneficiary_id, verified_at, outcome, source)
 SELECT r.beneficiary_id, %(at)s, %(outcome)s, r.source FROM ({rows}) r
-WHERE EXISTS (SELECT 1 FROM registry_beneficiary b WHERE b.id = r.beneficiary_id)
-  AND NOT EXISTS (SELECT 1 FROM registry_verificationstamp s
+WHERE NOT EXISTS (SELECT 1 FROM registry_verificationstamp s
                   WHERE s.beneficiary_id = r.beneficiary_id)
 """
 _COUNT = """
@@ -105,9 +105,11 @@ WHERE verified_at = %(at)s AND outcome = %(outcome)s AND source = ANY(%(sources)
 def stamp_in_bulk(rows_sql: str, params: Mapping[str, Any], *, sources: list[str],
                   at: datetime, outcome: VerificationOutcome, actor: str) -> dict[str, int]:
     """Stamp, set-based, the beneficiaries a query names: ``rows_sql`` selects
-    ``(beneficiary_id, source)``, each id once, each source one of ``sources``, with
-    ``params``. All of them ``at`` with ``outcome``; an audit entry per source. The number
-    stamped per source. PostgreSQL only (``= ANY``), in the caller's transaction."""
+    ``(beneficiary_id, source)``, each id once and taken from ``registry_beneficiary`` (a
+    join; checking them again cost 3.5 s of 9.5 for 3.3 M people), each source one of
+    ``sources``, with ``params``. All of them ``at`` with ``outcome``; an audit entry per
+    source. The number stamped per source. PostgreSQL only (``= ANY``), in the caller's
+    transaction."""
     sources = [_source(s) for s in sources]
     if outcome not in VerificationOutcome.values:
         raise _refused(outcome)

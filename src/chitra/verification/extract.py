@@ -33,6 +33,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -296,46 +297,80 @@ def _record(run: ExtractRun, batches: dict[str, VerificationBatch], provinces: l
 def _one_by_one(run: ExtractRun, batches: dict[str, VerificationBatch],
                 provinces: list[str]) -> None:
     """Everyone not matched in bulk: a difference, a death, not in the extract. Decided by
-    answer_for, recorded by record_answers, :data:`_CHUNK` people at a time."""
-    answers: list[PersonAnswer] = []
-    skipped: list[tuple[int, str]] = []
+    answer_for, recorded by record_answers, :data:`_CHUNK` people at a time.
+
+    A chunk is decided in a thread while the one before is recorded: deciding is Python
+    alone, recording is mostly waiting for the database, so the two overlap. The thread
+    touches no database; the recording stays in this thread's transaction."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer_for") as decider:
+        pending: Future[_Decided] | None = None
+        for province, rows in _chunks(provinces):
+            following = decider.submit(_decide, province, rows)
+            if pending is not None:
+                _record_chunk(run, batches, pending.result())
+            pending = following
+        if pending is not None:
+            _record_chunk(run, batches, pending.result())
+
+
+@dataclass
+class _Decided:
+    province: str
+    answers: list[PersonAnswer] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (row of the file or 0, ID)
+    not_found: int = 0
+
+
+def _chunks(provinces: list[str]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """The rows of ONE_BY_ONE by province, :data:`_CHUNK` at most at a time."""
     province = ""
+    chunk: list[tuple[Any, ...]] = []
+    for row in _rows(sql.ONE_BY_ONE, {"provinces": provinces}):
+        if row[0] != province or len(chunk) >= _CHUNK:
+            if chunk:
+                yield province, chunk
+            province, chunk = row[0], []
+        chunk.append(row)
+    if chunk:
+        yield province, chunk
 
-    def flush() -> None:
-        if answers:
-            done = services.record_answers(batches[province], answers)
-            run.answered_one_by_one += done.results
-            run.deaths += len(done.deaths)
-            run.to_review += done.to_review
-        if skipped:
-            services.advance(batches[province].pk, len(skipped), len(skipped))
-            run.skipped += len(skipped)
-            for row, cid in skipped:
-                if row:
-                    _count_aside(run, row, cid, "name_invalid")
-        answers.clear()
-        skipped.clear()
 
-    for (code, _pk, cid, name, born, sex, ward, listed, t_name, t_born, t_sex, t_ward,
-         t_died, n) in _rows(sql.ONE_BY_ONE, {"provinces": provinces}):
-        if code != province or len(answers) >= _CHUNK:
-            flush()
-            province = code
+def _decide(province: str, rows: list[tuple[Any, ...]]) -> _Decided:
+    """answer_for for each person of a chunk (no database)."""
+    decided = _Decided(province)
+    for (_code, _pk, cid, name, born, sex, ward, listed, t_name, t_born, t_sex, t_ward,
+         t_died, n) in rows:
         check = _check((cid, name, born, sex, ward))
         if check is None:
-            skipped.append((0, cid))
-            continue
-        if not listed:
-            answers.append(answer_for(check, None))
-            run.not_found += 1
-            continue
-        try:
-            record = PopulationRecord(cid, t_name, t_born, t_sex, t_ward, t_died)
-        except (ValueError, TypeError):  # their name is none (InvalidName) or inconsistent
-            skipped.append((int(n) + 1, cid))
-            continue
-        answers.append(answer_for(check, record))
-    flush()
+            decided.skipped.append((0, cid))
+        elif not listed:
+            decided.answers.append(answer_for(check, None))
+            decided.not_found += 1
+        else:
+            try:
+                record = PopulationRecord(cid, t_name, t_born, t_sex, t_ward, t_died)
+            except (ValueError, TypeError):  # their name is none (InvalidName) or inconsistent
+                decided.skipped.append((int(n) + 1, cid))
+                continue
+            decided.answers.append(answer_for(check, record))
+    return decided
+
+
+def _record_chunk(run: ExtractRun, batches: dict[str, VerificationBatch],
+                  decided: _Decided) -> None:
+    batch = batches[decided.province]
+    if decided.answers:
+        done = services.record_answers(batch, decided.answers)
+        run.answered_one_by_one += done.results
+        run.deaths += len(done.deaths)
+        run.to_review += done.to_review
+        run.not_found += decided.not_found
+    if decided.skipped:
+        services.advance(batch.pk, len(decided.skipped), len(decided.skipped))
+        run.skipped += len(decided.skipped)
+        for row, cid in decided.skipped:
+            if row:
+                _count_aside(run, row, cid, "name_invalid")
 
 
 def _supersede_matched(batches: dict[str, VerificationBatch]) -> None:

@@ -162,7 +162,7 @@ WHERE e.n = v.n AND v.beneficiary_id IN (
 """
 
 # The people matched set-based, each with its batch (province → batch), for
-# registry.stamps.stamp_in_bulk.
+# registry.stamps.stamp_in_bulk: their ids are those MATCH joined from registry_beneficiary.
 MATCHED = """
 SELECT e.beneficiary_id, 'batch:' || p.batch_id AS source
 FROM verif_extract e
