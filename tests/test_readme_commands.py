@@ -59,6 +59,10 @@ RUN_BY: dict[tuple[str, str | None], tuple[str, ...]] = {
         "tests/verification/test_verify_command.py::"
         "test_the_file_path_writes_the_request_and_records_the_polices_answer",
         "tests/verification/test_extract.py::test_the_command_verifies_an_extract"),
+    ("paid_after_death", None): (
+        "tests/payments/test_recovery.py::"
+        "test_the_command_writes_the_csv_for_the_users_province",
+        "tests/payments/test_recovery.py::test_the_command_refuses_who_sees_no_list"),
     ("popdb_sim", None): (
         "tests/verification/test_popdb_sim.py::"
         "test_the_adapter_finds_every_planted_discrepancy_over_the_socket",

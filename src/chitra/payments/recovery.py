@@ -2,16 +2,25 @@
 
 A death recorded from the population database (``registry.services.record_deaths``) stops
 the next cycles; what was already paid for a day after the date of death is listed here for
-the office to recover. Query only.
+the office to recover: on screen a page at a time with the totals counted by the database,
+and as a csv (screen and ``chitra paid_after_death``) streamed row by row. Query only.
 """
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import F
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, QuerySet, Sum
 
+from chitra.access.models import User
+from chitra.access.scoping import bhxh_province
+from chitra.core.admin_units import current_provinces
+from chitra.core.identifiers import mask
 from chitra.payments.models import ItemStatus, PaymentItem
 
 
@@ -29,17 +38,85 @@ class PaidAfterDeath:
     payment_date: date
 
 
+@dataclass(frozen=True)
+class RecoveryTotals:
+    people: int
+    items: int
+    amount: int  # đồng
+
+
+def province_of(user: User, requested: str | None = None) -> str | None:
+    """The province whose list ``user`` sees: a BHXH officer's own; a superuser's choice
+    (``requested``, a current province). None: nothing for them."""
+    if not user.is_active:
+        return None
+    if user.is_superuser:
+        return requested if requested in current_provinces() else None
+    return bhxh_province(user)
+
+
+def _items(province_code: str) -> QuerySet[PaymentItem]:
+    return (PaymentItem.objects.in_status(ItemStatus.PAID)
+            .filter(cycle__province_code=province_code,
+                    beneficiary__death_date__isnull=False,
+                    payment_date__gt=F("beneficiary__death_date")))
+
+
+def _rows(province_code: str) -> QuerySet[PaymentItem, tuple[Any, ...]]:
+    return (_items(province_code).order_by("beneficiary_id", "payment_date", "id")
+            .values_list("beneficiary_id", "beneficiary__full_name", "beneficiary__citizen_id",
+                         "beneficiary__ward_code", "beneficiary__death_date", "id",
+                         "cycle__period", "channel", "amount", "payment_date"))
+
+
 def payments_after_death(province_code: str) -> list[PaidAfterDeath]:
     """The province's paid items (a credit the provider confirmed, or cash handed over)
     whose payment date is after the beneficiary's recorded date of death, by person and
     date."""
-    items = (PaymentItem.objects.in_status(ItemStatus.PAID)
-             .filter(cycle__province_code=province_code,
-                     beneficiary__death_date__isnull=False,
-                     payment_date__gt=F("beneficiary__death_date"))
-             .order_by("beneficiary_id", "payment_date", "id")
-             .values_list("beneficiary_id", "beneficiary__full_name", "beneficiary__citizen_id",
-                          "beneficiary__ward_code", "beneficiary__death_date", "id",
-                          "cycle__period", "channel", "amount", "payment_date"))
-    # death_date is not null: filtered above.
-    return [PaidAfterDeath(*row) for row in items]  # type: ignore[arg-type]
+    return [PaidAfterDeath(*row) for row in _rows(province_code)]
+
+
+def page_of(province_code: str, number: str | int | None, size: int
+            ) -> tuple[Page[Any], list[PaidAfterDeath]]:
+    """One page of :func:`payments_after_death` (a page past the end: the last)."""
+    page = Paginator(_rows(province_code), size).get_page(number)
+    return page, [PaidAfterDeath(*row) for row in page.object_list]
+
+
+def totals(province_code: str) -> RecoveryTotals:
+    figures = _items(province_code).aggregate(
+        people=Count("beneficiary_id", distinct=True), items=Count("id"), amount=Sum("amount"))
+    return RecoveryTotals(figures["people"], figures["items"], figures["amount"] or 0)
+
+
+CSV_HEADER = ("so_dinh_danh", "ho_ten", "ma_phuong_xa", "ngay_chet", "ky_chi", "ngay_chi",
+              "hinh_thuc_nhan", "so_tien_dong", "ma_khoan_chi")
+
+
+def csv_lines(province_code: str, *, full_ids: bool) -> Iterator[str]:
+    """The list as csv lines (UTF-8 text, header first; dates dd/mm/yyyy, amounts in đồng),
+    read from the database a chunk at a time."""
+    line = _Line()
+    writer = csv.writer(line, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    yield line.take()
+    for row in _rows(province_code).iterator(chunk_size=2_000):
+        r = PaidAfterDeath(*row)
+        writer.writerow((r.citizen_id if full_ids else mask(r.citizen_id), r.full_name,
+                         r.ward_code, f"{r.death_date:%d/%m/%Y}", f"{r.period:%m/%Y}",
+                         f"{r.payment_date:%d/%m/%Y}", r.channel, r.amount, r.item_id))
+        yield line.take()
+
+
+class _Line:
+    """What csv.writer writes, taken a line at a time."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def take(self) -> str:
+        text, self.text = self.text, ""
+        return text

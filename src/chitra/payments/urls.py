@@ -36,6 +36,8 @@ urlpatterns = [
     path("<int:pk>/reconciliation-<str:part>.csv", views.reconciliation_csv,
          name="payment_reconciliation_csv"),
     path("paid-after-death/", views_recovery.paid_after_death, name="payment_recovery"),
+    path("paid-after-death.csv", views_recovery.paid_after_death_csv,
+         name="payment_recovery_csv"),
     path("files/", views.file_list, name="payment_files"),
     path("files/<int:pk>.<str:kind>", views.file_download, name="payment_file"),
     path("status/", views.status_upload, name="payment_status_upload"),

@@ -141,7 +141,7 @@ def stop_payments(reasons: Mapping[int, str], *, status: BeneficiaryStatus,
     now = timezone.now()  # what ``save()`` gives ``updated_at`` (auto_now)
     _update_each(stopped, "status_reason", why, status=status, updated_at=now)
     for part in _parts(stopped):
-        Benefit.objects.filter(beneficiary_id__in=part, status=BenefitStatus.ACTIVE).update(
+        Benefit.objects.filter(beneficiary_id__any=part, status=BenefitStatus.ACTIVE).update(
             status=BenefitStatus.SUSPENDED)
     audit.record_many(actor, "beneficiary.stop_payment", "beneficiary", [
         (pk, {"status": before[pk][0], "reason": before[pk][1]},
@@ -179,7 +179,7 @@ def close_payment_accounts(closings: Iterable[AccountClosing], *, actor: str,
     people = sorted(wanted)
     _lock_people(people)
     current = {a.beneficiary_id: a for part in _parts(people) for a in (
-        PaymentAccount.objects.select_for_update().filter(beneficiary_id__in=part,
+        PaymentAccount.objects.select_for_update().filter(beneficiary_id__any=part,
                                                           valid_to__isnull=True)
         .order_by("beneficiary_id"))}
     closed: list[tuple[PaymentAccount, AccountClosing]] = []
@@ -197,7 +197,7 @@ def close_payment_accounts(closings: Iterable[AccountClosing], *, actor: str,
     for (valid_to, reason), accs in _grouped(
             [a for a, _ in closed], lambda a: (a.valid_to, a.closed_reason)).items():
         for part in _parts([a.pk for a in accs]):
-            PaymentAccount.objects.filter(pk__in=part).update(valid_to=valid_to,
+            PaymentAccount.objects.filter(pk__any=part).update(valid_to=valid_to,
                                                               closed_reason=reason)
     cash = {acc.beneficiary_id: PaymentAccount(
         beneficiary_id=acc.beneficiary_id, channel=Channel.CASH, provider=None,
@@ -243,7 +243,7 @@ def _update_each(pks: Sequence[int], field: str, values: Mapping[int, Any],
     if len(groups) <= _FEW_VALUES:
         for value, ids in groups.items():
             for part in _parts(ids):
-                Beneficiary.objects.filter(pk__in=part).update(**{field: value}, **same)
+                Beneficiary.objects.filter(pk__any=part).update(**{field: value}, **same)
         return
     if connection.vendor != "postgresql":
         Beneficiary.objects.bulk_update(
@@ -278,7 +278,7 @@ def _lock_people(ids: Sequence[int], *fields: str) -> list[tuple[Any, ...]]:
     """``SELECT … FOR UPDATE`` of the beneficiaries, in id order (two callers that each
     lock several never wait on each other crosswise); ``(id, *fields)`` of each."""
     return [row for part in _parts(ids) for row in Beneficiary.objects.select_for_update()
-            .filter(pk__in=part).order_by("pk").values_list("pk", *fields)]
+            .filter(pk__any=part).order_by("pk").values_list("pk", *fields)]
 
 
 # --- account changes proposed by an import: maker–checker --------------------------------------

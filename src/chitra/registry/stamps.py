@@ -61,7 +61,7 @@ def record_verification(outcomes: Mapping[int, str], *, at: datetime, source: st
         raise _refused(bad[0])
     ids = sorted(outcomes)
     known = [pk for i in range(0, len(ids), _PART)
-             for pk in Beneficiary.objects.filter(pk__in=ids[i:i + _PART])
+             for pk in Beneficiary.objects.filter(pk__any=ids[i:i + _PART])
              .values_list("pk", flat=True)]
     if connection.vendor == "postgresql":  # two arrays, not a row of parameters each
         with connection.cursor() as cursor:

@@ -296,15 +296,15 @@ def record_answers(batch: VerificationBatch, answers: Sequence[PersonAnswer], *,
     for start in range(0, len(ids), 2_000):
         part = ids[start:start + 2_000]
         pks = list(Beneficiary.objects.filter(province_code=batch.province_code,
-                                              citizen_id__in=part).values_list("pk", flat=True))
+                                              citizen_id__any=part).values_list("pk", flat=True))
         registry.lock_beneficiaries(pks)  # our values, read under the lock the effects take
         for pk, cid, *ours, status, death_date in (
-                Beneficiary.objects.filter(pk__in=pks)
+                Beneficiary.objects.filter(pk__any=pks)
                 .values_list("pk", *CHECK_FIELDS, "status", "death_date")):
             people[cid] = (pk, _Ours(*ours), _Held(status, death_date))
     done.unknown = [cid for cid in by_id if cid not in people]
     seen = set(VerificationResult.objects.filter(
-        batch=batch, beneficiary_id__in=[pk for pk, _, _ in people.values()])
+        batch=batch, beneficiary_id__any=[pk for pk, _, _ in people.values()])
         .values_list("beneficiary_id", flat=True))
     today = timezone.localdate()
     results: list[VerificationResult] = []
@@ -353,14 +353,14 @@ def supersede_reviews(beneficiary_ids: Sequence[int], batch: VerificationBatch,
     closed: list[tuple[int, str]] = []
     for start in range(0, len(ids), 2_000):
         closed += VerificationResult.objects.filter(
-            beneficiary_id__in=ids[start:start + 2_000],
+            beneficiary_id__any=ids[start:start + 2_000],
             review_status__in=REVIEW_OPEN).exclude(batch_id=batch.pk).values_list(
             "pk", "review_status")
     if not closed:
         return []
     pks = [pk for pk, _ in closed]
     for start in range(0, len(pks), 2_000):
-        VerificationResult.objects.filter(pk__in=pks[start:start + 2_000]).update(
+        VerificationResult.objects.filter(pk__any=pks[start:start + 2_000]).update(
             review_status=ReviewStatus.SUPERSEDED, decided_at=timezone.now(),
             decision_note=f"Thay bằng đợt {batch.pk} / replaced by batch {batch.pk}")
     audit.record_many(actor, "verification.review_superseded", "verification_result", [
