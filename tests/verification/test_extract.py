@@ -248,6 +248,15 @@ def _nothing_changed() -> None:
     assert not VerificationBatch.objects.exists()
     assert not VerificationResult.objects.exists()
     assert not VerificationStamp.objects.exists()
+    _no_staging_left()
+
+
+def _no_staging_left() -> None:
+    """The raw rows' table (unlogged, a name of the run's own) lives only in the run."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'verif_extract%%'")
+            assert cursor.fetchone()[0] == 0
 
 
 @postgresql_only
@@ -330,6 +339,7 @@ def test_the_command_verifies_an_extract(people, lai_chau, tmp_path):
     deaths = sum(kind == Planted.DECEASED for kind in planted.values())
     assert f"chết / deaths {deaths}" in out.getvalue()
     assert "trạng thái / status: done" in out.getvalue()
+    _no_staging_left()
     with pytest.raises(CommandError, match="no such file"):
         call_command("verify_population", "--extract", str(tmp_path / "none.csv"), "--as",
                      lai_chau.officer.username)
