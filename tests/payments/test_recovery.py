@@ -143,12 +143,16 @@ def test_the_command_writes_the_csv_for_the_users_province(lai_chau, dien_bien, 
     assert AuditEntry.objects.filter(action="download", object_type="paid_after_death").count() == 2
 
 
-@pytest.mark.parametrize("who", ["nobody", "bank", "superuser_without_province"])
+@pytest.mark.parametrize("who", ["nobody", "bank", "superuser_without_province",
+                                 "staff_giving_a_province", "unwritable_file"])
 def test_the_command_refuses_who_sees_no_list(lai_chau, who, tmp_path):
     args = {"nobody": [], "bank": ["--as", lai_chau.bank.username],
             "superuser_without_province": [
-                "--as", User.objects.create_superuser("root", "r@x.vn", f.PASSWORD).username]}[who]
-    out = tmp_path / "x.csv"
+                "--as", User.objects.create_superuser("root", "r@x.vn", f.PASSWORD).username],
+            "staff_giving_a_province": ["--as", lai_chau.officer.username,
+                                        "--province", f.DIEN_BIEN],
+            "unwritable_file": ["--as", lai_chau.officer.username]}[who]
+    out = tmp_path / ("no-such-folder/x.csv" if who == "unwritable_file" else "x.csv")
     with pytest.raises(CommandError):
         call_command("paid_after_death", *args, "--output", str(out))
     assert not out.exists()

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
+from chitra.access.models import User
 from chitra.core.errors import NotInScope
 from chitra.core.models import AuditEntry
 from chitra.registry.importing.reading import FileRefused
 from chitra.registry.models import Beneficiary, BeneficiaryStatus, VerificationStamp
-from chitra.verification import services
+from chitra.verification import extract, services
 from chitra.verification.adapters import InMemoryPopulationAdapter
 from chitra.verification.exchange_layout import SEX_TEXT
 from chitra.verification.extract import EXTRACT_COLUMNS, ExtractRefused, verify_extract
@@ -424,3 +425,32 @@ def test_a_review_still_open_is_closed_when_the_extract_now_matches(people, lai_
     assert str(run.batches[f.LAI_CHAU]) in old.decision_note
     # The others, not found earlier, are found now: their reviews are closed too.
     assert not VerificationResult.objects.filter(review_status=ReviewStatus.PENDING).exists()
+
+
+@postgresql_only
+def test_in_small_chunks_over_two_provinces_each_batch_records_the_same(
+        people, lai_chau, tmp_path, monkeypatch):
+    """The one-by-one path decides a chunk while recording the one before: with chunks of
+    3 people over two provinces (a province change mid-run), the same results as with one
+    chunk a province, each in its province's batch."""
+    admin = User.objects.create_superuser("root", "r@x.vn", f.PASSWORD)
+    population: dict[str, PopulationRecord] = {}
+    for code in (f.LAI_CHAU, f.DIEN_BIEN):
+        population.update(population_from(checks_of(code), 5, rates_bp=EVERY_KIND)[0])
+    path = extract_of(tmp_path / "x.csv", population)
+    both = [f.LAI_CHAU, f.DIEN_BIEN]
+    try:
+        with transaction.atomic():
+            run = verify_extract(path, both, admin, all_one_by_one=True)
+            expected = snapshot(list(run.batches.values()))
+            raise _Undo
+    except _Undo:
+        pass
+    monkeypatch.setattr(extract, "_CHUNK", 3)
+    run = verify_extract(path, both, admin, all_one_by_one=True)
+    assert snapshot(list(run.batches.values())) == expected
+    assert len(expected) == 128
+    for r in VerificationResult.objects.select_related("batch", "beneficiary"):
+        assert r.batch.province_code == r.beneficiary.province_code
+    for batch in VerificationBatch.objects.filter(pk__in=run.batches.values()):
+        assert batch.people_done == batch.people_total

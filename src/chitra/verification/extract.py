@@ -164,11 +164,12 @@ def _compare(raw: str, provinces: list[str], fast_ok: bool) -> None:
         cursor.execute(sql.SESSION)
         cursor.execute(sql.PARALLEL)
         cursor.execute(sql.MATCH.replace("{raw}", raw), params)
-        cursor.execute("RESET parallel_setup_cost; RESET parallel_tuple_cost")
+        cursor.execute("SET LOCAL parallel_setup_cost TO DEFAULT; "
+                       "SET LOCAL parallel_tuple_cost TO DEFAULT")
         cursor.execute("ANALYZE verif_extract")  # how few rows PARSE has: a plan of probes
         cursor.execute(sql.PROBES)
         cursor.execute(sql.PARSE.replace("{raw}", raw), params)
-        cursor.execute("RESET random_page_cost")
+        cursor.execute("SET LOCAL random_page_cost TO DEFAULT")
         cursor.execute(sql.DUPLICATED)
         if cursor.fetchone()[0]:
             cursor.execute(sql.DUPLICATES.replace("{raw}", raw))

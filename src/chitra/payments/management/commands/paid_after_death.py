@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from chitra.access.scoping import sees_full_citizen_ids
 from chitra.core import audit
@@ -27,6 +25,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         user = acting_user(o["username"])
+        if o["province"] and not user.is_superuser:
+            raise CommandError("--province chỉ dành cho quản trị; cán bộ xem tỉnh của mình / "
+                               "--province is for a superuser; staff see their own province.")
         province = recovery.province_of(user, o["province"])
         if province is None:
             raise CommandError("Người dùng này không xem được danh sách của tỉnh nào (cần "
@@ -34,15 +35,19 @@ class Command(BaseCommand):
                                "(a superuser gives --province).")
         full_ids = sees_full_citizen_ids(user)
         output: Path | None = o["output"]
-        name = str(output) if output else "stdout"
-        audit.record_download(user.username, "paid_after_death", province, name,
-                              full_ids=full_ids, at=f"{timezone.now():%Y-%m-%dT%H:%M}")
+        try:
+            out = output.open("w", encoding="utf-8", newline="") if output else None
+        except OSError as error:
+            raise CommandError(f"Không ghi được / cannot write {output}: {error}") from None
+        # Taken once the file can be written: who took the personal IDs, and where.
+        audit.record_download(user.username, "paid_after_death", province,
+                              str(output) if output else "stdout", full_ids=full_ids)
         lines = recovery.csv_lines(province, full_ids=full_ids)
-        if output is None:
+        if out is None:
             for line in lines:
-                sys.stdout.write(line)
+                self.stdout.write(line, ending="")
             return
-        with output.open("w", encoding="utf-8", newline="") as out:
+        with out:
             for line in lines:
                 out.write(line)
         self.stderr.write(f"Đã ghi / written: {output}")
