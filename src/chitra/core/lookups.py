@@ -17,7 +17,8 @@ from django.db.models.lookups import In
 from django.db.models.sql.compiler import SQLCompiler
 
 
-class _AnyOf(In):
+@Field.register_lookup
+class AnyOf(In):
     lookup_name = "any"
 
     def as_sql(self, compiler: SQLCompiler,
@@ -34,11 +35,6 @@ class _AnyOf(In):
         return f"{lhs} = ANY(%s)", (*lhs_params, values)
 
 
-@Field.register_lookup
-class AnyOf(_AnyOf):
-    pass
-
-
 @ForeignObject.register_lookup
-class RelatedAnyOf(_AnyOf, RelatedIn):
+class RelatedAnyOf(AnyOf, RelatedIn):
     """On a foreign key (``beneficiary__any=[ids or objects]``, ``beneficiary_id__any``)."""

@@ -8,7 +8,6 @@ and as a csv (screen and ``chitra paid_after_death``) streamed row by row. Query
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from chitra.access.models import User
 from chitra.access.scoping import bhxh_province
 from chitra.core.admin_units import current_provinces
 from chitra.core.identifiers import mask
+from chitra.core.tabular import csv_text
 from chitra.payments.models import ItemStatus, PaymentItem
 
 
@@ -94,29 +94,13 @@ CSV_HEADER = ("so_dinh_danh", "ho_ten", "ma_phuong_xa", "ngay_chet", "ky_chi", "
 
 
 def csv_lines(province_code: str, *, full_ids: bool) -> Iterator[str]:
-    """The list as csv lines (UTF-8 text, header first; dates dd/mm/yyyy, amounts in đồng),
-    read from the database a chunk at a time."""
-    line = _Line()
-    writer = csv.writer(line, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    yield line.take()
-    for row in _rows(province_code).iterator(chunk_size=2_000):
-        r = PaidAfterDeath(*row)
-        writer.writerow((r.citizen_id if full_ids else mask(r.citizen_id), r.full_name,
-                         r.ward_code, f"{r.death_date:%d/%m/%Y}", f"{r.period:%m/%Y}",
-                         f"{r.payment_date:%d/%m/%Y}", r.channel, r.amount, r.item_id))
-        yield line.take()
-
-
-class _Line:
-    """What csv.writer writes, taken a line at a time."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
-
-    def take(self) -> str:
-        text, self.text = self.text, ""
-        return text
+    """The list as csv lines (:func:`chitra.core.tabular.csv_text`: header first, dates
+    dd/mm/yyyy, amounts in đồng), read from the database a chunk at a time."""
+    def rows() -> Iterator[tuple[Any, ...]]:
+        yield CSV_HEADER
+        for row in _rows(province_code).iterator(chunk_size=2_000):
+            r = PaidAfterDeath(*row)
+            yield (r.citizen_id if full_ids else mask(r.citizen_id), r.full_name, r.ward_code,
+                   f"{r.death_date:%d/%m/%Y}", f"{r.period:%m/%Y}",
+                   f"{r.payment_date:%d/%m/%Y}", r.channel, r.amount, r.item_id)
+    return csv_text(rows(), bom=False)

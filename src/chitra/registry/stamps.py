@@ -109,10 +109,9 @@ def stamp_in_bulk(rows_sql: str, params: Mapping[str, Any], *, sources: list[str
     join, maybe in an earlier transaction of the caller's run: checking them again here
     cost 3.5 s of 9.5 for 3.3 M people, and without a foreign key would still leave a
     delete racing the run unseen — harmless, as every reader starts from the beneficiary),
-    each source one of
-    ``sources``, with ``params``. All of them ``at`` with ``outcome``; an audit entry per
-    source. The number stamped per source. PostgreSQL only (``= ANY``), in the caller's
-    transaction."""
+    each source one of ``sources``, with ``params``. All of them ``at`` with ``outcome``; an
+    audit entry per source. The number stamped per source. PostgreSQL only (``= ANY``), in
+    the caller's transaction."""
     sources = [_source(s) for s in sources]
     if outcome not in VerificationOutcome.values:
         raise _refused(outcome)
