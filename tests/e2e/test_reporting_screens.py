@@ -52,16 +52,24 @@ LINES_OF = """(root, needle) => {
   }
   return -1;
 }"""
-# Each chart's card and drawing, measured where the page lays them out.
+# Each chart's card and the drawing it shows (of its two layouts, reporting/charts.py),
+# measured where the page lays them out; its smallest text as the screen shows it: the size
+# drawn times the drawing's scale.
 CHARTS = """() => [...document.querySelectorAll('figure.chart')].map(fig => {
-  const svg = fig.querySelector('svg');
+  const shown = [...fig.querySelectorAll('svg')].filter(s =>
+    getComputedStyle(s).display !== 'none' && getComputedStyle(s).visibility === 'visible');
+  const svg = shown[0];
   const card = fig.getBoundingClientRect();
   const box = svg ? svg.getBoundingClientRect() : null;
-  return {id: fig.id, card: {left: card.left, right: card.right},
+  const scale = svg ? box.width / svg.viewBox.baseVal.width : 0;
+  const sizes = svg ? [...svg.querySelectorAll('text')].map(
+    t => parseFloat(t.getAttribute('font-size')) * scale) : [];
+  return {id: fig.id, card: {left: card.left, right: card.right}, shown: shown.length,
           svg: box && {left: box.left, right: box.right, width: box.width, height: box.height},
-          shown: !!svg && getComputedStyle(svg).visibility === 'visible'
-                 && getComputedStyle(svg).display !== 'none'};
+          layout: svg && (svg.classList.contains('chart-narrow') ? 'narrow' : 'wide'),
+          smallest: Math.min(...sizes)};
 })"""
+SMALLEST_TEXT = 9  # px: the wide layout on a phone drew 5–7 px
 
 
 @pytest.fixture
@@ -99,14 +107,16 @@ def _charts_fit(page, viewport, expected: set[str]) -> None:  # type: ignore[no-
     assert {c["id"] for c in charts} >= expected, charts
     for c in charts:
         svg = c["svg"]
-        assert c["shown"], c
+        assert c["shown"] == 1, c  # one layout at a time
+        assert c["layout"] == ("narrow" if viewport == PHONE else "wide"), c
         assert svg is not None, c
         assert svg["width"] > 0, c
         assert svg["height"] > 0, c
         assert svg["width"] <= viewport["width"], c
         _within(svg["left"], svg["right"], c["card"]["left"], c["card"]["right"], c)
         _within(svg["left"], svg["right"], 0, viewport["width"], c)
-        assert page.locator(f"#{c['id']} svg").is_visible()
+        assert c["smallest"] >= SMALLEST_TEXT, (c["smallest"], c["id"], c["layout"])
+        assert page.locator(f"#{c['id']} svg.chart-{c['layout']}").is_visible()
 
 
 def _share_readable(page, viewport) -> None:  # type: ignore[no-untyped-def]
@@ -314,13 +324,14 @@ def test_in_english_the_charts_have_english_titles(
         page.wait_for_url(f"**{PROVINCE}")
         assert page.locator("html").get_attribute("lang") == "en"
         for chart, title in (("#chart-bars", bars), ("#chart-trend", trend)):
-            shown = page.locator(f"{chart} text.chart-title")
+            shown = page.locator(f"{chart} svg.chart-narrow text.chart-title")  # a phone's
             assert shown.is_visible()
-            assert shown.text_content() == title  # drawn on the chart
-            assert page.locator(f"{chart} svg > title").text_content() == title  # read aloud
+            assert shown.text_content() == title  # drawn on the chart (wrapped, read whole)
+            assert page.locator(f"{chart} svg.chart-narrow > title").text_content() == title
         _no_sideways_scroll(page, PHONE)
         _charts_fit(page, PHONE, {"chart-bars", "chart-trend"})
 
         page.goto(f"{url}{WARD}")
-        assert page.locator("#chart-trend text.chart-title").text_content() == trend
+        assert page.locator("#chart-trend svg.chart-narrow text.chart-title") \
+            .text_content() == trend
         context.close()

@@ -55,8 +55,11 @@ def test_the_province_page_shows_the_counted_month_with_charts(login, counted):
     assert page.rows[0].rag == "red"
     for chart in ("chart-bars", "chart-trend"):
         svg = text.split(f'id="{chart}">')[1].split("</figure>")[0]
-        root = etree.fromstring(svg.encode())
-        assert root.get("role") == "img"
+        both = etree.fromstring(f"<figure>{svg}</figure>".encode())
+        # the desk's layout and the phone's, the page's stylesheet shows one
+        assert [root.get("class") for root in both] == ["chitra-chart chart-wide",
+                                                        "chitra-chart chart-narrow"]
+        assert {root.get("role") for root in both} == {"img"}
         assert "style" not in svg
     assert 'id="nav-figures"' in text
 

@@ -7,6 +7,11 @@ line, polyline, circle, text, g, title and desc are drawn, at coordinates comput
 (fractions) and written with one decimal, so the same input gives the same bytes. Each chart
 says in Vietnamese words (title, desc) what it shows, and every bar or point carries its
 value as text: colour is never the only sign.
+
+Each chart has two layouts. The wide one (640 units) is the PDF's and a desk's. On a phone
+it would shrink to half size and its text to 5–7 px, so a page also draws the narrow one
+(300 units: each label on its own line above its bar, the title wrapped) and its stylesheet
+shows one of them (:func:`for_screen`).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 import functools
 import math
 import re
+import textwrap
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from django.utils.translation import get_language, gettext, gettext_noop
@@ -175,31 +181,72 @@ def _hover(title: str, *parts: str, cls: str) -> str:
 
 
 def _svg(width: int, height: int, *, title: str, desc: str, id_prefix: str,
-         body: Sequence[str]) -> str:
+         body: Sequence[str], narrow: bool = False) -> str:
     if not _ID.match(id_prefix):
         raise ValueError(f"id_prefix must be an XML name: {id_prefix!r}")
     t_id, d_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     head = [_el("title", {"id": t_id}, escape(_clean(title))),
-            _el("desc", {"id": d_id}, escape(_clean(desc))),
-            _text(8, 20, _short(title, 80), size=14, bold=True, cls="chart-title")]
+            _el("desc", {"id": d_id}, escape(_clean(desc)))]
+    if narrow:  # the title wrapped; what is drawn under it moves down by the extra lines
+        title_lines = _wrapped(title)
+        extra = _TITLE_LINE * (len(title_lines) - 1)
+        head.append(_title_lines(title_lines))
+        height += extra
+        body = [_el("g", {"transform": f"translate(0 {extra})"}, "".join(body))] if extra \
+            else body
+    else:
+        head.append(_text(8, 20, _short(title, 80), size=14, bold=True, cls="chart-title"))
     return _el("svg", {
         "xmlns": _SVG_NS, "width": str(width), "height": str(height),
         "viewBox": f"0 0 {width} {height}",
         "preserveAspectRatio": "xMinYMin meet", "role": "img",
         # The language of the page it is drawn for (its titles come translated).
-        "aria-labelledby": f"{t_id} {d_id}", "lang": _lang(), "class": "chitra-chart",
+        "aria-labelledby": f"{t_id} {d_id}", "lang": _lang(),
+        "class": f"chitra-chart chart-{'narrow' if narrow else 'wide'}",
     }, "".join(head + list(body)))
+
+
+_TITLE_CHARS, _TITLE_LINES, _TITLE_LINE = 33, 3, 17
+
+
+def _wrapped(title: str) -> list[str]:
+    """The title in lines that fit the narrow layout, the last shortened if need be."""
+    lines = textwrap.wrap(_clean(title), _TITLE_CHARS, break_long_words=True) or [""]
+    if len(lines) > _TITLE_LINES:
+        lines = lines[:_TITLE_LINES]
+        lines[-1] = _short(lines[-1] + " …", _TITLE_CHARS)
+    return lines
+
+
+def _title_lines(lines: Sequence[str]) -> str:
+    """One text of a line per tspan; a space ends each but the last, so the text read as a
+    whole is the title."""
+    spans = "".join(
+        _el("tspan", {"x": 8, "y": 20 + i * _TITLE_LINE},
+            escape(line) + (" " if i < len(lines) - 1 else ""))
+        for i, line in enumerate(lines))
+    return _el("text", {"x": 8, "y": 20, "font-family": FONT, "font-size": "13",
+                        "text-anchor": "start", "fill": TEXT, "font-weight": "bold",
+                        "class": "chart-title"}, spans)
+
+
+def for_screen(draw: Callable[..., str], *args: Any, id_prefix: str, **kwargs: Any) -> str:
+    """A chart for a page, in both layouts: ``reporting.css`` shows the narrow one on a
+    phone and the wide one elsewhere (the one hidden is hidden from screen readers too)."""
+    return (draw(*args, id_prefix=id_prefix, **kwargs)
+            + draw(*args, id_prefix=f"{id_prefix}-narrow", narrow=True, **kwargs))
 
 
 def _lang() -> str:
     return "en" if (get_language() or "vi").startswith("en") else "vi"
 
 
-def _no_data(width: int, height: int, **kw: str) -> str:
+def _no_data(width: int, height: int, *, title: str, id_prefix: str, narrow: bool) -> str:
     none = gettext(NO_DATA)
-    return _svg(width, height, desc=f"{none}.", body=[
-        _text(width // 2, height // 2 + 10, none, size=13, anchor="middle", fill=MUTED,
-              cls="no-data")], **kw)
+    return _svg(width, height, title=title, id_prefix=id_prefix, narrow=narrow,
+                desc=f"{none}.", body=[
+                    _text(width // 2, height // 2 + 10, none, size=13, anchor="middle",
+                          fill=MUTED, cls="no-data")])
 
 
 def _check_bp(value: int, what: str) -> None:
@@ -207,15 +254,20 @@ def _check_bp(value: int, what: str) -> None:
         raise ValueError(f"{what} must be basis points 0..{FULL}: {value!r}")
 
 
-def _legend(x: int, y: int, target_bp: int | None, *, target_swatch: bool) -> list[str]:
-    """The words for the colours (and the dashed target line, when it is not labelled)."""
+def _legend(x: int, y: int, target_bp: int | None, *, target_swatch: bool,
+            wrap: bool = False) -> list[str]:
+    """The words for the colours (and the dashed target line, when it is not labelled);
+    ``wrap``: the colours on a line of their own, under the target's."""
     out: list[str] = []
     if target_bp is None:
         return out
     if target_swatch:
         out += [_line(x, y - 4, x + 18, y - 4, stroke=TARGET, width="2", dash="4 3"),
                 _text(x + 22, y, f"Chỉ tiêu {format_target(target_bp)}", size=10)]
-        x += 110
+        if wrap:
+            y += _LEGEND_LINE
+        else:
+            x += 110
     keys: tuple[tuple[Rag, str], ...] = (
         ("green", "Đạt chỉ tiêu"), ("amber", "Gần đạt"), ("red", "Chưa đạt"))
     for key, label in keys:
@@ -236,21 +288,42 @@ def _status(share_bp: int, target_bp: int | None, amber_within_bp: int) -> tuple
 
 _W = 640
 _LABEL_RIGHT, _X0, _ROW, _BAR_H = 200, 208, 24, 16
+# The narrow layout: a row is its label and value on a line, its bar under them.
+_NW, _NX0, _N_PLOT, _N_ROW, _LEGEND_LINE = 300, 8, 284, 40, 18
 
 
 def share_bars(bars: Sequence[Bar], *, target_bp: int | None, title: str, id_prefix: str,
-               amber_within_bp: int = 500) -> str:
+               amber_within_bp: int = 500, narrow: bool = False) -> str:
     """Horizontal bars of shares (one per ward or province, in the order given), 0–100 %,
     coloured by :func:`rag` against the target (neutral without one), the target a dashed
     vertical line."""
-    plot_w, top = 340, 56
     if target_bp is not None:
         _check_bp(target_bp, "target_bp")
     for bar in bars:
         _check_bp(bar.share_bp, "share_bp")
     if not bars:
-        return _no_data(_W, 100, title=title, id_prefix=id_prefix)
-    bottom = top + len(bars) * _ROW
+        return _no_data(_NW if narrow else _W, 100, title=title, id_prefix=id_prefix,
+                        narrow=narrow)
+    rows: list[tuple[Bar, str, str, str]] = []  # the bar, its colour, its value, said in full
+    for bar in bars:
+        colour, word = _status(bar.share_bp, target_bp, amber_within_bp)
+        value = format_share(bar.share_bp)
+        said = f"{_clean(bar.label)} {value}"
+        extra = ", ".join(s for s in (word, _clean(bar.note)) if s)
+        rows.append((bar, colour, value, said + (f" ({extra})" if extra else "")))
+    desc = ", ".join(r[3] for r in rows)
+    if target_bp is not None:
+        desc += f"; chỉ tiêu {format_target(target_bp)}"
+    draw = _share_bars_narrow if narrow else _share_bars_wide
+    width, height, body = draw(rows, target_bp)
+    return _svg(width, height, title=title, desc=f"{desc}.", id_prefix=id_prefix, body=body,
+                narrow=narrow)
+
+
+def _share_bars_wide(rows: Sequence[tuple[Bar, str, str, str]],
+                     target_bp: int | None) -> tuple[int, int, list[str]]:
+    plot_w, top = 340, 56
+    bottom = top + len(rows) * _ROW
     height = bottom + (48 if target_bp is not None else 26)
     body: list[str] = []
     for tick in range(0, FULL + 1, 2500):
@@ -258,21 +331,14 @@ def share_bars(bars: Sequence[Bar], *, target_bp: int | None, title: str, id_pre
         body += [_line(x, top - 4, x, bottom, stroke=GRID, cls="grid"),
                  _text(x, bottom + 16, format_target(tick), size=10, anchor="middle",
                        fill=MUTED)]
-    words, values = [], []
-    for i, bar in enumerate(bars):
-        colour, word = _status(bar.share_bp, target_bp, amber_within_bp)
+    values = []
+    for i, (bar, colour, value, said) in enumerate(rows):
         y = top + i * _ROW + (_ROW - _BAR_H) // 2
         width = Fraction(bar.share_bp * plot_w, FULL)
-        value = format_share(bar.share_bp)
-        said = f"{_clean(bar.label)} {value}"
-        extra = ", ".join(s for s in (word, _clean(bar.note)) if s)
-        said += f" ({extra})" if extra else ""
-        words.append(said)
         body.append(_hover(said,
                            _text(_LABEL_RIGHT, y + 12, _short(bar.label), anchor="end"),
                            _rect(_X0, y, width, _BAR_H, colour, cls="bar"), cls="row"))
         values.append(_hover(said, _value(_X0 + width + 6, y + 12, value), cls="row-value"))
-    desc = ", ".join(words)
     if target_bp is not None:  # over the bars, under their values
         x = _X0 + Fraction(target_bp * plot_w, FULL)
         label_x = min(max(x, Fraction(_X0 + 40)), Fraction(_W - 44))
@@ -281,16 +347,55 @@ def share_bars(bars: Sequence[Bar], *, target_bp: int | None, title: str, id_pre
                  _text(label_x, top - 12, f"Chỉ tiêu {format_target(target_bp)}", size=10,
                        anchor="middle", bold=True)]
         body += _legend(_X0, bottom + 38, target_bp, target_swatch=False)
-        desc += f"; chỉ tiêu {format_target(target_bp)}"
-    body += values
-    return _svg(_W, height, title=title, desc=f"{desc}.", id_prefix=id_prefix, body=body)
+    return _W, height, body + values
+
+
+def _share_bars_narrow(rows: Sequence[tuple[Bar, str, str, str]],
+                       target_bp: int | None) -> tuple[int, int, list[str]]:
+    """The bars across the whole width, the scale on an axis under them; the target
+    crosses each bar only, never a label or a value."""
+    top = 56
+    bottom = top + len(rows) * _N_ROW
+    height = bottom + (56 if target_bp is not None else 30)
+    body = [_line(_NX0, bottom, _NX0 + _N_PLOT, bottom, stroke=GRID, cls="axis")]
+    for tick in range(0, FULL + 1, 2500):
+        x = _NX0 + Fraction(tick * _N_PLOT, FULL)
+        anchor = "start" if tick == 0 else "end" if tick == FULL else "middle"
+        body += [_line(x, bottom, x, bottom + 4, stroke=MUTED, cls="grid"),
+                 _text(x, bottom + 16, format_target(tick), size=10, anchor=anchor,
+                       fill=MUTED)]
+    for i, (bar, colour, value, said) in enumerate(rows):
+        width = Fraction(bar.share_bp * _N_PLOT, FULL)
+        body.append(_stacked(top + i * _N_ROW, bar.label, value, width, colour, said))
+    if target_bp is not None:
+        x = _NX0 + Fraction(target_bp * _N_PLOT, FULL)
+        label_x = min(max(x, Fraction(_NX0 + 40)), Fraction(_NW - 44))
+        body += [_line(x, top + i * _N_ROW + 16, x, top + i * _N_ROW + 36, stroke=TARGET,
+                       width="2", dash="4 3", cls="target") for i in range(len(rows))]
+        body += [_text(label_x, top - 12, f"Chỉ tiêu {format_target(target_bp)}", size=10,
+                       anchor="middle", bold=True)]
+        body += _legend(_NX0, bottom + 44, target_bp, target_swatch=False)
+    return _NW, height, body
+
+
+def _stacked(y: int, label: str, value: str, width: Fraction, colour: str,
+             said: str) -> str:
+    """A row of the narrow layout: the label and, at the right, its value; the bar under
+    them. The label gets what room the value leaves (about 7 units a character)."""
+    room = min(LABEL_CHARS + 6, (_N_PLOT - 12 - 7 * len(value)) // 7)
+    return _hover(said,
+                  _text(_NX0, y + 12, _short(label, max(room, 8))),
+                  _text(_NX0 + _N_PLOT, y + 12, value, anchor="end", cls="value"),
+                  _rect(_NX0, y + 18, width, _BAR_H, colour, cls="bar"), cls="row")
 
 
 def trend(points: Sequence[Point], *, target_bp: int | None, title: str, id_prefix: str,
-          amber_within_bp: int = 500) -> str:
+          amber_within_bp: int = 500, narrow: bool = False) -> str:
     """A share month by month, 0–100 %: a line through the points, each point labelled with
     its value (every k-th when they crowd), the target a dashed horizontal line."""
-    x0, x1, top, bottom, pad, min_gap = 56, 620, 48, 248, 24, 56
+    width, x0, x1, pad = (_NW, 40, 290, 16) if narrow else (_W, 56, 620, 24)
+    top, bottom, min_gap = 48, 248, 56
+    height = 300 + (_LEGEND_LINE if narrow and target_bp is not None else 0)
     if target_bp is not None:
         _check_bp(target_bp, "target_bp")
     for point in points:
@@ -307,8 +412,8 @@ def trend(points: Sequence[Point], *, target_bp: int | None, title: str, id_pref
     if not points:
         body.append(_text((x0 + x1) // 2, (top + bottom) // 2, gettext(NO_DATA), size=13,
                           anchor="middle", fill=MUTED, cls="no-data"))
-        return _svg(_W, 300, title=title, desc=f"{gettext(NO_DATA)}.", id_prefix=id_prefix,
-                    body=body)
+        return _svg(width, 300, title=title, desc=f"{gettext(NO_DATA)}.",
+                    id_prefix=id_prefix, body=body, narrow=narrow)
     n = len(points)
     if n == 1:
         xs = [Fraction(x0 + x1, 2)]
@@ -342,12 +447,14 @@ def trend(points: Sequence[Point], *, target_bp: int | None, title: str, id_pref
     body += labels
     desc = ", ".join(words)
     if target_bp is not None:
-        body += _legend(x0, bottom + 44, target_bp, target_swatch=True)
+        body += _legend(x0, bottom + 44, target_bp, target_swatch=True, wrap=narrow)
         desc += f"; chỉ tiêu {format_target(target_bp)}"
-    return _svg(_W, 300, title=title, desc=f"{desc}.", id_prefix=id_prefix, body=body)
+    return _svg(width, height, title=title, desc=f"{desc}.", id_prefix=id_prefix, body=body,
+                narrow=narrow)
 
 
-def funnel(steps: Sequence[Step], *, title: str, id_prefix: str) -> str:
+def funnel(steps: Sequence[Step], *, title: str, id_prefix: str,
+           narrow: bool = False) -> str:
     """Steps of a campaign as bars proportional to the first step, each labelled with its
     count and its share of the first ("1.234 — 45,0 %"); a first step of 0 draws no bars."""
     plot_w, top = 280, 36
@@ -355,22 +462,28 @@ def funnel(steps: Sequence[Step], *, title: str, id_prefix: str) -> str:
         if isinstance(step.count, bool) or not isinstance(step.count, int) or step.count < 0:
             raise ValueError(f"count must be a whole number ≥ 0: {step.count!r}")
     if not steps:
-        return _no_data(_W, 100, title=title, id_prefix=id_prefix)
+        return _no_data(_NW if narrow else _W, 100, title=title, id_prefix=id_prefix,
+                        narrow=narrow)
     first = steps[0].count
     body: list[str] = []
     words = []
     for i, step in enumerate(steps):
-        y = top + i * _ROW + (_ROW - _BAR_H) // 2
-        width = Fraction(min(step.count, first) * plot_w, first) if first else Fraction(0)
         value = format_count(step.count)
         if first:
             value += f" — {_ratio_text(step.count, first)}"
         said = f"{_clean(step.label)} {value}"
         words.append(said)
+        shown = min(step.count, first)
+        if narrow:
+            width = Fraction(shown * _N_PLOT, first) if first else Fraction(0)
+            body.append(_stacked(top + i * _N_ROW, step.label, value, width, NEUTRAL, said))
+            continue
+        y = top + i * _ROW + (_ROW - _BAR_H) // 2
+        width = Fraction(shown * plot_w, first) if first else Fraction(0)
         body.append(_hover(said,
                            _text(_LABEL_RIGHT, y + 12, _short(step.label), anchor="end"),
                            _rect(_X0, y, width, _BAR_H, NEUTRAL, cls="bar"),
                            _text(_X0 + width + 6, y + 12, value, cls="value"), cls="row"))
-    height = top + len(steps) * _ROW + 12
-    return _svg(_W, height, title=title, desc="; ".join(words) + ".", id_prefix=id_prefix,
-                body=body)
+    height = top + len(steps) * (_N_ROW if narrow else _ROW) + 12
+    return _svg(_NW if narrow else _W, height, title=title, desc="; ".join(words) + ".",
+                id_prefix=id_prefix, body=body, narrow=narrow)

@@ -50,7 +50,7 @@ class Page:
     group: str
     kpi: MonthKpi | None
     rows: list[Row]
-    bars_svg: str
+    bars_svg: str  # each chart twice: the wide layout and the narrow (charts.for_screen)
     trend_svg: str
     funnel_svg: str
     funnel_counts: Funnel | None
@@ -81,20 +81,22 @@ def page(user: User, area: Area, period: date | None, group: str) -> Page:
     kpi = queries.month_kpi(area, period)
     rows = _rows(area, period, group)
     target = kpi.groups[group].goal.people_bp
-    bars = charts.share_bars([charts.Bar(r.name, r.share_bp or 0,
-                                         f"{r.cashless}/{r.people}") for r in rows],
+    # Each chart in both layouts, the desk's and the phone's (charts.for_screen).
+    bars = charts.for_screen(charts.share_bars,
+                             [charts.Bar(r.name, r.share_bp or 0, f"{r.cashless}/{r.people}")
+                              for r in rows],
                              target_bp=target, id_prefix="bars",
                              title=_bars_title(area, group)) if rows else ""
     points = [charts.Point(f"{m:%m/%Y}", bp) for m, bp in queries.trend(area, group, period)
               if bp is not None]
-    trend = charts.trend(points, target_bp=target, id_prefix="trend",
-                         title=_("Tỷ lệ nhận không dùng tiền mặt theo tháng"))
+    trend = charts.for_screen(charts.trend, points, target_bp=target, id_prefix="trend",
+                              title=_("Tỷ lệ nhận không dùng tiền mặt theo tháng"))
     campaign = _campaign(area, period)
     until = campaign.ends_on if campaign else date(period.year, 12, 1)
     counts = funnel(campaign, area.ward_code) if campaign and area.ward_code else None
-    funnel_svg = charts.funnel([charts.Step(_(label), n) for _key, label, n in counts.as_rows()],
-                               id_prefix="funnel",
-                               title=_("Từ tiền mặt đến nhận qua tài khoản")) if counts else ""
+    funnel_svg = charts.for_screen(
+        charts.funnel, [charts.Step(_(label), n) for _key, label, n in counts.as_rows()],
+        id_prefix="funnel", title=_("Từ tiền mặt đến nhận qua tài khoản")) if counts else ""
     cash, cash_total = _still_on_cash(user, area)
     return Page(area, name, period, periods, group, kpi, rows, bars, trend, funnel_svg,
                 counts, campaign, queries.projection(area, group, period, until), until,
