@@ -232,7 +232,10 @@ class PaymentItem(models.Model):
                    # A compute's reissues read one province's closed items, by cycle, from
                    # the index alone (not every province's, from a table of 40 M rows).
                    models.Index(fields=["cycle", "obligation", "id"], condition=Q(closed=True),
-                                name="item_closed_by_cycle")]
+                                name="item_closed_by_cycle"),
+                   # The attempts reissued: a compute's reissues pass over them.
+                   models.Index(fields=["replaces"], condition=Q(replaces__isnull=False),
+                                name="item_reissue_of")]
         constraints = [
             models.UniqueConstraint(
                 fields=["obligation"], condition=Q(closed=False),
