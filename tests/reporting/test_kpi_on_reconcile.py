@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django_tasks import default_task_backend
+from django.utils import timezone
+from django_tasks import TaskResultStatus, default_task_backend
 from django_tasks_db.models import DBTaskResult
 
 from chitra.access.models import Role
@@ -151,6 +152,36 @@ def test_several_files_of_a_run_queue_their_cycle_once(exported, queue, tmp_path
     assert [r.args for r in queue] == [[exported.pk]]
     _run(queue)
     assert FigureRefresh.objects.get().items == 2
+
+
+def test_a_count_already_waiting_is_not_queued_again(exported, settings, tmp_path,
+                                                     django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    officer = f.user(Role.BHXH_OFFICER)
+
+    def waiting() -> list[list[int]]:
+        return [r.args_kwargs["args"] for r in DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=tasks.refresh_reconciling_cycle_task
+            .module_path)]
+
+    other = exported.pk + 1000
+    DBTaskResult.objects.create(  # another cycle's count waits: it does not stand for ours
+        args_kwargs={"args": [other], "kwargs": {}}, backend_name="default",
+        task_path=tasks.refresh_reconciling_cycle_task.module_path,
+        run_after=timezone.now())
+    files = [_bank_file(exported, tmp_path / f"{n}.xml", {who: (code, None)})
+             for n, who, code in (("a", MAI, "ACSP"), ("b", SU, "ACSP"), ("c", MAI, "ACSC"))]
+    for sts in files[:2]:  # two files, each its own upload and commit
+        with django_capture_on_commit_callbacks(execute=True):
+            assert ingest_status_file(sts, officer).applied == 1
+    assert sorted(waiting()) == sorted([[other], [exported.pk]])
+    # A worker takes it: the next file's statuses need a count of their own.
+    DBTaskResult.objects.filter(args_kwargs__args=[exported.pk]).update(
+        status=TaskResultStatus.RUNNING)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ingest_status_file(files[2], officer).applied == 1
+    assert sorted(waiting()) == sorted([[other], [exported.pk]])
+    assert DBTaskResult.objects.filter(args_kwargs__args=[exported.pk]).count() == 2
 
 
 def test_a_failing_listener_leaves_the_file_applied(exported, queue, tmp_path,

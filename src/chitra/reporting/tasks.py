@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from chitra.payments.models import PaymentCycle
 from chitra.reporting import kpi
@@ -26,6 +28,19 @@ def refresh_reconciling_cycle_task(cycle_id: int) -> int | None:
 
 
 def queue_refresh(cycle_ids: Iterable[int]) -> None:
-    """One task per cycle, so one that fails leaves the others to count."""
-    for cycle_id in sorted(set(cycle_ids)):
+    """One task per cycle, so one that fails leaves the others to count; none for a cycle
+    whose count already waits in the queue: it has not started, so it will count this
+    file's statuses too (a bank's forty files of a morning queue one count, not forty)."""
+    for cycle_id in sorted(set(cycle_ids) - _waiting()):
         refresh_reconciling_cycle_task.enqueue(cycle_id)
+
+
+def _waiting() -> set[int]:
+    """The cycles whose count waits in the database queue, not yet taken by a worker. Two
+    files committing at once may both queue one: a count twice is the same count."""
+    if not isinstance(refresh_reconciling_cycle_task.get_backend(), DatabaseBackend):
+        return set()
+    queued = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=refresh_reconciling_cycle_task.module_path,
+    ).values_list("args_kwargs", flat=True)
+    return {a["args"][0] for a in queued if len(a.get("args", ())) == 1}
