@@ -75,6 +75,19 @@ def test_no_guard_function_is_left_over():
         assert sorted(r[0] for r in c.fetchall()) == sorted(g.function for g in EXPECTED)
 
 
+@pytest.mark.skipif(VENDOR != "postgresql", reason="functions are PostgreSQL's")
+def test_each_guard_function_looks_rows_up_by_index():
+    """Under a compute in parts, which turns nested loops off, a check hashed the whole
+    referenced table; its function now plans index lookups whatever the transaction says."""
+    with connection.cursor() as c:
+        c.execute("SELECT proname, proconfig FROM pg_proc WHERE proname LIKE 'chitra%%'")
+        found = dict(c.fetchall())
+    wanted = sorted(f"{name}={value}" for name, value in dbguards.PLAN)
+    assert wanted == ["enable_hashjoin=off", "enable_mergejoin=off", "enable_nestloop=on"]
+    assert {name: sorted(config or []) for name, config in found.items()} == {
+        g.function: wanted for g in EXPECTED}
+
+
 # --- each guard refuses its bad row ----------------------------------------------------------
 
 @dataclass
