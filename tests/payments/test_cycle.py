@@ -102,6 +102,25 @@ def test_an_obligation_that_got_no_item_is_paid_next_month_once_there_is_an_acco
     assert PaymentItem.objects.filter(cycle=again, beneficiary=person).count() == 2
 
 
+def test_a_rejected_reissue_is_reissued_again_and_its_first_attempt_not_twice():
+    """The reissues pass over an attempt already reissued: its newer attempt stands for it."""
+    person = f.beneficiary("Lò Văn D")
+    nov = computed_cycle(NOV)
+    first = PaymentItem.objects.get(cycle=nov)
+    PaymentItem.objects.filter(pk=first.pk).update(status=ItemStatus.REJECTED,
+                                                   reason_code="AC04")
+    dec = computed_cycle(DEC)
+    second = PaymentItem.objects.get(cycle=dec, obligation=first.obligation)
+    assert second.replaces_id == first.pk
+    PaymentItem.objects.filter(pk=second.pk).update(status=ItemStatus.REJECTED,
+                                                    reason_code="AC04")
+    jan = computed_cycle(date(2027, 1, 1))
+    owed_in_nov = PaymentItem.objects.filter(cycle=jan, obligation=first.obligation)
+    assert [i.replaces_id for i in owed_in_nov] == [second.pk]  # one attempt, after the last
+    # with January's own; December's own attempt is live, not reissued
+    assert PaymentItem.objects.filter(cycle=jan, beneficiary=person).count() == 2
+
+
 def test_benefits_not_due_this_month_are_left_out():
     ended = f.beneficiary("Lò Văn Hết")
     Benefit.objects.filter(beneficiary=ended).update(end_date=date(2026, 10, 31))

@@ -76,7 +76,7 @@ def test_no_guard_function_is_left_over():
 
 
 @pytest.mark.skipif(VENDOR != "postgresql", reason="functions are PostgreSQL's")
-def test_each_guard_function_looks_rows_up_by_index():
+def test_each_guard_function_is_planned_for_index_lookups():
     """Under a compute in parts, which turns nested loops off, a check hashed the whole
     referenced table; its function now plans index lookups whatever the transaction says."""
     with connection.cursor() as c:

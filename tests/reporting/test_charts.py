@@ -481,7 +481,7 @@ def test_a_narrow_row_puts_its_label_and_value_on_a_line_above_its_bar(draw):
     for row in rows:
         label, value = row.iter(f"{SVG}text")
         [bar] = row.iter(f"{SVG}rect")
-        assert label.get("y") == value.get("y") < bar.get("y")
+        assert _f(label.get("y")) == _f(value.get("y")) < _f(bar.get("y"))
         assert _f(value.get("y")) + 4 <= _f(bar.get("y"))  # the descenders clear the bar
         assert _extent(label)[1] < _extent(value)[0]  # they do not run into each other
         assert value.get("text-anchor") == "end"

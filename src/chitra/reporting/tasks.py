@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django_tasks import TaskResultStatus, task
+from django_tasks import task
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
@@ -40,7 +40,8 @@ def _waiting() -> set[int]:
     files committing at once may both queue one: a count twice is the same count."""
     if not isinstance(refresh_reconciling_cycle_task.get_backend(), DatabaseBackend):
         return set()
-    queued = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, task_path=refresh_reconciling_cycle_task.module_path,
+    task = refresh_reconciling_cycle_task
+    queued = DBTaskResult.objects.ready().filter(  # what a worker of its queue will take
+        task_path=task.module_path, backend_name=task.backend, queue_name=task.queue_name,
     ).values_list("args_kwargs", flat=True)
     return {a["args"][0] for a in queued if len(a.get("args", ())) == 1}
