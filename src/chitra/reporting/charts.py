@@ -473,13 +473,12 @@ def funnel(steps: Sequence[Step], *, title: str, id_prefix: str,
             value += f" — {_ratio_text(step.count, first)}"
         said = f"{_clean(step.label)} {value}"
         words.append(said)
-        shown = min(step.count, first)
+        width = (Fraction(min(step.count, first) * (_N_PLOT if narrow else plot_w), first)
+                 if first else Fraction(0))
         if narrow:
-            width = Fraction(shown * _N_PLOT, first) if first else Fraction(0)
             body.append(_stacked(top + i * _N_ROW, step.label, value, width, NEUTRAL, said))
             continue
         y = top + i * _ROW + (_ROW - _BAR_H) // 2
-        width = Fraction(shown * plot_w, first) if first else Fraction(0)
         body.append(_hover(said,
                            _text(_LABEL_RIGHT, y + 12, _short(step.label), anchor="end"),
                            _rect(_X0, y, width, _BAR_H, NEUTRAL, cls="bar"),

@@ -38,9 +38,9 @@ def queue_refresh(cycle_ids: Iterable[int]) -> None:
 def _waiting() -> set[int]:
     """The cycles whose count waits in the database queue, not yet taken by a worker. Two
     files committing at once may both queue one: a count twice is the same count."""
-    if not isinstance(refresh_reconciling_cycle_task.get_backend(), DatabaseBackend):
-        return set()
     task = refresh_reconciling_cycle_task
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return set()
     queued = DBTaskResult.objects.ready().filter(  # what a worker of its queue will take
         task_path=task.module_path, backend_name=task.backend, queue_name=task.queue_name,
     ).values_list("args_kwargs", flat=True)
