@@ -211,12 +211,20 @@ def chitra(env: dict[str, str], *args: str, profile: Path | None = None) -> Step
 
 # --- where it ran ------------------------------------------------------------------------------
 
+# The server settings a figure depends on (PostgreSQL): the buffer cache above all.
+SERVER_SETTINGS = ("shared_buffers", "max_wal_size", "work_mem", "autovacuum")
+
+
 def machine(db: Db) -> dict[str, Any]:
     mem = Path("/proc/meminfo").read_text() if Path("/proc/meminfo").is_file() else ""
     m = re.search(r"^MemTotal:\s+(\d+)", mem, re.M)
-    return {"cpus": os.cpu_count(), "ram_gb": round(int(m.group(1)) / 1024**2, 1) if m else None,
-            "python": platform.python_version(), "database": db.version(),
-            "platform": platform.platform()}
+    out: dict[str, Any] = {
+        "cpus": os.cpu_count(), "ram_gb": round(int(m.group(1)) / 1024**2, 1) if m else None,
+        "python": platform.python_version(), "database": db.version(),
+        "platform": platform.platform()}
+    if not db.sqlite:
+        out["settings"] = {name: db.one(f"SHOW {name}") for name in SERVER_SETTINGS}
+    return out
 
 
 # --- checks ------------------------------------------------------------------------------------

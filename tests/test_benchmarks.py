@@ -64,6 +64,10 @@ def test_the_payment_cycle_benchmark_runs_with_every_check_passed(tmp_path):
     assert ingest["tx_per_s"] > 0
     assert ingest["pain002"]["tx_per_s"] > 0
     assert {"cpus", "ram_gb", "python", "database"} <= set(r["machine"])
+    if connection.vendor == "postgresql":  # the server's buffer cache, as SHOW says it
+        assert r["machine"]["settings"]["shared_buffers"].endswith(("kB", "MB", "GB"))
+    else:
+        assert "settings" not in r["machine"]
     assert r["database"].startswith("PostgreSQL" if connection.vendor == "postgresql"
                                     else "SQLite")
     # Its own database is gone: a benchmark leaves nothing behind unless told --keep-db.

@@ -1,9 +1,10 @@
 from datetime import date
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from chitra.payments import services
+from chitra.payments.compute.sql import Compute, index_lookups
 from chitra.payments.errors import PaymentError
 from chitra.payments.models import (
     CycleExclusion,
@@ -119,6 +120,42 @@ def test_a_rejected_reissue_is_reissued_again_and_its_first_attempt_not_twice():
     assert [i.replaces_id for i in owed_in_nov] == [second.pk]  # one attempt, after the last
     # with January's own; December's own attempt is live, not reissued
     assert PaymentItem.objects.filter(cycle=jan, beneficiary=person).count() == 2
+
+
+def _setting(name: str) -> str:
+    with connection.cursor() as c:
+        c.execute("SELECT current_setting(%s)", [name])
+        return str(c.fetchone()[0])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner settings")
+def test_the_reissues_look_each_attempt_up_by_index_then_the_transaction_plans_as_before():
+    """Planned freely, the reissues merged a province's month with every reissue of the
+    nation (a year's history). Inside the block, index lookups; after it, the transaction's
+    own settings, such as a part's nested loops turned off."""
+    person = f.beneficiary("Lò Văn E")
+    nov = computed_cycle(NOV)
+    PaymentItem.objects.filter(cycle=nov).update(status=ItemStatus.REJECTED, reason_code="AC04")
+    sql = Compute(services.open_cycle("12", DEC, "officer"))
+    with transaction.atomic():
+        with connection.cursor() as c:
+            c.execute("SET LOCAL enable_nestloop = off")
+        with index_lookups():
+            assert [_setting(n) for n in ("enable_nestloop", "enable_hashjoin",
+                                          "enable_mergejoin")] == ["on", "off", "off"]
+            with connection.cursor() as c:
+                c.execute("EXPLAIN " + sql.reissue_sql(), sql.p)
+                plan = "\n".join(row[0] for row in c.fetchall())
+            made = sql.reissues()
+        assert [_setting(n) for n in ("enable_nestloop", "enable_hashjoin",
+                                      "enable_mergejoin")] == ["off", "on", "on"]
+        transaction.set_rollback(True)
+    assert "Merge" not in plan
+    assert "Hash Join" not in plan
+    assert "Hash Anti" not in plan
+    assert "item_reissue_of" in plan  # each attempt's reissue looked up in its index
+    assert made == 1  # the rejected November attempt, reissued
+    assert PaymentItem.objects.filter(beneficiary=person).count() == 1  # rolled back
 
 
 def test_benefits_not_due_this_month_are_left_out():
