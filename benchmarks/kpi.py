@@ -15,7 +15,8 @@ the share rises month by month as in a campaign.
 
 The year (January–December 2026), in the order a real year happens:
 
-1. ``cycle compute`` of January for Lai Châu (**measured**: nothing earlier in the tables);
+1. ``cycle compute`` of January for Lai Châu (**measured**: nothing earlier in the tables),
+   then computed again three times (:func:`compute_again`, **measured**);
 2. every other cycle of January–November of every province, and December of the other
    provinces, written in SQL as compute would (obligations and items from the accounts
    valid that month), then reconciled in SQL: 2 % of each month's items rejected (MS03) and
@@ -23,7 +24,8 @@ The year (January–December 2026), in the order a real year happens:
    Châu's January items are reconciled the same way. This is ≈ 40 M items in all;
 3. the figures of every closed cycle counted (``kpi.refresh_cycle``, in one process);
 4. ``cycle compute`` of December for Lai Châu (**measured**: eleven months of every province
-   in the tables; reissues of November's rejections), then reconciled in SQL;
+   in the tables; reissues of November's rejections), computed again three times the same
+   way as January (**measured**), then reconciled in SQL;
 5. ``chitra kpi refresh 2026-12 --province 12`` (**measured**: the refresh after one cycle,
    the command an officer runs; closing a cycle runs the same count); and the count of
    December for every province in one process (**measured**, reported beside it);
@@ -38,8 +40,9 @@ December equal to the raw items (people and cashless, per province), the nationa
 province pages showing the numbers the raw items give, every page answering 200.
 Results: ``benchmarks/results/kpi-postgresql-<N>.json`` (``--results`` elsewhere).
 ``--keep-db`` keeps the database; ``--again`` then migrates it to the code as it is now,
-computes Lai Châu's December again (its cycle set back before approval) and runs steps 5–6
-again, merged into the same results file (``again_at`` says when).
+computes Lai Châu's December again three times (:func:`compute_again`) and runs steps 5–6
+again, merged into the same results file (``again_at`` says when). ``--january`` on a fresh
+database runs the set-up and step 1 only, merged likewise (``january_at``).
 """
 
 from __future__ import annotations
