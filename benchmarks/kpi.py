@@ -396,6 +396,17 @@ def setup(env: dict[str, str], url: str) -> None:
            f"    u.set_password({PASSWORD!r}); u.save()")
 
 
+def compute(env: dict[str, str], db: Db, period: date) -> Step:
+    """Lai Châu's ``period`` opened and computed by ``chitra`` (the compute measured)."""
+    chitra(env, "cycle", "open", f"{period:%Y-%m}", "--as", "officer")
+    step = chitra(env, "cycle", "compute", f"{period:%Y-%m}", "--as", "officer")
+    made = db.one("SELECT count(*) FROM payments_paymentitem i JOIN payments_paymentcycle c "
+                  "ON c.id = i.cycle_id WHERE c.province_code = %s AND c.period = %s",
+                  PROVINCE, period)
+    print(f"compute {period:%m/%Y}: {step.seconds} s, {made:,} items", flush=True)
+    return step
+
+
 def run(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     url, n = args.database_url, args.beneficiaries
     setup(env, url)
@@ -409,17 +420,7 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     print(f"set-up: {n:,} people loaded in {r['registry_load_s']} s ({home:,} in province "
           f"{PROVINCE})", flush=True)
     ck = Checks()
-
-    def compute(period: date) -> Step:
-        chitra(env, "cycle", "open", f"{period:%Y-%m}", "--as", "officer")
-        step = chitra(env, "cycle", "compute", f"{period:%Y-%m}", "--as", "officer")
-        made = db.one("SELECT count(*) FROM payments_paymentitem i JOIN payments_paymentcycle c "
-                      "ON c.id = i.cycle_id WHERE c.province_code = %s AND c.period = %s",
-                      PROVINCE, period)
-        print(f"compute {period:%m/%Y}: {step.seconds} s, {made:,} items", flush=True)
-        return step
-
-    first = compute(MONTHS[0])
+    first = compute(env, db, MONTHS[0])
     first_again = [compute_again(env, db, MONTHS[0]) for _ in range(AGAIN_RUNS)]
     reconcile(db, MONTHS[0])
     convert(db)
@@ -428,7 +429,7 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     print(f"history: {items:,} items written in {r['history_write_s']} s", flush=True)
     count_all = chitra(env, "shell", "-c", COUNT_ALL.format(where="status='closed'"))
     r["history_count_s"] = float(count_all.stdout.split()[-1])
-    last = compute(MONTHS[-1])
+    last = compute(env, db, MONTHS[-1])
     reissued = db.one("SELECT count(*) FROM payments_paymentitem i JOIN payments_paymentcycle c "
                       "ON c.id = i.cycle_id WHERE c.province_code = %s AND c.period = %s "
                       "AND i.replaces_id IS NOT NULL", PROVINCE, MONTHS[-1])
@@ -603,9 +604,7 @@ def january(args: argparse.Namespace, env: dict[str, str], dest: Path) -> dict[s
     setup(env, args.database_url)
     db = Db(args.database_url)
     load_people(db, args.beneficiaries, args.province_share)
-    chitra(env, "cycle", "open", f"{MONTHS[0]:%Y-%m}", "--as", "officer")
-    first = chitra(env, "cycle", "compute", f"{MONTHS[0]:%Y-%m}", "--as", "officer")
-    print(f"compute {MONTHS[0]:%m/%Y}: {first.seconds} s", flush=True)
+    first = compute(env, db, MONTHS[0])
     runs = [compute_again(env, db, MONTHS[0]) for _ in range(AGAIN_RUNS)]
     db.close()
     r = json.loads(dest.read_text())
