@@ -88,6 +88,17 @@ def test_each_guard_function_is_planned_for_index_lookups():
         g.function: wanted for g in EXPECTED}
 
 
+@pytest.mark.skipif(VENDOR != "postgresql", reason="functions are PostgreSQL's")
+def test_the_cycle_of_new_rows_is_checked_once_per_cycle_not_per_row():
+    """A compute's statement names one cycle with 170 k rows: probed per row, the check took
+    103 ms after a year of cycles (payments 0024)."""
+    installed = _installed()
+    for name in ("obligations_refer_to_cycles", "items_refer_to_cycles"):
+        assert ("FROM (SELECT DISTINCT cycle_id FROM new_rows WHERE cycle_id IS NOT NULL) n "
+                "WHERE NOT EXISTS (SELECT 1 FROM payments_paymentcycle t WHERE t.id = "
+                "n.cycle_id)") in _flat(installed[name]), name
+
+
 # --- each guard refuses its bad row ----------------------------------------------------------
 
 @dataclass

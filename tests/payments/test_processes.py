@@ -123,6 +123,46 @@ def test_a_compute_in_parts_gives_what_one_transaction_gives(database):
     assert c["items"] == c["distinct"] == c["obligations"] == len(whole["items"])
 
 
+REJECT_EVERY_THIRD = """
+from chitra.payments.models import ItemStatus, PaymentItem
+ids = PaymentItem.objects.filter(cycle__period="2026-11-01").order_by("id").values_list("id")
+print(PaymentItem.objects.filter(id__in=[i for i, in ids][::3]).update(
+    status=ItemStatus.REJECTED, reason_code="AC04"))
+"""
+DECEMBER = """
+import json
+from chitra.payments.models import PaymentItem
+print(json.dumps(sorted(PaymentItem.objects.filter(cycle__period="2026-12-01").values_list(
+    "obligation__benefit_id", "obligation__period", "replaces_id", "beneficiary_id", "amount",
+    "channel")), default=str))
+"""
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite computes in one transaction: one writer at a time")
+def test_each_part_reissues_its_own_people_and_together_what_one_transaction_does(database):
+    """The reissues run in the parts, each for the people of its range: together exactly
+    the new attempts one transaction makes, each rejected attempt once."""
+    seeded(database)
+    run(database, "cycle", "compute", "2026-11", "--as", "officer")
+    rejected = int(run(database, "shell", "-c", REJECT_EVERY_THIRD).stdout.split()[-1])
+    assert rejected >= 30  # people of both parts (ranges of ids)
+    run(database, "cycle", "open", "2026-12", "--as", "officer")
+
+    def december(extra: dict[str, str]) -> list[list[object]]:
+        out = run(database, "cycle", "compute", "2026-12", "--as", "officer", extra=extra)
+        assert "khoản chi" in out.stdout
+        return json.loads(run(database, "shell", "-c", DECEMBER).stdout.strip().splitlines()[-1])
+
+    whole = december({})
+    in_parts = december(IN_PARTS)
+    assert in_parts == whole
+    reissued = [i for i in in_parts if i[2] is not None]
+    assert len(reissued) == len({i[2] for i in reissued}) == rejected
+    assert {i[1] for i in reissued} == {"2026-11-01"}
+    assert len({(i[0], i[1]) for i in in_parts}) == len(in_parts)  # one per obligation
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql",
                     reason="SQLite computes in one transaction: one writer at a time")
 def test_a_compute_killed_between_its_parts_is_run_again(database):

@@ -151,10 +151,10 @@ def _fault_point(parts_done: int) -> None:
 
 def _end(cycle: PaymentCycle, actor: str, before: dict[str, Any], sql: Compute, made: Made,
          excluded: int) -> PaymentCycle:
-    """Inside a transaction holding the cycle: reissues, obligations left without an item
-    (at most one item each, as a person has one current account: as many items as
-    obligations means none lacks one), the status and the audit entry."""
-    items = made.items + sql.reissues()
+    """Inside a transaction holding the cycle: obligations left without an item (at most one
+    item each, as a person has one current account: as many items as obligations means none
+    lacks one), the status and the audit entry."""
+    items = made.items + made.reissues
     if made.items < made.obligations:
         excluded += sql.without_account()
     lifecycle.advance(cycle, Step.COMPUTE, computed_by=actor, computed_at=timezone.now())

@@ -94,10 +94,12 @@ ANALYZE_BELOW = 4
 @dataclass(frozen=True)
 class Made:
     obligations: int = 0
-    items: int = 0
+    items: int = 0  # one per obligation of the cycle that has an account
+    reissues: int = 0  # new attempts for earlier obligations
 
     def __add__(self, other: Made) -> Made:
-        return Made(self.obligations + other.obligations, self.items + other.items)
+        return Made(self.obligations + other.obligations, self.items + other.items,
+                    self.reissues + other.reissues)
 
 
 class Compute:
@@ -173,15 +175,16 @@ class Compute:
             WHERE o.cycle_id = %(cycle)s
             {part.of("o.beneficiary_id", "b.id", "a.beneficiary_id")}""", self.p)
 
-    def reissues(self) -> int:
-        """The new attempts (:meth:`reissue_sql`), each earlier attempt looked up by index:
+    def reissues(self, part: Part = WHOLE) -> int:
+        """The new attempts of a part's people (:meth:`reissue_sql`), each earlier attempt
+        looked up by index:
         planned freely, PostgreSQL merged the attempts of the province's month with every
         reissue of the nation — a year of history read for a few thousand rows (a fifth of
         the statement at 3.4 M people, and growing every month)."""
         with index_lookups():
-            return _execute(self.reissue_sql(), self.p)
+            return _execute(self.reissue_sql(part), self.p)
 
-    def reissue_sql(self) -> str:
+    def reissue_sql(self, part: Part = WHOLE) -> str:
         """Obligations of earlier cycles with no live or paid attempt get a new attempt
         here, with the account the registry holds now. They are those whose attempts were all
         rejected (but not as a duplicate, DUPL: ``closed`` leaves those out) or returned, and
@@ -216,7 +219,8 @@ class Compute:
             WHERE oc.province_code = %(province)s AND o.period < %(start)s
               AND b.status = %(active)s
               AND NOT EXISTS (SELECT 1 FROM {_t(PaymentItem)} i WHERE i.obligation_id = o.id
-                              AND NOT i.closed)"""
+                              AND NOT i.closed)
+              {part.of("o.beneficiary_id", "b.id", "a.beneficiary_id")}"""
 
     def without_account(self) -> int:
         """List the cycle's obligations that got no item (this cycle's obligations have no
@@ -229,14 +233,15 @@ class Compute:
                 AND NOT i.closed)""", self.p)
 
     def part(self, part: Part = WHOLE) -> Made:
-        """The obligations of a part and their items."""
+        """The obligations of a part, their items and the reissues of its people (which
+        name only the part's people too: the parts share the reissues' lookups, at once)."""
         obligations = self.obligations(part)
         if part is WHOLE:
             # The planner must know this cycle's obligations are a million, not a handful:
             # else it joins the registry to them by a million index lookups. (Parts cannot:
             # ANALYZE of one table waits for another's; they are told to hash-join instead.)
             self.analyze(obligations)
-        return Made(obligations, self.items(part))
+        return Made(obligations, self.items(part), self.reissues(part))
 
     def analyze(self, made: int) -> None:
         """ANALYZE the obligations when this cycle's ``made`` are a large part of the table
