@@ -641,6 +641,9 @@ def main() -> None:
            "CHITRA_VAR_DIR": str(work / "var")}
     dest = args.results or (ROOT / "benchmarks" / "results"
                             / f"kpi-postgresql-{args.beneficiaries}.json")
+    if (args.again or args.january) and not dest.is_file():
+        ap.error(f"--again and --january add to the results of a full run: {dest} is not a "
+                 "file (run without them first, or name it with --results)")
     if args.again:
         r = again(args, env, dest)
     elif args.january:

@@ -34,6 +34,17 @@ def test_on_sqlite_it_refuses_and_says_why(tmp_path):
     assert not (tmp_path / "x.sqlite3").exists()
 
 
+@pytest.mark.parametrize("flag", ["--again", "--january"])
+def test_again_and_january_without_a_full_run_refuse_and_say_why(tmp_path, flag):
+    name = f"chitra_kpi_none_{uuid.uuid4().hex[:8]}"
+    missing = tmp_path / "none.json"
+    done = _run("--database-url", f"postgresql://postgres@127.0.0.1:5432/{name}", flag,
+                "--results", str(missing), cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"{missing} is not a file" in done.stderr
+    assert not missing.exists()
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 def test_the_kpi_benchmark_runs_with_every_check_passed_and_again(tmp_path):
     s = connection.settings_dict
