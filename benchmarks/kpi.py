@@ -440,10 +440,9 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
                     "ratio": round(last.seconds / first.seconds, 3),
                     "twelfth_reissues": reissued, "items_before_twelfth": items,
                     "first_again_runs_s": first_again, "twelfth_again_runs_s": last_again}
-    same_method(r["compute"])
     measured_after_the_year(env, db, args, ck, r)
     r["checks"] = ck.report()
-    r["goal_met"]["compute_12_over_1"] = compute_goal_met(r["compute"])
+    judge_compute(r)
     r["passed"] = ck.passed
     db.close()
     return r
@@ -475,16 +474,15 @@ def compute_again(env: dict[str, str], db: Db, period: date) -> float:
     return step.seconds
 
 
-def same_method(c: dict[str, Any]) -> None:
-    """The ratio of December to January both measured by :func:`compute_again` (medians)."""
+def judge_compute(r: dict[str, Any]) -> None:
+    """The ratio of December to January both measured by :func:`compute_again` (medians),
+    when both are there; the goal judged by it, else by the year as it ran."""
+    c = r["compute"]
     if c.get("first_again_runs_s") and c.get("twelfth_again_runs_s"):
         c["ratio_same_method"] = round(statistics.median(c["twelfth_again_runs_s"])
                                        / statistics.median(c["first_again_runs_s"]), 3)
-
-
-def compute_goal_met(c: dict[str, Any]) -> bool:
-    """By the same-method ratio when there is one, else as the year ran."""
-    return c.get("ratio_same_method", c["ratio"]) <= GOAL["compute_12_over_1"]
+    r["goal_met"]["compute_12_over_1"] = (c.get("ratio_same_method", c["ratio"])
+                                          <= GOAL["compute_12_over_1"])
 
 
 def measured_after_the_year(env: dict[str, str], db: Db, args: argparse.Namespace,
@@ -588,10 +586,9 @@ def again(args: argparse.Namespace, env: dict[str, str], dest: Path) -> dict[str
     reconcile(db, MONTHS[-1])
     r["compute"]["twelfth_again_runs_s"] = runs
     r["compute"]["twelfth_again_s"] = statistics.median(runs)
-    same_method(r["compute"])
     measured_after_the_year(env, db, args, ck, r)
     r["checks_again"] = ck.report()
-    r["goal_met"]["compute_12_over_1"] = compute_goal_met(r["compute"])
+    judge_compute(r)
     r["passed"] = ck.passed and r["checks"]["passed"]
     db.close()
     return r
@@ -611,8 +608,7 @@ def january(args: argparse.Namespace, env: dict[str, str], dest: Path) -> dict[s
     r["january_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     r["compute"]["first_again_runs_s"] = runs
     r["compute"]["first_again_first_s"] = first.seconds
-    same_method(r["compute"])
-    r["goal_met"]["compute_12_over_1"] = compute_goal_met(r["compute"])
+    judge_compute(r)
     return r
 
 

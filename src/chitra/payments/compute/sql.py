@@ -177,10 +177,9 @@ class Compute:
 
     def reissues(self, part: Part = WHOLE) -> int:
         """The new attempts of a part's people (:meth:`reissue_sql`), each earlier attempt
-        looked up by index:
-        planned freely, PostgreSQL merged the attempts of the province's month with every
-        reissue of the nation — a year of history read for a few thousand rows (a fifth of
-        the statement at 3.4 M people, and growing every month)."""
+        looked up by index. Planned freely, PostgreSQL merged the attempts of the province's
+        month with every reissue of the nation: a year of history read for a few thousand
+        rows (a fifth of the statement at 3.4 M people, and growing every month)."""
         with index_lookups():
             return _execute(self.reissue_sql(part), self.p)
 
@@ -233,8 +232,8 @@ class Compute:
                 AND NOT i.closed)""", self.p)
 
     def part(self, part: Part = WHOLE) -> Made:
-        """The obligations of a part, their items and the reissues of its people (which
-        name only the part's people too: the parts share the reissues' lookups, at once)."""
+        """The obligations of a part, their items and the reissues of its people: each part
+        reissues for its own range, so the parts do the reissues' lookups at the same time."""
         obligations = self.obligations(part)
         if part is WHOLE:
             # The planner must know this cycle's obligations are a million, not a handful:
