@@ -79,9 +79,9 @@ def funnel(campaign: Campaign, ward_code: str) -> Funnel:
     switched = PaymentAccount.objects.filter(
         beneficiary=OuterRef("pk"), valid_to__isnull=True, valid_from__gte=start,
         valid_from__lte=end).exclude(channel=Channel.CASH)
-    paid_cashless = PaymentItem.objects.filter(
-        beneficiary=OuterRef("pk"), status=ItemStatus.PAID, cycle__period__gte=start.replace(
-            day=1)).exclude(channel=Channel.CASH)
+    paid_cashless = PaymentItem.objects.of_person(OuterRef("pk"), closed=False).filter(
+        status=ItemStatus.PAID, cycle__period__gte=start.replace(day=1)
+    ).exclude(channel=Channel.CASH)
     # One pass over the ward's people, each step a filtered count (not a query per step).
     counts = people.aggregate(
         cash_at_start=Count("pk"),

@@ -1,7 +1,8 @@
 """A beneficiary's payment history for the beneficiary page: what each month's attempts
-were and what became of them (DESIGN §4). One query, bounded to the latest
-:data:`HISTORY_MONTHS` months (and :data:`HISTORY_LINES` lines), whatever the history's
-length. The caller has already checked that the user may see the person."""
+were and what became of them (DESIGN §4). Two queries (the closed attempts, and the live
+or paid ones: each half has its index by obligation), bounded to the latest
+:data:`HISTORY_MONTHS` months (and :data:`HISTORY_LINES` lines). The caller has already
+checked that the user may see the person."""
 
 from __future__ import annotations
 
@@ -55,16 +56,17 @@ def payment_history(beneficiary_id: int, *, today: date | None = None,
     reasons in ``lang`` (the active language by default)."""
     lang = lang or get_language()
     since = first_month_shown(today or timezone.localdate(), months)
-    rows = (PaymentItem.objects.filter(beneficiary_id=beneficiary_id, cycle__period__gte=since)
-            .annotate(current=CurrentStatus())
-            .values_list("cycle__period", "amount", "channel", "provider__short_name",
-                         "payment_point__name", "current", "reason_code",
-                         "status_changed_at", "replaces_id")
-            .order_by("-cycle__period", "-id")[:HISTORY_LINES])
+    rows = sorted((row for closed in (True, False) for row in (
+        PaymentItem.objects.of_person(beneficiary_id, closed=closed)
+        .filter(cycle__period__gte=since).annotate(current=CurrentStatus())
+        .values_list("cycle__period", "id", "amount", "channel", "provider__short_name",
+                     "payment_point__name", "current", "reason_code", "status_changed_at",
+                     "replaces_id")
+        .order_by("-cycle__period", "-id")[:HISTORY_LINES])), reverse=True)[:HISTORY_LINES]
     return [PaymentLine(period=period, amount=amount, channel=channel, provider=provider or "",
                         payment_point=point or "", status=ItemStatus(status),
                         reason_code=reason or "", reason=reason_label(reason, lang),
                         status_on=timezone.localdate(changed) if changed else None,
                         reissue=replaces is not None)
-            for (period, amount, channel, provider, point, status, reason, changed,
+            for (period, _id, amount, channel, provider, point, status, reason, changed,
                  replaces) in rows]

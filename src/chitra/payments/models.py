@@ -153,6 +153,19 @@ class CurrentStatus(models.Func):
 
 
 class ItemQuerySet(models.QuerySet["PaymentItem"]):
+    def of_person(self, person: Any, *, closed: bool) -> ItemQuerySet:
+        """The items of ``person`` (an id, a person or an ``OuterRef``) that are ``closed``
+        (rejected or returned: another attempt may follow) or not (live or paid), found
+        through the person's benefits, their obligations and one of the two indexes of items
+        by obligation (each holds one of the halves; items have no index by person)."""
+        return self.filter(obligation__benefit__beneficiary=person, beneficiary=person,
+                           closed=closed)
+
+    def of_people(self, people: Any, *, closed: bool) -> ItemQuerySet:
+        """:meth:`of_person` for many (ids or a query of people)."""
+        return self.filter(obligation__benefit__beneficiary__in=people,
+                           beneficiary__in=people, closed=closed)
+
     def in_status(self, *statuses: ItemStatus | str) -> ItemQuerySet:
         """Items whose current status (:class:`CurrentStatus`) is one of ``statuses``."""
         if not statuses:
@@ -190,8 +203,12 @@ class PaymentItem(models.Model):
     # and its closed ones; a new item only enters the first.
     obligation = models.ForeignKey(Obligation, on_delete=models.PROTECT, related_name="items",
                                    db_constraint=False, db_index=False)
+    # No index by person: every compute wrote into its middle, a page for every few people
+    # once a year of items was there (December's compute a fifth slower than January's).
+    # A person's items are found through their benefits' obligations (:meth:`of_person`).
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
-                                    related_name="payment_items", db_constraint=False)
+                                    related_name="payment_items", db_constraint=False,
+                                    db_index=False)
     replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="reissues", db_constraint=False, db_index=False)
     # Frozen copy
@@ -230,9 +247,10 @@ class PaymentItem(models.Model):
                    models.Index(fields=["obligation"], condition=Q(closed=True),
                                 name="item_closed_by_obligation"),
                    # A compute's reissues read one province's closed items, by cycle, from
-                   # the index alone (not every province's, from a table of 40 M rows).
-                   models.Index(fields=["cycle", "obligation", "id"], condition=Q(closed=True),
-                                name="item_closed_by_cycle"),
+                   # the index alone (not every province's, from a table of 40 M rows), and
+                   # each part of it only its own people's.
+                   models.Index(fields=["cycle", "beneficiary", "obligation", "id"],
+                                condition=Q(closed=True), name="item_closed_by_cycle"),
                    # The attempts reissued: a compute's reissues pass over them.
                    models.Index(fields=["replaces"], condition=Q(replaces__isnull=False),
                                 name="item_reissue_of")]

@@ -22,6 +22,7 @@ from chitra.core.admin_units import current_provinces
 from chitra.core.identifiers import mask
 from chitra.core.tabular import csv_text
 from chitra.payments.models import ItemStatus, PaymentItem
+from chitra.registry.models import Beneficiary, BeneficiaryStatus
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,12 @@ def province_of(user: User, requested: str | None = None) -> str | None:
 
 
 def _items(province_code: str) -> QuerySet[PaymentItem]:
-    return (PaymentItem.objects.in_status(ItemStatus.PAID)
+    """Found from the people who died (a recorded date of death means deceased): items have
+    no index by person, nor one the province's dead could be picked out of."""
+    dead = Beneficiary.objects.filter(status=BeneficiaryStatus.DECEASED,
+                                      death_date__isnull=False).values("pk")
+    return (PaymentItem.objects.in_status(ItemStatus.PAID).of_people(dead, closed=False)
             .filter(cycle__province_code=province_code,
-                    beneficiary__death_date__isnull=False,
                     payment_date__gt=F("beneficiary__death_date")))
 
 

@@ -197,7 +197,8 @@ class Compute:
         # province): every province's closed items made December 84 times January's compute.
         # A closed attempt already reissued is passed over (a small partial index): the
         # obligation's newer attempt stands for it, so December reads November's rejections,
-        # not those of every month of the year (and the obligation of each).
+        # not those of every month of the year (and the obligation of each). A part reads
+        # its own people's attempts only (the index is keyed by person after the cycle).
         earlier = f"""(SELECT id FROM {_t(PaymentCycle)}
                        WHERE province_code = %(province)s AND period < %(start)s)"""
         return f"""INSERT INTO {_t(PaymentItem)} {ITEM_COLUMNS}
@@ -205,6 +206,7 @@ class Compute:
             JOIN (SELECT obligation_id, MAX(last_id) AS last_id FROM (
                       SELECT r.obligation_id, r.id AS last_id FROM {_t(PaymentItem)} r
                       WHERE r.closed AND r.cycle_id IN {earlier}
+                        {part.of("r.beneficiary_id")}
                         AND NOT EXISTS (SELECT 1 FROM {_t(PaymentItem)} n
                                         WHERE n.replaces_id = r.id)
                       UNION ALL
@@ -212,7 +214,7 @@ class Compute:
                       JOIN {_t(Obligation)} x ON x.cycle_id = e.cycle_id
                                              AND x.benefit_id = e.benefit_id
                       WHERE e.reason = %(no_account)s
-                        AND e.cycle_id IN {earlier}) u
+                        AND e.cycle_id IN {earlier} {part.of("e.beneficiary_id")}) u
                   GROUP BY obligation_id) t ON t.obligation_id = o.id
             JOIN {_t(PaymentCycle)} oc ON oc.id = o.cycle_id
             WHERE oc.province_code = %(province)s AND o.period < %(start)s

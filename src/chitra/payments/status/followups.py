@@ -68,8 +68,8 @@ def follow_up(rejected: Iterable[tuple[int, str]], actor: str, *,
     to_recover: list[tuple[str, int]] = []
     if dying:
         stopped = registry.stop_payments(dying, status=BeneficiaryStatus.DECEASED, actor=actor)
-        to_recover = list(PaymentItem.objects.filter(
-            beneficiary_id__in=stopped, status=ItemStatus.PAID, payment_date__gte=reported_on
+        to_recover = list(PaymentItem.objects.of_people(stopped, closed=False).filter(
+            status=ItemStatus.PAID, payment_date__gte=reported_on
         ).order_by("id").values_list("citizen_id", "amount"))
     if bad:
         as_cash = dict(ProvincePaymentRule.objects.filter(
