@@ -10,7 +10,6 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -64,13 +63,13 @@ def worklist(ward_code: str, today: date, *, point_id: int | None = None,
     ``home_visits``: only those last missed at their payment point (to visit at home)."""
     one_time = Benefit.objects.filter(beneficiary=OuterRef("pk"), group=BenefitGroup.ONE_TIME,
                                       status=BenefitStatus.ACTIVE)
-    recent = (today - FAILED_WITHIN).replace(day=1)
-    # Rejected or returned: closed attempts, and the rejections as a duplicate, which stay
-    # live (each half has its index by obligation).
-    failed = (Exists(PaymentItem.objects.of_person(OuterRef("pk"), closed=True).filter(
-        status__in=(ItemStatus.REJECTED, ItemStatus.RETURNED), cycle__period__gte=recent))
-        | Exists(PaymentItem.objects.of_person(OuterRef("pk"), closed=False).filter(
-            status=ItemStatus.REJECTED, cycle__period__gte=recent)))
+    # The closed attempts (rejected, but not as a duplicate: that payment was made; or
+    # returned) of the person's province's recent cycles, each cycle's looked up by person in
+    # the closed items' index (items have no index by person).
+    failed = PaymentItem.objects.filter(
+        closed=True, beneficiary=OuterRef("pk"), cycle__province_code=OuterRef("province_code"),
+        cycle__period__gte=(today - FAILED_WITHIN).replace(day=1),
+        status__in=(ItemStatus.REJECTED, ItemStatus.RETURNED))
     # born after this day: younger than YOUNG_BEFORE_AGE (29 February counts as 1 March)
     young_born_after = (date(today.year - YOUNG_BEFORE_AGE, 3, 1)
                         if (today.month, today.day) == (2, 29)
@@ -89,10 +88,10 @@ def worklist(ward_code: str, today: date, *, point_id: int | None = None,
         people = people.filter(payment_point_id=point_id)
     rows = (people
             .annotate(one_time=Exists(one_time),
-                      failed_recently=ExpressionWrapper(failed, output_field=BooleanField()),
+                      failed_recently=Exists(failed),
                       young=Case(When(young, then=Value(True)), default=Value(False),
                                  output_field=BooleanField()),
-                      priority=points(failed, 4) + points(Exists(one_time), 2)
+                      priority=points(Exists(failed), 4) + points(Exists(one_time), 2)
                       + points(young, 1),
                       last_contact_at=Subquery(last.values("contacted_at")[:1]),
                       last_outcome=Coalesce(Subquery(last.values("outcome")[:1]), Value("")),
