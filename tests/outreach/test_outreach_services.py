@@ -86,6 +86,37 @@ def test_a_recent_failed_bank_payment_comes_first(ward_user):
     assert (first.pk, first.failed_recently, first.priority) == (person.pk, True, 4)
 
 
+@pytest.mark.parametrize(("status", "reason", "failed"), [
+    (ItemStatus.RETURNED, "AC04", True),
+    (ItemStatus.REJECTED, "AM04", True),
+    # The bank refused it as a duplicate of a payment it made: the person was paid.
+    (ItemStatus.REJECTED, "DUPL", False),
+    (ItemStatus.PAID, "", False),
+])
+def test_only_a_closed_attempt_is_a_recent_failed_payment(ward_user, status, reason, failed):
+    from tests.payments.factories import computed_cycle
+
+    person = f.beneficiary("Lò Văn Hỏng", channel=Channel.BANK_ACCOUNT, dob=date(1940, 1, 1))
+    cycle = computed_cycle()
+    PaymentItem.objects.filter(cycle=cycle, beneficiary=person).update(
+        status=status, reason_code=reason)
+    services_record_cash(person)
+    first = worklist(f.DOAN_KET, TODAY).get(pk=person.pk)
+    assert (first.failed_recently, first.priority) == (failed, 4 if failed else 0)
+
+
+def test_a_failed_payment_older_than_three_cycles_is_not_recent(ward_user):
+    from tests.payments.factories import computed_cycle
+
+    person = f.beneficiary("Lò Văn Hỏng", channel=Channel.BANK_ACCOUNT, dob=date(1940, 1, 1))
+    cycle = computed_cycle()
+    PaymentItem.objects.filter(cycle=cycle, beneficiary=person).update(status=ItemStatus.REJECTED)
+    services_record_cash(person)
+    later = date(cycle.period.year + 1, cycle.period.month, 1)
+    assert worklist(f.DOAN_KET, later).get(pk=person.pk).failed_recently is False
+    assert worklist(f.DOAN_KET, TODAY).get(pk=person.pk).failed_recently is True
+
+
 def services_record_cash(person) -> None:
     """After a bad-account rejection the person is back on cash (the reissue rule)."""
     PaymentAccount.objects.filter(beneficiary=person).update(valid_to=TODAY - timedelta(days=1))
