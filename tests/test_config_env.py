@@ -140,6 +140,17 @@ def test_a_population_url_that_is_not_http_is_refused(url, monkeypatch):
         config.load()
 
 
+def test_jit_is_turned_off_for_postgresql_only_and_what_the_url_said_is_kept():
+    from chitra.settings import without_jit
+
+    pg = "django.db.backends.postgresql"
+    assert without_jit({"ENGINE": pg})["OPTIONS"] == {"options": "-c jit=off"}
+    assert without_jit({"ENGINE": pg, "OPTIONS": {"options": "-c search_path=x"}})[
+        "OPTIONS"]["options"] == "-c search_path=x -c jit=off"
+    sqlite = {"ENGINE": "django.db.backends.sqlite3", "OPTIONS": {"init_command": "x"}}
+    assert without_jit(dict(sqlite)) == sqlite
+
+
 def test_postgresql_connections_do_not_compile_queries(db):
     """JIT compiled a ward's per-person lookups for 1 s that then ran in 0.1 s."""
     from django.db import connection

@@ -83,18 +83,24 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["CONN_MAX_AGE"] = 0
     _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
-# PostgreSQL's JIT compiles a query whose estimated cost passes a threshold: a ward's
-# worklist or funnel (a few index lookups for each of thousands of people) ran in 0.1–0.2 s
-# and took 1 s more to compile (3.4 M people, a year of items).
-POSTGRES_OPTIONS = {"options": "-c jit=off"}
-if _db["ENGINE"] == "django.db.backends.postgresql":
-    _db["OPTIONS"] = {**_db.get("OPTIONS", {}), **POSTGRES_OPTIONS}
-DATABASES = {"default": _db}
+
+
+def without_jit(db: dj_database_url.DBConfig) -> dj_database_url.DBConfig:
+    """A PostgreSQL database's connections without JIT, which compiles a query whose
+    estimated cost passes a threshold: a ward's worklist or funnel (a few index lookups for
+    each of thousands of people) ran in 0.1–0.2 s and took 1 s more to compile (3.4 M
+    people, a year of items)."""
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        options = db.setdefault("OPTIONS", {})  # keeps what the URL said (?options=…)
+        options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    return db
+
+
+DATABASES = {"default": without_jit(_db)}
 if CONFIG.replica_database_url:
     # Reports and dashboards read here (chitra.core.dbrouting); tests mirror the primary.
-    DATABASES["replica"] = dj_database_url.parse(CONFIG.replica_database_url, conn_max_age=60)
-    DATABASES["replica"]["OPTIONS"] = {**DATABASES["replica"].get("OPTIONS", {}),
-                                       **POSTGRES_OPTIONS}
+    DATABASES["replica"] = without_jit(
+        dj_database_url.parse(CONFIG.replica_database_url, conn_max_age=60))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["chitra.core.dbrouting.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -167,12 +167,16 @@ def test_a_part_reissues_from_its_own_peoples_closed_attempts_looked_up_by_cycle
     PaymentItem.objects.filter(cycle=nov).update(status=ItemStatus.REJECTED, reason_code="AC04")
     sql = Compute(services.open_cycle("12", DEC, "officer"))
     mine, others = Part(person.pk, person.pk), Part(person.pk + 1, person.pk + 1000)
+    text = sql.reissue_sql(mine)  # the attempts and the no-account exclusions, by person
+    assert f"r.beneficiary_id BETWEEN {person.pk} AND {person.pk}" in text
+    assert f"e.beneficiary_id BETWEEN {person.pk} AND {person.pk}" in text
     with transaction.atomic():
         assert (sql.reissues(others), sql.reissues(mine)) == (0, 1)
         if connection.vendor == "postgresql":
             with index_lookups(), connection.cursor() as c:
                 c.execute("EXPLAIN " + sql.reissue_sql(others), sql.p)
                 plan = "\n".join(row[0] for row in c.fetchall())
+            assert "item_closed_by_cycle" in plan
             found = plan[plan.index("item_closed_by_cycle"):]
             assert "beneficiary_id >=" in found[:found.index("\n", found.index("Index Cond"))]
         transaction.set_rollback(True)

@@ -85,7 +85,7 @@ class Obligation(models.Model):
                                 related_name="obligations", db_index=False,
                                 db_constraint=False)
     # Copied from the benefit in the same INSERT … SELECT; no per-row FK trigger (bulk path),
-    # and no index: nothing looks obligations up by beneficiary (items are).
+    # and no index: a person's obligations are found through their benefits.
     beneficiary = models.ForeignKey("registry.Beneficiary", on_delete=models.PROTECT,
                                     related_name="obligations", db_constraint=False,
                                     db_index=False)
@@ -155,7 +155,7 @@ class CurrentStatus(models.Func):
 class ItemQuerySet(models.QuerySet["PaymentItem"]):
     def of_person(self, person: Any, *, closed: bool) -> ItemQuerySet:
         """The items of ``person`` (an id, a person or an ``OuterRef``) that are ``closed``
-        (rejected or returned: another attempt may follow) or not (live or paid), found
+        (another attempt may follow: see ``closed``) or not (live or paid), found
         through the person's benefits, their obligations and one of the two indexes of items
         by obligation (each holds one of the halves; items have no index by person)."""
         return self.filter(obligation__benefit__beneficiary=person, beneficiary=person,

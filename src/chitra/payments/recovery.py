@@ -57,9 +57,11 @@ def province_of(user: User, requested: str | None = None) -> str | None:
 
 
 def _items(province_code: str) -> QuerySet[PaymentItem]:
-    """Found from the people who died (a recorded date of death means deceased): items have
-    no index by person, nor one the province's dead could be picked out of."""
-    dead = Beneficiary.objects.filter(status=BeneficiaryStatus.DECEASED,
+    """Found from the province's people who died (a recorded date of death means deceased,
+    and the few not active have their index by province); items have no index by person. A
+    person's payments are their province's (an import refuses another province's people)."""
+    dead = Beneficiary.objects.filter(province_code=province_code,
+                                      status=BeneficiaryStatus.DECEASED,
                                       death_date__isnull=False).values("pk")
     return (PaymentItem.objects.in_status(ItemStatus.PAID).of_people(dead, closed=False)
             .filter(cycle__province_code=province_code,
