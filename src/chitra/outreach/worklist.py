@@ -87,8 +87,7 @@ def worklist(ward_code: str, today: date, *, point_id: int | None = None,
     if point_id is not None:
         people = people.filter(payment_point_id=point_id)
     rows = (people
-            .annotate(one_time=Exists(one_time),
-                      failed_recently=Exists(failed),
+            .annotate(one_time=Exists(one_time), failed_recently=Exists(failed),
                       young=Case(When(young, then=Value(True)), default=Value(False),
                                  output_field=BooleanField()),
                       priority=points(Exists(failed), 4) + points(Exists(one_time), 2)

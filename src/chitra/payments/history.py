@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -56,13 +57,15 @@ def payment_history(beneficiary_id: int, *, today: date | None = None,
     reasons in ``lang`` (the active language by default)."""
     lang = lang or get_language()
     since = first_month_shown(today or timezone.localdate(), months)
-    rows = sorted((row for closed in (True, False) for row in (
-        PaymentItem.objects.of_person(beneficiary_id, closed=closed)
-        .filter(cycle__period__gte=since).annotate(current=CurrentStatus())
-        .values_list("cycle__period", "id", "amount", "channel", "provider__short_name",
-                     "payment_point__name", "current", "reason_code", "status_changed_at",
-                     "replaces_id")
-        .order_by("-cycle__period", "-id")[:HISTORY_LINES])), reverse=True)[:HISTORY_LINES]
+    halves = (PaymentItem.objects.of_person(beneficiary_id, closed=closed)
+              .filter(cycle__period__gte=since).annotate(current=CurrentStatus())
+              .values_list("cycle__period", "id", "amount", "channel", "provider__short_name",
+                           "payment_point__name", "current", "reason_code",
+                           "status_changed_at", "replaces_id")
+              .order_by("-cycle__period", "-id")[:HISTORY_LINES]
+              for closed in (True, False))
+    # Newest month first, then newest attempt: (period, id) is unique, so the sort stops there.
+    rows = sorted(chain.from_iterable(halves), reverse=True)[:HISTORY_LINES]
     return [PaymentLine(period=period, amount=amount, channel=channel, provider=provider or "",
                         payment_point=point or "", status=ItemStatus(status),
                         reason_code=reason or "", reason=reason_label(reason, lang),
