@@ -56,6 +56,31 @@ def test_an_obligation_names_a_benefit_that_exists(item):
     assert Benefit.objects.filter(pk=benefit.pk).exists()
 
 
+def test_one_obligation_per_benefit_and_month_keyed_by_month_first(item):
+    """The unique key leads with the month, so a compute writes at the index's end (issue
+    15); a benefit's obligations are found through an index of their own."""
+    benefit_id = item.obligation.benefit_id
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _insert_obligation(benefit_id, item, period=item.obligation.period.isoformat())
+    _insert_obligation(benefit_id, item, period="2027-01-01")  # another month is fine
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _insert_obligation(benefit_id, item, period="2027-01-01")
+    assert Obligation.objects.filter(benefit_id=benefit_id).count() == 2
+    with connection.cursor() as c:
+        found = connection.introspection.get_constraints(c, Obligation._meta.db_table)
+    assert found["obligation_once_per_period"]["unique"]
+    assert found["obligation_once_per_period"]["columns"] == ["period", "benefit_id"]
+    assert found["obligation_by_benefit"]["columns"] == ["benefit_id"]
+    assert not found["obligation_by_benefit"]["unique"]
+    if PG:  # a benefit's obligations are read through it, not the whole table
+        with connection.cursor() as c:
+            c.execute("SET LOCAL enable_seqscan = off")
+            c.execute("EXPLAIN SELECT id FROM payments_obligation WHERE benefit_id = %s",
+                      [benefit_id])
+            plan = "\n".join(row[0] for row in c.fetchall())
+        assert "obligation_by_benefit" in plan
+
+
 def test_an_item_names_an_obligation_that_exists(item):
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as c:
         c.execute("INSERT INTO payments_paymentitem (cycle_id, obligation_id, beneficiary_id, "
