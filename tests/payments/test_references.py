@@ -72,13 +72,6 @@ def test_one_obligation_per_benefit_and_month_keyed_by_month_first(item):
     assert found["obligation_once_per_period"]["columns"] == ["period", "benefit_id"]
     assert found["obligation_by_benefit"]["columns"] == ["benefit_id"]
     assert not found["obligation_by_benefit"]["unique"]
-    if PG:  # a benefit's obligations are read through it, not the whole table
-        with connection.cursor() as c:
-            c.execute("SET LOCAL enable_seqscan = off")
-            c.execute("EXPLAIN SELECT id FROM payments_obligation WHERE benefit_id = %s",
-                      [benefit_id])
-            plan = "\n".join(row[0] for row in c.fetchall())
-        assert "obligation_by_benefit" in plan
 
 
 def test_an_item_names_an_obligation_that_exists(item):
